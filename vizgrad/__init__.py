@@ -1,0 +1,92 @@
+"""vizgrad: reverse-mode automatic differentiation you can see.
+
+>>> import vizgrad as vg
+>>> x, y = vg.Variable(3.0, name="x"), vg.Variable(4.0, name="y")
+>>> f = x * x * y + y + 2
+>>> f.backward(); (x.grad, y.grad)
+(array(24.), array(10.))
+"""
+
+from __future__ import annotations
+
+from . import nn, optim
+from .autodiff import GradientTape, backward, custom_gradient, grad, gradients
+from .engine import BackwardPass, Step
+from .errors import (
+                     ArgumentError,
+                     DtypeError,
+                     GradcheckError,
+                     NonScalarBackwardError,
+                     RenderError,
+                     ShapeError,
+                     TapeError,
+                     VizgradError,
+)
+from .gradcheck import gradcheck
+from .ops import (
+                     OPS,
+                     abs,
+                     add,
+                     broadcast_to,
+                     clip,
+                     clip_by_value,
+                     concatenate,
+                     conv2d,
+                     cos,
+                     divide,
+                     equal,
+                     exp,
+                     greater,
+                     greater_equal,
+                     less,
+                     less_equal,
+                     log,
+                     log_softmax,
+                     logsumexp,
+                     matmul,
+                     max,
+                     maximum,
+                     mean,
+                     min,
+                     minimum,
+                     multiply,
+                     negative,
+                     not_equal,
+                     power,
+                     reduce_max,
+                     reduce_mean,
+                     reduce_min,
+                     reduce_sum,
+                     relu,
+                     reshape,
+                     sigmoid,
+                     sign,
+                     sin,
+                     softmax,
+                     sqrt,
+                     square,
+                     stack,
+                     stop_gradient,
+                     subtract,
+                     sum,
+                     tanh,
+                     transpose,
+                     where,
+)
+from .optim import clip_by_global_norm
+from .tensor import Tensor, Variable, constant, no_grad, scope, tensor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ArgumentError", "BackwardPass", "DtypeError", "GradcheckError", "GradientTape",
+    "NonScalarBackwardError", "OPS", "RenderError", "ShapeError", "Step", "TapeError", "Tensor",
+    "Variable", "VizgradError", "abs", "add", "backward", "broadcast_to", "clip",
+    "clip_by_global_norm", "clip_by_value", "concatenate", "constant", "conv2d", "cos",
+    "custom_gradient", "divide", "equal", "exp", "grad", "gradcheck", "gradients", "greater",
+    "greater_equal", "less", "less_equal", "log", "log_softmax", "logsumexp", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "multiply", "negative", "nn", "no_grad", "not_equal",
+    "optim", "power", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "relu",
+    "reshape", "scope", "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack",
+    "stop_gradient", "subtract", "sum", "tanh", "tensor", "transpose", "where",
+]

@@ -1,0 +1,311 @@
+"""The public gradient APIs: PyTorch's ``backward``, TensorFlow's ``gradients`` and
+``GradientTape``, the functional ``grad``, and ``custom_gradient``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from .engine import BackwardPass, backpropagate
+from .errors import ArgumentError, NonScalarBackwardError, ShapeError, TapeError, VizgradError
+from .ops import Op
+from .tensor import RECORDING, Tensor, as_tensor, describe, no_grad, record, require_floating
+
+UNCONNECTED = ("none", "zero")
+
+
+def _seed(y: Tensor, grad: Any, what: str) -> np.ndarray:
+    """The upstream gradient for root ``y``: ones, or ``grad`` checked against y's shape."""
+    if grad is None:
+        return np.ones(y.shape, dtype=y.dtype)
+    seed = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=y.dtype)
+    if seed.shape != y.shape:
+        raise ShapeError(f"{what} has shape {seed.shape} but {describe(y)} has shape {y.shape}; "
+                         f"fix: pass an array of shape {y.shape}, e.g. np.ones({y.shape})")
+    return seed
+
+
+def _unconnected(value: Any) -> str:
+    text = getattr(value, "value", value)
+    text = str(text).lower()
+    if text not in UNCONNECTED:
+        raise ArgumentError(f"unconnected_gradients={value!r} is not known; fix: use "
+                            "'none' (give None) or 'zero' (give zeros)")
+    return text
+
+
+def backward(y: Tensor, grad: Any = None) -> BackwardPass:
+    """Backpropagate from ``y``; leaves with ``requires_grad`` accumulate into ``.grad``.
+
+    >>> from vizgrad import Variable
+    >>> x = Variable(2.0); (x * x).backward(); (x * x).backward(); x.grad
+    array(8.)
+    """
+    require_floating(y, "backward() from")
+    if grad is None and y.size != 1:
+        shape = y.shape
+        raise NonScalarBackwardError(
+            f"backward() without grad needs a scalar, but {describe(y)} has shape {shape}: "
+            "the implicit gradient (1) is defined only for a single number. Fix: reduce it "
+            f"first, e.g. y.sum().backward(), or pass the upstream gradient, e.g. "
+            f"y.backward(np.ones({shape})).")
+    seed = _seed(y, grad, "backward(grad=...)")
+    result = backpropagate([y], [seed], _is_trainable_leaf, kind="backward")
+    for tid, g in result.grads.items():
+        t = result.tensors[tid]
+        if _is_trainable_leaf(t):
+            t.grad = np.array(g, copy=True) if t.grad is None else t.grad + g
+    return result
+
+
+def _is_trainable_leaf(t: Tensor) -> bool:
+    return t._op is None and t.requires_grad
+
+
+def _as_list(value: Any) -> tuple[list, bool]:
+    if isinstance(value, (list, tuple)):
+        return list(value), True
+    return [value], False
+
+
+def _checked_sources(xs: Sequence[Any], role: str) -> list[Tensor]:
+    sources = []
+    for i, x in enumerate(xs):
+        if not isinstance(x, Tensor):
+            raise ArgumentError(f"{role}[{i}] is a {type(x).__name__}, not a tensor; "
+                                "fix: pass the vg tensors the result was computed from")
+        require_floating(x, f"{role}[{i}]")
+        sources.append(x)
+    return sources
+
+
+def _collect(result: BackwardPass, sources: list[Tensor], unconnected: str) -> list:
+    out = []
+    for x in sources:
+        g = result.grads.get(x._id)
+        if g is None:
+            out.append(Tensor(np.zeros(x.shape, x.dtype)) if unconnected == "zero" else None)
+        else:
+            out.append(Tensor(g))
+    return out
+
+
+def gradients(ys: Any, xs: Any, grad_ys: Any = None, stop_gradients: Any = None,
+              unconnected_gradients: str = "none") -> list[Tensor | None]:
+    """d(sum of ys)/dx for each x in xs (TensorFlow semantics); does not touch ``.grad``.
+
+    >>> from vizgrad import Variable, constant, matmul
+    >>> w1 = Variable([[1., 2.]]); y = matmul(w1, constant([[9.], [10.]]))
+    >>> gradients(y, [w1])[0].numpy()
+    array([[ 9., 10.]])
+    """
+    unconnected = _unconnected(unconnected_gradients)
+    y_list, _ = _as_list(ys)
+    x_list, _ = _as_list(xs)
+    y_list = [as_tensor(y) for y in y_list]
+    sources = _checked_sources(x_list, "xs")
+    if grad_ys is None:
+        seeds = [_seed(y, None, "") for y in y_list]
+    else:
+        g_list, _ = _as_list(grad_ys)
+        if len(g_list) != len(y_list):
+            raise ArgumentError(f"grad_ys has {len(g_list)} entries but ys has {len(y_list)}; "
+                                "fix: give one gradient per y")
+        seeds = [_seed(y, g, f"grad_ys[{i}]") for i, (y, g) in enumerate(zip(y_list, g_list))]
+    for y in y_list:
+        require_floating(y, "ys entry")
+    stop_list, _ = _as_list(stop_gradients) if stop_gradients is not None else ([], False)
+    stops = frozenset(t._id for t in stop_list if isinstance(t, Tensor))
+    source_ids = {x._id for x in sources}
+    result = backpropagate(y_list, seeds, lambda t: t._id in source_ids, kind="gradients",
+                           sources=sources, stops=stops)
+    return _collect(result, sources, unconnected)
+
+
+class GradientTape:
+    """Records the operations run inside ``with`` so ``gradient`` can differentiate them.
+
+    >>> from vizgrad import Variable
+    >>> w = Variable([1., 2.])
+    >>> with GradientTape() as tape:
+    ...     y = (w * w).sum()
+    >>> tape.gradient(y, w).numpy()
+    array([2., 4.])
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._ops: set[int] = set()
+        self._traced: set[int] = set()
+        self._watched: list[Tensor] = []
+        self._used = False
+        self._recording = False
+
+    def __enter__(self) -> GradientTape:
+        RECORDING.tapes.append(self)
+        self._recording = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        if self in RECORDING.tapes:
+            RECORDING.tapes.remove(self)
+        self._recording = False
+
+    def watch(self, tensor: Any) -> None:
+        """Trace ``tensor`` (or a list of them) so gradients with respect to it exist."""
+        for t in _as_list(tensor)[0]:
+            if not isinstance(t, Tensor):
+                raise ArgumentError(f"tape.watch() needs vg tensors, got {type(t).__name__}; "
+                                    "fix: wrap it, e.g. vg.constant(value)")
+            require_floating(t, "tape.watch() of")
+            self._trace(t)
+
+    def _trace(self, t: Tensor) -> None:
+        if t._id not in self._traced:
+            self._traced.add(t._id)
+            self._watched.append(t)
+
+    def watched_variables(self) -> list[Tensor]:
+        """The tensors this tape watches."""
+        return list(self._watched)
+
+    def _record(self, out: Tensor) -> None:
+        traced = self._traced
+        hit = False
+        for x in out._inputs:
+            if x._id in traced:
+                hit = True
+            elif self.watch_accessed_variables and x._op is None and x.requires_grad:
+                self._trace(x)
+                hit = True
+        if hit:
+            traced.add(out._id)
+            self._ops.add(out._id)
+
+    @contextmanager
+    def stop_recording(self) -> Iterator[None]:
+        """Pause this tape inside the block."""
+        if not self._recording:
+            raise TapeError("stop_recording() works only while the tape is recording; fix: call "
+                            "it inside the tape's with block")
+        self._stop()
+        try:
+            yield
+        finally:
+            RECORDING.tapes.append(self)
+            self._recording = True
+
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: str = "none") -> Any:
+        """Gradients of ``target`` with respect to ``sources`` through the taped ops only."""
+        if self._used and not self.persistent:
+            raise TapeError("this GradientTape was already used: a non-persistent tape gives "
+                            "gradients once. Fix: GradientTape(persistent=True), or compute all "
+                            "gradients in one call: tape.gradient(y, [a, b])")
+        unconnected = _unconnected(unconnected_gradients)
+        self._used = True
+        t_list, _ = _as_list(target)
+        t_list = [as_tensor(t) for t in t_list]
+        source_list, was_list = _as_list(sources)
+        checked = _checked_sources(source_list, "sources")
+        if output_gradients is None:
+            seeds = [_seed(t, None, "") for t in t_list]
+        else:
+            g_list, _ = _as_list(output_gradients)
+            seeds = [_seed(t, g, f"output_gradients[{i}]")
+                     for i, (t, g) in enumerate(zip(t_list, g_list))]
+        traced = set(self._traced)
+        source_ids = {x._id for x in checked if x._id in traced}
+        result = backpropagate(t_list, seeds, lambda t: t._id in source_ids, kind="tape",
+                               sources=checked, allowed=frozenset(self._ops))
+        grads = _collect(result, checked, unconnected)
+        return grads if was_list else grads[0]
+
+
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """The function that returns the gradient of scalar ``f`` at its arguments (JAX style).
+
+    >>> grad(lambda x: x ** 2 + x - 1)(2.0)
+    array(5.)
+    """
+    many = not isinstance(argnums, int)
+    indices = list(argnums) if many else [argnums]
+
+    @functools.wraps(f)
+    def gradient_of_f(*args: Any) -> Any:
+        args = list(args)
+        for i in indices:
+            value = args[i]
+            args[i] = Tensor(value._data if isinstance(value, Tensor) else value,
+                             requires_grad=False, name=getattr(value, "name", None))
+            require_floating(args[i], f"argument {i} of {getattr(f, '__name__', 'f')}")
+        y = as_tensor(f(*args))
+        if y.size != 1:
+            raise NonScalarBackwardError(f"grad(f) needs f to return a scalar, but it returned "
+                                         f"shape {y.shape}; fix: return y.sum() or use "
+                                         "vg.gradients(y, xs, grad_ys=...)")
+        result = gradients(y, [args[i] for i in indices])
+        out = [np.zeros(args[i].shape, args[i].dtype) if g is None else g.numpy()
+               for i, g in zip(indices, result)]
+        return tuple(out) if many else out[0]
+
+    return gradient_of_f
+
+
+def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
+    """Give ``f`` its own gradient: ``f`` returns ``(y, grad_fn)``, ``grad_fn(dy)`` the input grads.
+
+    >>> import vizgrad as vg
+    >>> @custom_gradient
+    ... def straight_sign(x):
+    ...     return vg.sign(x), lambda dy: dy
+    >>> x = vg.Variable([-0.5, 2.]); straight_sign(x).sum().backward(); x.grad
+    array([1., 1.])
+    """
+    name = getattr(f, "__name__", "custom")
+
+    @functools.wraps(f)
+    def wrapper(*args: Any) -> Tensor:
+        inputs = tuple(as_tensor(a) for a in args)
+        with no_grad():
+            y, grad_fn = f(*inputs)
+        y = as_tensor(y)
+        op = Op(name, name, None, _custom_rule(grad_fn, name, inputs), ("custom",),
+                variadic=True)
+        return record(op, inputs, np.asarray(y._data), None)
+
+    return wrapper
+
+
+def _custom_rule(grad_fn: Callable[..., Any], name: str,
+                 inputs: tuple[Tensor, ...]) -> Callable[[int], Callable[..., Any]]:
+    cache: dict[int, tuple] = {}
+
+    def results(g: np.ndarray) -> tuple:
+        key = id(g)
+        if key not in cache:
+            cache.clear()
+            with no_grad():
+                returned = grad_fn(Tensor(g))
+            returned = returned if isinstance(returned, (list, tuple)) else (returned,)
+            if len(returned) != len(inputs):
+                raise VizgradError(f"the grad_fn of custom gradient {name!r} returned "
+                                   f"{len(returned)} gradients for {len(inputs)} inputs; fix: "
+                                   "return one gradient per input, in order")
+            cache[key] = (g, tuple(None if r is None else np.asarray(
+                r._data if isinstance(r, Tensor) else r) for r in returned))
+        return cache[key][1]
+
+    def rule_for(index: int) -> Callable[..., Any]:
+        return lambda g, out, *saved: results(g)[index]
+
+    return rule_for

@@ -1,0 +1,408 @@
+"""The Tensor, the recording state, and ``apply`` that records one operation.
+
+A Tensor is thin: its operator methods call the ops in :mod:`vizgrad.ops`.
+Every recorded tensor keeps the op that made it, its inputs and the input
+values as they were when the op ran, so a graph drawn later shows those values.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import DtypeError, ShapeError, VizgradError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .ops import Op
+
+
+class _Recording:
+    """Global recording state: on/off, the active tapes and scopes."""
+
+    enabled: bool = True
+    tapes: list = []
+    scopes: list[str] = []
+    scope_path: str | None = None
+
+
+RECORDING = _Recording()
+_ids = itertools.count()
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Run a block without recording operations.
+
+    >>> x = Variable(2.0)
+    >>> with no_grad():
+    ...     y = x * 3
+    >>> y.is_leaf
+    True
+    """
+    previous = RECORDING.enabled
+    RECORDING.enabled = False
+    try:
+        yield
+    finally:
+        RECORDING.enabled = previous
+
+
+@contextmanager
+def scope(name: str) -> Iterator[None]:
+    """Group the operations of a block into a named cluster of the drawing.
+
+    >>> with scope("layer1"):
+    ...     y = Variable(1.0) * 2
+    >>> y.scope
+    'layer1'
+    """
+    if not isinstance(name, str) or not name:
+        raise VizgradError(f"scope() needs a non-empty string name, got {name!r}; "
+                           "fix: with vg.scope('layer1'): ...")
+    RECORDING.scopes.append(name)
+    RECORDING.scope_path = "/".join(RECORDING.scopes)
+    try:
+        yield
+    finally:
+        RECORDING.scopes.pop()
+        RECORDING.scope_path = "/".join(RECORDING.scopes) or None
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    """True for the dtypes that can carry a gradient."""
+    return dtype.kind == "f"
+
+
+def describe(t: Tensor) -> str:
+    """How an error message names a tensor: its name, else what it is."""
+    if t.name:
+        return f"'{t.name}'"
+    origin = f"the result of {t._op.name}" if t._op is not None else "a tensor"
+    return f"{origin} with shape {t.shape} and dtype {t.dtype}"
+
+
+def float_fix(t: Tensor) -> str:
+    """The fix for an integer tensor asked for gradients."""
+    example = np.asarray(t._data)
+    if example.size <= 8:
+        literal = np.array2string(example.astype(np.float64), separator=", ")
+        literal = literal.replace("\n", "").replace(" ", "").replace(",", ", ")
+        return (f"create it with floats, e.g. {literal}, or pass dtype=\"float32\" "
+                "(or \"float64\")")
+    return "create it with floats or pass dtype=\"float32\" (or \"float64\")"
+
+
+def require_floating(t: Tensor, role: str) -> None:
+    """Raise a DtypeError naming ``t`` if it cannot carry a gradient."""
+    if not is_floating(t.dtype):
+        kind = {"i": "an integer", "u": "an unsigned integer", "b": "a bool",
+                "c": "a complex"}.get(t.dtype.kind, "a non-floating")
+        raise DtypeError(
+            f"{role} {describe(t)} has {kind} dtype ({t.dtype}); gradients exist only "
+            f"for floating-point tensors. Fix: {float_fix(t)}.")
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    >>> x = Variable(3.0, name="x")
+    >>> y = x * x
+    >>> y.backward(); x.grad
+    array(6.)
+    """
+
+    __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_inputs", "_saved",
+                 "_params", "_id", "_scope", "_pass", "__weakref__")
+    __array_ufunc__ = None  # let numpy arrays on the left defer to our operators
+    __hash__ = object.__hash__
+
+    def __init__(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
+                 name: str | None = None) -> None:
+        if isinstance(data, Tensor):
+            data = data._data
+        array = np.array(data, dtype=dtype)
+        if array.dtype == object:
+            raise VizgradError(f"cannot make a tensor{' ' + repr(name) if name else ''} from "
+                               f"{type(data).__name__} {data!r}; fix: pass numbers, nested "
+                               "lists of numbers or a numpy array")
+        array.flags.writeable = False
+        self._data = array
+        self.grad: np.ndarray | None = None
+        self.name = name
+        self._op = None
+        self._inputs: tuple[Tensor, ...] = ()
+        self._saved: tuple = ()
+        self._params = None
+        self._id = next(_ids)
+        self._scope = RECORDING.scope_path
+        self._pass = None
+        self.requires_grad = False
+        if requires_grad:
+            require_floating(self, "requires_grad=True on")
+            self.requires_grad = True
+
+    # -- attributes -------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The values, as a read-only numpy array."""
+        view = np.asarray(self._data).view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape, as for numpy."""
+        return self._data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype."""
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self._data.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self._data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True when no recorded operation made this tensor."""
+        return self._op is None
+
+    @property
+    def op(self) -> str | None:
+        """The name of the operation that made this tensor, or None for a leaf."""
+        return None if self._op is None else self._op.name
+
+    @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        """The tensors this one was computed from, in argument order."""
+        return self._inputs
+
+    @property
+    def scope(self) -> str | None:
+        """The ``vg.scope`` path this tensor was made in."""
+        return self._scope
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.size != 1:
+            raise ShapeError(f"item() needs a tensor with one element, but {describe(self)} "
+                             f"has {self.size}; fix: index it first, e.g. t[0].item()")
+        return np.asarray(self._data).item()
+
+    def numpy(self) -> np.ndarray:
+        """A writable copy of the values."""
+        return np.array(self._data, copy=True)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.array(self._data, dtype=dtype, copy=True)
+
+    def detach(self) -> Tensor:
+        """A new leaf with the same values and no history."""
+        return Tensor(self._data, name=self.name)
+
+    def zero_grad(self) -> None:
+        """Clear the accumulated gradient."""
+        self.grad = None
+
+    def backward(self, grad: Any = None) -> None:
+        """Backpropagate from this tensor, accumulating into leaves' ``.grad`` (PyTorch).
+
+        >>> w = Variable([1.0, 2.0]); (w * w).sum().backward(); w.grad
+        array([2., 4.])
+        """
+        from .autodiff import backward
+        backward(self, grad)
+
+    def __repr__(self) -> str:
+        body = np.array2string(np.asarray(self._data), separator=", ", precision=4,
+                               threshold=20)
+        extras = []
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        if self.dtype != np.float64:
+            extras.append(f"dtype={self.dtype}")
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self._op is not None:
+            extras.append(f"op={self._op.name!r}")
+        return f"tensor({body}{', ' if extras else ''}{', '.join(extras)})"
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError(f"len() of a 0-d tensor {describe(self)}")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise VizgradError(
+                f"the truth value of {describe(self)} with {self.size} elements is "
+                "ambiguous; fix: use (t).any() / (t).all() on t.numpy()")
+        return bool(np.asarray(self._data))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors can be used as an index, not "
+                            f"{describe(self)}")
+        return int(self.item())
+
+    # -- operators: each calls one op ----------------------------------------
+    def __add__(self, other): return ops.add(self, other)
+    def __radd__(self, other): return ops.add(other, self)
+    def __sub__(self, other): return ops.subtract(self, other)
+    def __rsub__(self, other): return ops.subtract(other, self)
+    def __mul__(self, other): return ops.multiply(self, other)
+    def __rmul__(self, other): return ops.multiply(other, self)
+    def __truediv__(self, other): return ops.divide(self, other)
+    def __rtruediv__(self, other): return ops.divide(other, self)
+    def __pow__(self, other): return ops.power(self, other)
+    def __rpow__(self, other): return ops.power(other, self)
+    def __matmul__(self, other): return ops.matmul(self, other)
+    def __rmatmul__(self, other): return ops.matmul(other, self)
+    def __neg__(self): return ops.negative(self)
+    def __pos__(self): return self
+    def __abs__(self): return ops.abs(self)
+    def __lt__(self, other): return ops.less(self, other)
+    def __le__(self, other): return ops.less_equal(self, other)
+    def __gt__(self, other): return ops.greater(self, other)
+    def __ge__(self, other): return ops.greater_equal(self, other)
+    def __eq__(self, other): return ops.equal(self, other)  # type: ignore[override]
+    def __ne__(self, other): return ops.not_equal(self, other)  # type: ignore[override]
+    def __getitem__(self, index): return ops.getitem(self, index)
+
+    # -- methods mirroring the common functions ------------------------------
+    def sum(self, axis=None, keepdims=False): return ops.sum(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False): return ops.mean(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False): return ops.max(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False): return ops.min(self, axis, keepdims)
+    def reshape(self, *shape): return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+    def transpose(self, *axes):
+        return ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
+    def exp(self): return ops.exp(self)
+    def log(self): return ops.log(self)
+    def sqrt(self): return ops.sqrt(self)
+    def square(self): return ops.square(self)
+    def abs(self): return ops.abs(self)
+    def sin(self): return ops.sin(self)
+    def cos(self): return ops.cos(self)
+    def tanh(self): return ops.tanh(self)
+    def sigmoid(self): return ops.sigmoid(self)
+    def relu(self): return ops.relu(self)
+    def sign(self): return ops.sign(self)
+    def clip(self, a_min=None, a_max=None): return ops.clip(self, a_min, a_max)
+    def softmax(self, axis=-1): return ops.softmax(self, axis)
+    def log_softmax(self, axis=-1): return ops.log_softmax(self, axis)
+    def logsumexp(self, axis=None, keepdims=False): return ops.logsumexp(self, axis, keepdims)
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (all axes reversed)."""
+        return ops.transpose(self, None)
+
+
+def tensor(data: Any, *, dtype: Any = None, requires_grad: bool = False,
+           name: str | None = None) -> Tensor:
+    """Make a tensor; numpy dtypes, Python floats give float64.
+
+    >>> tensor([[1., 2.]], name="w").shape
+    (1, 2)
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+
+
+def Variable(data: Any, *, dtype: Any = None, name: str | None = None) -> Tensor:
+    """A trainable tensor (``requires_grad=True``); must be floating point.
+
+    >>> Variable([1., 2.], name="w").requires_grad
+    True
+    """
+    return Tensor(data, dtype=dtype, requires_grad=True, name=name)
+
+
+def constant(data: Any, *, dtype: Any = None, name: str | None = None) -> Tensor:
+    """A tensor that does not require gradients.
+
+    >>> constant([[9.], [10.]]).requires_grad
+    False
+    """
+    return Tensor(data, dtype=dtype, requires_grad=False, name=name)
+
+
+def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
+    """``value`` itself if a Tensor, else a constant leaf.
+
+    A Python number next to a floating tensor takes that tensor's dtype, as
+    numpy's weak scalars do, so float32 stays float32.
+    """
+    if isinstance(value, Tensor):
+        return value
+    if like is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and is_floating(like.dtype):
+        return Tensor(np.asarray(value, dtype=like.dtype))
+    return Tensor(value)
+
+
+def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None) -> Tensor:
+    """Make the output tensor of ``op`` and, when recording, remember how it was made."""
+    out = Tensor.__new__(Tensor)
+    out._data = data
+    out.grad = None
+    out.name = None
+    out._id = next(_ids)
+    out._scope = RECORDING.scope_path
+    out._pass = None
+    if RECORDING.enabled:
+        out._op = op
+        out._inputs = inputs
+        out._saved = tuple([t._data for t in inputs])
+        out._params = params
+        out.requires_grad = any([t.requires_grad for t in inputs]) and data.dtype.kind == "f"
+        if RECORDING.tapes:
+            for tape in RECORDING.tapes:
+                tape._record(out)
+    else:
+        out._op = None
+        out._inputs = ()
+        out._saved = ()
+        out._params = None
+        out.requires_grad = False
+    return out
+
+
+def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Tensor:
+    """Run ``op`` forward on the inputs' values and record it."""
+    try:
+        if params:
+            data = op.forward(*[t._data for t in inputs], **params)
+        else:
+            data = op.forward(*[t._data for t in inputs])
+    except (ValueError, IndexError) as error:
+        shapes = ", ".join(f"{describe(t)} of shape {t.shape}" for t in inputs)
+        raise ShapeError(f"{op.name} cannot combine {shapes}: {error}. "
+                         f"Fix: {op.shape_fix}") from None
+    if not isinstance(data, np.ndarray):
+        data = np.asarray(data)
+    return record(op, inputs, data, params)
+
+
+from . import ops  # noqa: E402  (the operator methods above call into ops)
