@@ -23,6 +23,7 @@ from .errors import (
                      VizgradError,
 )
 from .gradcheck import gradcheck
+from .graph import Graph, graph
 from .ops import (
                      OPS,
                      abs,
@@ -79,7 +80,8 @@ from .tensor import Tensor, Variable, constant, no_grad, scope, tensor
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArgumentError", "BackwardPass", "DtypeError", "GradcheckError", "GradientTape",
+    "ArgumentError", "BackwardPass", "DtypeError", "GradcheckError", "GradientTape", "Graph",
+    "graph",
     "NonScalarBackwardError", "OPS", "RenderError", "ShapeError", "Step", "TapeError", "Tensor",
     "Variable", "VizgradError", "abs", "add", "backward", "broadcast_to", "clip",
     "clip_by_global_norm", "clip_by_value", "concatenate", "constant", "conv2d", "cos",

@@ -1,0 +1,214 @@
+"""Building Graphviz DOT text from a Graph: pure functions, no engine runs here.
+
+Every label is an HTML-like label whose text is escaped, so no name or value can
+inject DOT, HTML or script. A gradient that has not arrived yet at the drawn
+step keeps its text but is drawn transparent: every step has the same layout,
+so nodes never move between steps.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from .graph import Edge, Graph, Node
+
+FONT = "Helvetica,Arial,sans-serif"
+TRANSPARENT = "transparent"
+DIM = "#5f6368"
+
+
+def escape(text: str) -> str:
+    """Text made safe for an HTML-like label; newlines become line breaks.
+
+    >>> escape('"]; evil [label="x <script>')
+    '&quot;]; evil [label=&quot;x &lt;script&gt;'
+    """
+    return "<BR/>".join(html.escape(line, quote=True) for line in str(text).split("\n"))
+
+
+def font(text: str, color: str | None = None, size: float | None = None,
+         bold: bool = False) -> str:
+    """One run of text in an HTML-like label."""
+    body = escape(text)
+    if bold:
+        body = f"<B>{body}</B>"
+    attrs = ""
+    if color:
+        attrs += f' COLOR="{color}"'
+    if size:
+        attrs += f' POINT-SIZE="{size:g}"'
+    return f"<FONT{attrs}>{body}</FONT>" if attrs else body
+
+
+def table(rows: Iterable[str], bgcolor: str | None = None) -> str:
+    """Rows of label text stacked in a borderless table."""
+    bg = f' BGCOLOR="{bgcolor}"' if bgcolor else ""
+    cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows if row)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"{bg}>{cells}</TABLE>>'
+
+
+def shape_text(node: Node) -> str:
+    """'scalar · float64' or 'shape (2, 3) · float32'."""
+    if not node.shape:
+        return f"scalar · {node.dtype}"
+    dims = ", ".join(str(n) for n in node.shape) + ("," if len(node.shape) == 1 else "")
+    return f"shape ({dims}) · {node.dtype}"
+
+
+def _grad_color(step_of_grad: int | None, step: int) -> str:
+    return "" if step_of_grad is None else ("grad" if step_of_grad <= step else TRANSPARENT)
+
+
+def node_label(graph: Graph, node: Node, step: int) -> str:
+    """The HTML-like label of one node at ``step``."""
+    colors = graph.colors
+    grey = colors["grey"] if node.greyed else None
+    value_color = grey or colors["value"]
+    text_color = grey
+    grad_state = _grad_color(node.grad_step, step)
+    grad_color = colors["grad"] if grad_state == "grad" else TRANSPARENT
+    target = graph.target_name
+    rows: list[str] = []
+    if node.kind == "op":
+        rows.append(font(node.symbol, text_color, 16))
+        rows.append(font(node.label, grey or DIM, 9))
+        if node.grad is not None and grad_state and node.fan_out > 1:
+            rows.append(font(f"Σ∂ {node.grad}", grad_color, 10))
+    else:
+        rows.append(font(node.label, text_color, bold=True))
+        rows.append(font(shape_text(node), grey or DIM, 9))
+        rows.append(font(node.value, value_color))
+        if node.grad is not None and grad_state:
+            rows.append(font(f"∂{target}/∂{node.label} = {node.grad}", grad_color))
+    if node.unconnected:
+        rows.append(font(f"unconnected: no path to {target}", colors["unconnected"], 9))
+    if node.outside_tape:
+        rows.append(font("outside the tape", colors["unconnected"], 9))
+    if node.nonfinite:
+        rows.append(font("NaN/inf appears here", colors["unconnected"], 9))
+    return table(rows)
+
+
+def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
+    """One node line of the DOT text."""
+    attrs = {"id": node.id, "label": node_label(graph, node, step)}
+    styles = []
+    if node.kind == "op":
+        attrs["shape"] = "ellipse"
+        attrs["margin"] = "0.02"
+    else:
+        attrs["shape"] = "box"
+        styles.append("rounded")
+        if node.kind == "output":
+            attrs["peripheries"] = "2"
+        if node.kind == "constant":
+            styles.append("dotted" if not node.greyed else "dashed")
+    if node.greyed:
+        attrs["color"] = graph.colors["grey"]
+    if node.unconnected or node.outside_tape:
+        styles.append("dashed")
+        attrs["color"] = graph.colors["unconnected"]
+    if current:
+        styles.append("filled")
+        attrs["fillcolor"] = graph.colors["current"]
+    elif node.nonfinite:
+        styles.append("filled")
+        attrs["fillcolor"] = graph.colors["nonfinite"]
+    if styles:
+        attrs["style"] = ",".join(dict.fromkeys(styles))
+    return f"{node.id} [{_attributes(attrs)}]"
+
+
+def edge_label(graph: Graph, edge: Edge, step: int, source_greyed: bool) -> str:
+    """Value above, gradient (from the step it arrives) below."""
+    colors = graph.colors
+    rows = [font(edge.value, colors["grey"] if source_greyed else colors["value"])]
+    state = _grad_color(edge.grad_step, step)
+    if edge.grad is not None and state:
+        rows.append(font(f"∂ {edge.grad}", colors["grad"] if state == "grad" else TRANSPARENT))
+    bg = colors["nonfinite"] if edge.nonfinite and state == "grad" else None
+    return table(rows, bg)
+
+
+def _attributes(attrs: dict[str, str]) -> str:
+    parts = []
+    for key, value in attrs.items():
+        if value.startswith("<") and value.endswith(">"):
+            parts.append(f"{key}={value}")
+        else:
+            parts.append(f'{key}="{value}"')
+    return " ".join(parts)
+
+
+def graph_to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
+                 highlight: bool = True) -> str:
+    """The whole DOT text of ``graph`` at ``step``.
+
+    ``collapse``: ids of scopes to draw as one box (None: the graph's default).
+    ``highlight``: fill the current step's op (off for the widget's layout).
+    """
+    collapsed = set(graph.default_collapsed() if collapse is None else collapse)
+    scopes = {s.id: s for s in graph.scopes}
+    current_id = graph.steps[step].node if highlight else None
+    node_by_id = {n.id: n for n in graph.nodes}
+    lines = [
+        "digraph vizgrad {",
+        f'  graph [rankdir=LR nodesep=0.25 ranksep=0.45 fontname="{FONT}" bgcolor="white"];',
+        f'  node [fontname="{FONT}" fontsize=11 height=0.3];',
+        f'  edge [fontname="{FONT}" fontsize=10 color="#555555" arrowsize=0.7];',
+    ]
+    if graph.note:
+        lines.append(f'  label={table([font(graph.note, DIM, 10)])} labelloc=t labeljust=l;')
+
+    # where each node is drawn: itself, or the box of its collapsed scope
+    drawn_as = {n.id: (n.scope if n.scope in collapsed else n.id) for n in graph.nodes}
+    current_box = drawn_as.get(current_id) if current_id else None
+    by_scope: dict[str | None, list[str]] = {}
+    for n in graph.nodes:
+        if n.scope in collapsed:
+            continue
+        statement = node_statement(graph, n, step, n.id == current_id)
+        by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
+    lines.extend(f"  {s}" for s in by_scope.pop(None, []))
+    for sid, statements in by_scope.items():
+        scope = scopes[sid]
+        lines.append(f"  subgraph cluster_{sid} {{")
+        lines.append(f'    id="{sid}" style="rounded,dashed" color="#9a9a9a" '
+                     f'label={table([font(scope.name, DIM, 10)])};')
+        lines.extend(f"    {s}" for s in statements)
+        lines.append("  }")
+    for sid in sorted(collapsed, key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
+        if sid not in scopes:
+            continue
+        scope = scopes[sid]
+        style = "filled" if sid == current_box else "filled"
+        fill = graph.colors["current"] if sid == current_box else "#eef1f5"
+        label = table([font(scope.name, bold=True), font(f"{scope.size} nodes · click to expand",
+                                                         DIM, 9)])
+        lines.append(f'  {sid} [id="{sid}" shape=box3d style="{style}" fillcolor="{fill}" '
+                     f"label={label}];")
+
+    seen_pairs: dict[tuple[str, str], int] = {}
+    merged: list[tuple[Edge, str, str]] = []
+    for e in graph.edges:
+        source, target = drawn_as[e.source], drawn_as[e.target]
+        if source == target and source != e.source:
+            continue  # inside one collapsed scope
+        key = (source, target)
+        if source != e.source or target != e.target:
+            if key in seen_pairs:
+                seen_pairs[key] += 1
+                continue
+            seen_pairs[key] = 1
+        merged.append((e, source, target))
+    for e, source, target in merged:
+        count = seen_pairs.get((source, target), 1)
+        if count > 1:
+            label = table([font(f"{count} tensors", DIM)])
+        else:
+            label = edge_label(graph, e, step, node_by_id[e.source].greyed)
+        extra = f' color="{graph.colors["grey"]}"' if node_by_id[e.source].greyed else ""
+        lines.append(f'  {source} -> {target} [id="{e.id}" label={label}{extra}];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,498 @@
+"""The graph as plain data: what every renderer (DOT, SVG, the widget) reads.
+
+``graph(y)`` turns what the engine recorded for ``y`` -- the tensors, the ops
+and the backward pass it actually ran -- into frozen dataclasses with a JSON
+form. Step 0 is the forward pass alone; step k (k >= 1) is the k-th op the
+backward pass ran through; the last step shows every gradient.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .engine import BackwardPass, backpropagate
+from .errors import ArgumentError
+from .format import detail, has_nonfinite, short
+from .tensor import Tensor, is_floating
+
+COLLAPSE_LIMIT = 300     # graphs with more nodes than this start collapsed
+CHUNKS = 40              # an unscoped graph past the limit is drawn as about this many groups
+COLORS = {"value": "#1f5fbf", "grad": "#d1451b", "current": "#ffe08a", "grey": "#9a9a9a",
+          "nonfinite": "#ffd0d0", "unconnected": "#b03a2e"}
+SHORT_OP_NAMES = {"multiply": "mul", "subtract": "sub", "divide": "div", "negative": "neg",
+                  "power": "pow", "getitem": "index", "concatenate": "concat",
+                  "broadcast_to": "broadcast", "stop_gradient": "stop", "transpose": "T",
+                  "logsumexp": "lse", "log_softmax": "logsoftmax", "greater": "gt",
+                  "greater_equal": "ge", "less": "lt", "less_equal": "le", "equal": "eq",
+                  "not_equal": "ne", "maximum": "maximum", "minimum": "minimum"}
+
+
+@dataclass(frozen=True)
+class Node:
+    """A leaf (variable or constant), an op, the output, or a collapsed scope."""
+
+    id: str
+    kind: str                  # "variable", "constant", "op", "output"
+    label: str                 # the name the drawing and the explanation use
+    op: str | None
+    symbol: str
+    shape: tuple[int, ...]
+    dtype: str
+    value: str
+    grad: str | None
+    grad_step: int | None      # the step from which the total gradient is shown
+    detail: dict[str, str | None]
+    scope: str | None = None   # id of the scope it belongs to
+    greyed: bool = False       # on no path to the target
+    unconnected: bool = False  # a source no gradient reached
+    outside_tape: bool = False  # an op the tape did not record
+    nonfinite: bool = False    # NaN or inf first appears in its value
+    fan_out: int = 0           # how many edges leave it
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A tensor flowing from ``source`` into input ``input_index`` of ``target``."""
+
+    id: str
+    source: str
+    target: str
+    input_index: int
+    value: str
+    grad: str | None
+    grad_step: int | None
+    detail: dict[str, str | None]
+    nonfinite: bool = False    # NaN or inf first appears in this gradient
+
+
+@dataclass(frozen=True)
+class GraphStep:
+    """One step of the replay: which op ran, what it did, in words and numbers."""
+
+    index: int
+    node: str | None
+    title: str
+    lines: tuple[str, ...]
+    edges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A ``vg.scope`` (or, for big unscoped graphs, a run of ops) drawn as one cluster."""
+
+    id: str
+    name: str
+    size: int
+    collapsed: bool
+
+
+@dataclass(frozen=True)
+class Graph:
+    """Nodes, edges and the recorded backward pass, ready to draw.
+
+    >>> import vizgrad as vg
+    >>> x = vg.Variable(3.0, name="x"); f = x * x
+    >>> g = vg.graph(f); len(g.steps), g.nodes[-1].label
+    (2, 'f')
+    """
+
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    steps: tuple[GraphStep, ...]
+    scopes: tuple[Scope, ...]
+    target: str
+    target_name: str
+    note: str = ""
+    colors: dict[str, str] = field(default_factory=lambda: dict(COLORS))
+
+    @property
+    def last_step(self) -> int:
+        """Index of the step that shows every gradient."""
+        return len(self.steps) - 1
+
+    def node(self, node_id: str) -> Node:
+        """The node with this id."""
+        for n in self.nodes:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def find(self, label: str) -> Node:
+        """The node drawn with this label (a tensor's name)."""
+        for n in self.nodes:
+            if n.label == label:
+                return n
+        raise KeyError(f"no node is labelled {label!r}; labels: "
+                       f"{', '.join(n.label for n in self.nodes)}")
+
+    def check_step(self, step: int | None) -> int:
+        """``step`` as a valid index (None: the last); a clear error otherwise."""
+        if step is None:
+            return self.last_step
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+            raise ArgumentError(f"step must be an integer, got {step!r}")
+        if not -len(self.steps) <= step <= self.last_step:
+            raise ArgumentError(f"step {step} does not exist: this graph has steps 0 to "
+                                f"{self.last_step}; fix: pick one in that range")
+        return int(step) % len(self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form the widget reads."""
+        data = asdict(self)
+        data["last_step"] = self.last_step
+        return data
+
+    def to_dot(self, step: int | None = None, *, collapse: Iterable[str] | None = None,
+               highlight: bool = True) -> str:
+        """Graphviz DOT source of the drawing at ``step`` (None: the last step)."""
+        from .dot import graph_to_dot
+        return graph_to_dot(self, self.check_step(step), collapse=collapse, highlight=highlight)
+
+    def to_svg(self, step: int | None = None, *, collapse: Iterable[str] | None = None,
+               engine: str | None = None) -> str:
+        """The drawing at ``step`` as SVG text, laid out by Graphviz."""
+        from .render import render_svg
+        return render_svg(self.to_dot(step, collapse=collapse), engine=engine)
+
+    def save_svg(self, path: str | Path, step: int | None = None, **options: Any) -> Path:
+        """Write the drawing at ``step`` to an SVG file."""
+        path = Path(path)
+        path.write_text(self.to_svg(step, **options), encoding="utf-8")
+        return path
+
+    def save_steps(self, directory: str | Path, **options: Any) -> list[Path]:
+        """Write one SVG per step (``step_00.svg`` ...) for slides."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        width = max(2, len(str(self.last_step)))
+        return [self.save_svg(directory / f"step_{i:0{width}d}.svg", i, **options)
+                for i in range(len(self.steps))]
+
+    def default_collapsed(self) -> list[str]:
+        """Ids of the scopes drawn collapsed unless asked otherwise."""
+        return [s.id for s in self.scopes if s.collapsed]
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"image/svg+xml": self.to_svg(), "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        return (f"<vizgrad.Graph of {self.target_name!r}: {len(self.nodes)} nodes, "
+                f"{len(self.edges)} edges, {len(self.steps)} steps>")
+
+
+# -- building a Graph from what the engine recorded ---------------------------------
+def graph(y: Tensor, *, names: Mapping[str, Any] | None = None,
+          extra: Sequence[Tensor] = (), backward_pass: BackwardPass | None = None) -> Graph:
+    """The graph that made ``y``, with the backward pass last run from it.
+
+    ``names``: a namespace (``locals()``) whose variable names label unnamed tensors.
+    ``extra``: more tensors to draw; those not leading to ``y`` are greyed.
+    If no backward pass has run from ``y``, one is run now (``.grad`` is not touched).
+    """
+    if not isinstance(y, Tensor):
+        raise ArgumentError(f"graph() needs a vizgrad tensor, got {type(y).__name__}; fix: "
+                            "pass the tensor you want to differentiate, e.g. vg.graph(loss)")
+    result = backward_pass or y._pass or _fresh_pass(y)
+    return _Builder(y, result, names or {}, extra).build()
+
+
+def _fresh_pass(y: Tensor) -> BackwardPass:
+    """Backpropagate from ``y`` to its variables (or, with none, to every float leaf)."""
+    leaves = [t for t in _ancestors([y]) if t._op is None and is_floating(t.dtype)]
+    wanted = [t for t in leaves if t.requires_grad] or leaves
+    ids = {t._id for t in wanted}
+    seed = np.ones(y.shape, dtype=y.dtype) if is_floating(y.dtype) else np.ones(y.shape)
+    return backpropagate([y], [seed], lambda t: t._id in ids, kind="gradients", sources=wanted)
+
+
+def _ancestors(roots: Iterable[Tensor]) -> list[Tensor]:
+    """Every tensor the roots were computed from (and the roots), in creation order."""
+    seen: dict[int, Tensor] = {}
+    stack = list(roots)
+    while stack:
+        t = stack.pop()
+        if t._id in seen:
+            continue
+        seen[t._id] = t
+        stack.extend(t._inputs)
+    return [seen[i] for i in sorted(seen)]
+
+
+def _namespace_names(names: Mapping[str, Any]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for key, value in names.items():
+        if isinstance(value, Tensor) and not key.startswith("_") and id(value) not in found:
+            found[id(value)] = key
+    return found
+
+
+_LETTER = re.compile(r"(?<![A-Za-z])([abx])(?![A-Za-z])")
+
+
+class _Builder:
+    """Turns tensors and a BackwardPass into a Graph (one use)."""
+
+    def __init__(self, y: Tensor, result: BackwardPass, names: Mapping[str, Any],
+                 extra: Sequence[Tensor]) -> None:
+        self.y = y
+        self.result = result
+        self.namespace = _namespace_names(names)
+        self.extra = [t for t in extra if isinstance(t, Tensor)]
+
+    # names ---------------------------------------------------------------------
+    def _labels(self, tensors: list[Tensor]) -> dict[int, str]:
+        labels: dict[int, str] = {}
+        counters: dict[str, int] = {}
+        used: set[str] = set()
+        for t in tensors:
+            label = t.name or self.namespace.get(id(t))
+            if label is None:
+                kind = SHORT_OP_NAMES.get(t.op, t.op) if t._op is not None else (
+                    "var" if t.requires_grad else "const")
+                counters[kind] = counters.get(kind, 0) + 1
+                label = f"{kind}{counters[kind]}"
+                while label in used:
+                    counters[kind] += 1
+                    label = f"{kind}{counters[kind]}"
+            used.add(label)
+            labels[t._id] = label
+        return labels
+
+    def build(self) -> Graph:
+        y, result = self.y, self.result
+        sources = list(result.sources)
+        drawn = _ancestors([y, *self.extra, *sources])
+        on_path = {t._id for t in _ancestors([y])}
+        labels = self._labels(drawn)
+        target_name = labels[y._id] if (y.name or id(y) in self.namespace) else "f"
+        node_id = {t._id: f"n{i}" for i, t in enumerate(drawn)}
+
+        # when each tensor's gradient arrives: the step that computed it
+        step_of_op: dict[int, int] = {}
+        for k, s in enumerate(result.steps, start=1):
+            step_of_op[s.node._id] = k
+        consumers: dict[int, list[tuple[Tensor, int]]] = {}
+        for t in drawn:
+            for index, x in enumerate(t._inputs):
+                consumers.setdefault(x._id, []).append((t, index))
+        contributions: dict[tuple[int, int], np.ndarray] = {}
+        for s in result.steps:
+            for index, c in enumerate(s.contributions):
+                if c is not None:
+                    contributions[(s.node._id, index)] = c
+
+        edges: list[Edge] = []
+        edge_ids: dict[tuple[int, int], str] = {}
+        grad_arrival: dict[int, int] = {}
+        for t in drawn:
+            for index, x in enumerate(t._inputs):
+                key = (t._id, index)
+                c = contributions.get(key)
+                k = step_of_op.get(t._id) if c is not None else None
+                if k is not None:
+                    grad_arrival[x._id] = max(grad_arrival.get(x._id, 0), k)
+                upstream = result.steps[k - 1].upstream if k else None
+                value = t._saved[index] if t._saved else x._data
+                edge = Edge(
+                    id=f"e{len(edges)}", source=node_id[x._id], target=node_id[t._id],
+                    input_index=index, value=short(value),
+                    grad=None if c is None else short(c), grad_step=k,
+                    detail={"value": detail(value), "grad": None if c is None else detail(c)},
+                    nonfinite=bool(c is not None and has_nonfinite(c)
+                                   and not has_nonfinite(upstream)))
+                edge_ids[key] = edge.id
+                edges.append(edge)
+
+        tape_ops = result.allowed
+        nodes: list[Node] = []
+        for t in drawn:
+            total = result.grads.get(t._id)
+            if t._op is not None:
+                kind = "op"
+                k = step_of_op.get(t._id)
+            else:
+                kind = "variable" if t.requires_grad else "constant"
+                k = grad_arrival.get(t._id)
+            if t is y:
+                k = 1 if result.steps else None
+            if total is None:
+                k = None
+            inputs_bad = any(has_nonfinite(v) for v in t._saved)
+            nodes.append(Node(
+                id=node_id[t._id], kind=kind, label=labels[t._id],
+                op=t.op, symbol=t._op.symbol if t._op is not None else "",
+                shape=tuple(t.shape), dtype=str(t.dtype), value=short(t._data),
+                grad=None if total is None or k is None else short(total), grad_step=k,
+                detail={"value": detail(t._data),
+                        "grad": None if total is None else detail(total)},
+                greyed=t._id not in on_path,
+                unconnected=any(s is t for s in sources) and total is None,
+                outside_tape=tape_ops is not None and t._op is not None and
+                t._id not in tape_ops and t._id in on_path,
+                nonfinite=has_nonfinite(t._data) and not inputs_bad,
+                fan_out=len(consumers.get(t._id, ())),
+            ))
+
+        # the output: a box the target's value flows into
+        target_id = node_id[y._id]
+        if y._op is not None:
+            seed = result.seeds[0] if result.roots and result.roots[0] is y else None
+            out_id = f"n{len(nodes)}"
+            nodes.append(Node(
+                id=out_id, kind="output", label=target_name, op=None, symbol="",
+                shape=tuple(y.shape), dtype=str(y.dtype), value=short(y._data),
+                grad=None if seed is None else short(seed), grad_step=1 if seed is not None
+                and result.steps else None,
+                detail={"value": detail(y._data), "grad": None if seed is None else detail(seed)},
+                nonfinite=False))
+            edges.append(Edge(
+                id=f"e{len(edges)}", source=target_id, target=out_id, input_index=0,
+                value=short(y._data), grad=None if seed is None else short(seed),
+                grad_step=1 if seed is not None and result.steps else None,
+                detail={"value": detail(y._data),
+                        "grad": None if seed is None else detail(seed)}))
+            target_id = out_id
+        scopes, nodes = self._scopes(drawn, nodes, node_id, consumers)
+        steps = self._steps(labels, target_name, edge_ids, node_id, nodes, edges)
+        note = ""
+        if any(s.collapsed for s in scopes):
+            note = (f"Large graph: {len(nodes)} nodes, drawn with "
+                    f"{sum(1 for s in scopes if s.collapsed)} groups collapsed")
+        return Graph(tuple(nodes), tuple(edges), tuple(steps), tuple(scopes), target_id,
+                     target_name, note)
+
+    # scopes ------------------------------------------------------------------------
+    def _scopes(self, drawn: list[Tensor], nodes: list[Node], node_id: dict[int, str],
+                consumers: dict[int, list[tuple[Tensor, int]]]) -> tuple[list[Scope], list[Node]]:
+        def top(path: str | None) -> str | None:
+            return path.split("/")[0] if path else None
+
+        scope_of: dict[int, str | None] = {}
+        for t in drawn:
+            if t._op is not None:
+                scope_of[t._id] = top(t._scope)
+        for t in drawn:
+            if t._op is None:
+                users = {scope_of.get(u._id) for u, _ in consumers.get(t._id, ())}
+                scope_of[t._id] = users.pop() if len(users) == 1 else top(t._scope)
+        names = sorted({s for s in scope_of.values() if s}, key=lambda s: min(
+            t._id for t in drawn if scope_of[t._id] == s))
+        large = len(nodes) > COLLAPSE_LIMIT
+        unscoped_ops = [t for t in drawn if t._op is not None and not scope_of[t._id]]
+        visible = len(names) + sum(1 for t in drawn if not scope_of[t._id])
+        if large and visible > COLLAPSE_LIMIT and unscoped_ops:
+            size = math.ceil(len(unscoped_ops) / CHUNKS)
+            for i, t in enumerate(unscoped_ops):
+                first = i - i % size
+                last = min(first + size, len(unscoped_ops))
+                scope_of[t._id] = f"ops {first + 1}–{last}"
+            for t in drawn:
+                if t._op is None and not scope_of[t._id]:
+                    users = [u for u, _ in consumers.get(t._id, ())]
+                    if users:
+                        scope_of[t._id] = scope_of[users[0]._id]
+            names = list(dict.fromkeys(scope_of[t._id] for t in drawn if scope_of[t._id]))
+        ids = {name: f"s{i}" for i, name in enumerate(names)}
+        sizes = {name: 0 for name in names}
+        for t in drawn:
+            if scope_of[t._id]:
+                sizes[scope_of[t._id]] += 1
+        scopes = [Scope(ids[n], n, sizes[n], large) for n in names]
+        by_node = {node_id[t._id]: ids.get(scope_of[t._id]) for t in drawn}
+        nodes = [n if n.id not in by_node else _with_scope(n, by_node[n.id]) for n in nodes]
+        return scopes, nodes
+
+    # steps -------------------------------------------------------------------------
+    def _steps(self, labels: dict[int, str], target: str, edge_ids: dict[tuple[int, int], str],
+               node_id: dict[int, str], nodes: list[Node], edges: list[Edge]) -> list[GraphStep]:
+        result = self.result
+        node_by_id = {n.id: n for n in nodes}
+        incoming: dict[str, list[Edge]] = {}
+        for e in edges:
+            if e.grad is not None:
+                incoming.setdefault(e.source, []).append(e)
+        first = [f"Forward pass: each edge carries the value that flowed along it "
+                 f"(blue); {target} = {short(self.y._data)}."]
+        if result.steps:
+            first.append(f"Backpropagation starts at {target} with ∂{target}/∂{target} = 1 and "
+                         "walks back one operation per step (gradients in orange).")
+        for n in nodes:
+            if n.unconnected:
+                first.append(f"{n.label} is unconnected: no path carries a gradient from "
+                             f"{target} back to it, so its gradient is None.")
+        outside = [n.label for n in nodes if n.outside_tape]
+        if outside:
+            first.append(f"{', '.join(outside)} ran outside the GradientTape: the tape did not "
+                         "record it, so no gradient flows through it.")
+        if not result.steps:
+            first.append("No gradient flows back: nothing to step through.")
+        steps = [GraphStep(0, None, "Step 0: the forward pass", tuple(first))]
+        for k, s in enumerate(result.steps, start=1):
+            t = s.node
+            name = labels[t._id]
+            lines = []
+            if k == 1:
+                lines.append(f"∂{target}/∂{name} = 1 ({name} is the output {target})"
+                             if name != target else f"∂{target}/∂{target} = 1")
+            else:
+                lines.append(f"∂{target}/∂{name} = {short(s.upstream)}")
+            touched = []
+            for index, (x, c) in enumerate(zip(t._inputs, s.contributions)):
+                if c is None:
+                    continue
+                x_name = labels[x._id]
+                line = self._chain_line(target, name, x_name, t, index, s.upstream, c)
+                if sum(1 for other in t._inputs if other is x) > 1:
+                    line += f"  (as input {index + 1})"
+                lines.append(line)
+                touched.append(edge_ids[(t._id, index)])
+                x_node = node_by_id[node_id[x._id]]
+                arrivals = incoming.get(x_node.id, [])
+                if len(arrivals) > 1 and x_node.grad_step == k and \
+                        index == max(i for i, xx in enumerate(t._inputs) if xx is x):
+                    parts = " + ".join(e.grad or "" for e in arrivals)
+                    lines.append(f"{x_name} is used {len(arrivals)} times, so its gradient is "
+                                 f"the sum: ∂{target}/∂{x_name} = {parts} = {x_node.grad}")
+            op_title = t.op or "op"
+            steps.append(GraphStep(k, node_id[t._id],
+                                   f"Step {k}: backpropagate through {op_title} ({name})",
+                                   tuple(lines), tuple(touched)))
+        if len(steps) > 1:
+            done = [f"∂{target}/∂{n.label} = {n.grad}" for n in nodes
+                    if n.kind == "variable" and n.grad is not None]
+            if done:
+                last = steps[-1]
+                steps[-1] = GraphStep(last.index, last.node, last.title,
+                                      (*last.lines, "Done: " + ", ".join(done)), last.edges)
+        return steps
+
+    @staticmethod
+    def _chain_line(target: str, name: str, x_name: str, t: Tensor, index: int,
+                    upstream: np.ndarray, c: np.ndarray) -> str:
+        head = f"∂{target}/∂{x_name} = ∂{target}/∂{name} · ∂{name}/∂{x_name}"
+        if t._op.elementwise and np.size(upstream) == 1 and np.size(c) == 1:
+            g = float(np.asarray(upstream).reshape(()))
+            if g != 0:
+                local = float(np.asarray(c).reshape(())) / g
+                return f"{head} = {short(upstream)} · {short(local)} = {short(c)}"
+        formula = t._op.formula(index)
+        letters = {"a": 0, "b": 1, "x": 0}
+        input_names = [x.name or "" for x in t._inputs]
+
+        def named(match: re.Match) -> str:
+            i = letters[match.group(1)]
+            return input_names[i] if i < len(input_names) and input_names[i] else match.group(1)
+
+        local = _LETTER.sub(named, formula) if formula else "the local derivative"
+        return f"{head} = {short(upstream)} · ({local}) = {short(c)}"
+
+
+def _with_scope(node: Node, scope_id: str | None) -> Node:
+    return node if node.scope == scope_id else replace(node, scope=scope_id)

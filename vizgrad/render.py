@@ -1,0 +1,66 @@
+"""Running a Graphviz layout engine on DOT text.
+
+The default engine is the ``graphviz-pure`` wheel: a port of Graphviz 16.1.0
+installed by pip, the same Graphviz the widget runs in the browser, so an
+exported SVG matches the widget and no system Graphviz is needed. A system
+``dot`` can be chosen with ``engine="dot"`` or ``VIZGRAD_ENGINE=dot``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from .errors import RenderError
+
+ENGINES = ("graphviz-pure", "dot")
+TIMEOUT_SECONDS = 120
+_TRANSPARENT_TEXT = re.compile(r'<text[^>]*fill="transparent"[^>]*>.*?</text>\n?', re.S)
+
+
+def find_engine(engine: str | None = None) -> str:
+    """The path of the layout program for ``engine`` (default: graphviz-pure)."""
+    engine = engine or os.environ.get("VIZGRAD_ENGINE") or "graphviz-pure"
+    if engine not in ENGINES:
+        raise RenderError(f"unknown engine {engine!r}; fix: use one of {', '.join(ENGINES)}")
+    candidates = [Path(sysconfig.get_path("scripts")) / engine,
+                  Path(sys.executable).parent / engine]
+    for candidate in candidates:
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which(engine)
+    if found:
+        return found
+    fix = ("pip install graphviz-pure" if engine == "graphviz-pure"
+           else "install Graphviz (apt-get install graphviz) or use the default engine")
+    raise RenderError(f"the Graphviz engine {engine!r} was not found; fix: {fix}")
+
+
+def render_svg(dot: str, engine: str | None = None, timeout: float = TIMEOUT_SECONDS) -> str:
+    """Lay out ``dot`` and return SVG text; text drawn transparent is left out.
+
+    Graphviz is deterministic, so the same DOT always gives the same picture.
+    """
+    program = find_engine(engine)
+    try:
+        done = subprocess.run([program, "-Tsvg"], input=dot.encode("utf-8"),
+                              capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"Graphviz took longer than {timeout:.0f} s to lay out this graph; "
+                          "fix: draw it collapsed (collapse=None keeps the default) or use "
+                          "vg.scope to group operations") from None
+    svg = done.stdout.decode("utf-8", errors="replace")
+    if done.returncode != 0 or "<svg" not in svg:
+        message = done.stderr.decode("utf-8", errors="replace").strip()
+        raise RenderError(f"Graphviz ({Path(program).name}) failed: {message}")
+    return strip_transparent(svg)
+
+
+def strip_transparent(svg: str) -> str:
+    """Remove text drawn in transparent colour (gradients that have not arrived yet)."""
+    return _TRANSPARENT_TEXT.sub("", svg)
