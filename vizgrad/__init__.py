@@ -23,7 +23,7 @@ from .errors import (
                      VizgradError,
 )
 from .gradcheck import gradcheck
-from .graph import Graph, graph
+from .graph import Graph, export_svg, graph
 from .ops import (
                      OPS,
                      abs,
@@ -77,11 +77,23 @@ from .ops import (
 from .optim import clip_by_global_norm
 from .tensor import Tensor, Variable, constant, no_grad, scope, tensor
 
+
+def show(y, **options):  # noqa: ANN001, ANN201 - imported lazily: ipywidgets is slow to import
+    """A notebook widget that draws ``y``'s graph and steps through backpropagation."""
+    from .widget import show as _show
+    return _show(y, **options)
+
+
+def load_ipython_extension(ipython) -> None:  # noqa: ANN001
+    """``%load_ext vizgrad`` registers the ``%vizgrad`` magics."""
+    from .magic import load_ipython_extension as _load
+    _load(ipython)
+
 __version__ = "0.1.0"
 
 __all__ = [
     "ArgumentError", "BackwardPass", "DtypeError", "GradcheckError", "GradientTape", "Graph",
-    "graph",
+    "graph", "export_svg", "show",
     "NonScalarBackwardError", "OPS", "RenderError", "ShapeError", "Step", "TapeError", "Tensor",
     "Variable", "VizgradError", "abs", "add", "backward", "broadcast_to", "clip",
     "clip_by_global_norm", "clip_by_value", "concatenate", "constant", "conv2d", "cos",

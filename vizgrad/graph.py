@@ -203,6 +203,12 @@ def graph(y: Tensor, *, names: Mapping[str, Any] | None = None,
     return _Builder(y, result, names or {}, extra).build()
 
 
+def export_svg(y: Tensor, path: str | Path, step: int | None = None, *,
+               names: Mapping[str, Any] | None = None, **options: Any) -> Path:
+    """Write the drawing of ``y`` at ``step`` (None: the last step) to an SVG file."""
+    return graph(y, names=names).save_svg(path, step, **options)
+
+
 def _fresh_pass(y: Tensor) -> BackwardPass:
     """Backpropagate from ``y`` to its variables (or, with none, to every float leaf)."""
     leaves = [t for t in _ancestors([y]) if t._op is None and is_floating(t.dtype)]

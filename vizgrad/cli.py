@@ -1,0 +1,74 @@
+"""``vizgrad export SCRIPT.py --target NAME -o out.svg [--steps DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+import traceback
+from pathlib import Path
+
+from .errors import VizgradError
+from .graph import graph
+from .tensor import Tensor
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vizgrad", description="Draw reverse-mode autodiff.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="run a script and export the graph of a tensor")
+    export.add_argument("script", type=Path, help="the Python script to run")
+    export.add_argument("--target", required=True, help="the tensor to backpropagate from")
+    export.add_argument("-o", "--output", type=Path, help="the SVG file to write")
+    export.add_argument("--steps", type=Path, help="a folder for one SVG per step")
+    export.add_argument("--step", type=int, default=None, help="the step to draw (default: last)")
+    export.add_argument("--engine", default=None, help="graphviz-pure (default) or dot")
+    return parser
+
+
+def fail(message: str, code: int = 1) -> int:
+    """Print vizgrad's one-line error and return the exit code."""
+    print(f"vizgrad: error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``vizgrad`` command."""
+    args = _parser().parse_args(argv)
+    if args.output is None and args.steps is None:
+        return fail("nothing to write; fix: give -o out.svg and/or --steps DIR", 2)
+    if not args.script.is_file():
+        return fail(f"no such script: {args.script}", 2)
+    sys.path.insert(0, str(args.script.resolve().parent))
+    try:
+        namespace = runpy.run_path(str(args.script), run_name="__main__")
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            return fail(f"{args.script} exited with status {stop.code}")
+        return fail(f"{args.script} called sys.exit() before defining {args.target!r}")
+    except BaseException as error:  # the script's own error: show it, then one line
+        traceback.print_exc()
+        return fail(f"{args.script} raised {type(error).__name__}; fix the script and run again")
+    if args.target not in namespace:
+        tensors = sorted(k for k, v in namespace.items() if isinstance(v, Tensor))
+        known = ", ".join(tensors) if tensors else "none"
+        return fail(f"{args.script} defines no variable {args.target!r}; its tensors: {known}", 2)
+    target = namespace[args.target]
+    if not isinstance(target, Tensor):
+        return fail(f"{args.target!r} is a {type(target).__name__}, not a vizgrad tensor", 2)
+    try:
+        drawing = graph(target, names=namespace)
+        if args.output is not None:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            drawing.save_svg(args.output, args.step, engine=args.engine)
+            print(f"wrote {args.output}")
+        if args.steps is not None:
+            paths = drawing.save_steps(args.steps, engine=args.engine)
+            print(f"wrote {len(paths)} steps to {args.steps}")
+    except VizgradError as error:
+        return fail(str(error))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

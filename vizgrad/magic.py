@@ -1,0 +1,108 @@
+"""The ``%vizgrad`` and ``%%vizgrad`` IPython magics."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import shlex
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from .autodiff import gradients
+from .errors import VizgradError
+from .tensor import Tensor
+from .widget import GraphWidget, show
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="%%vizgrad", add_help=False, exit_on_error=False)
+    parser.add_argument("target", nargs="*")
+    parser.add_argument("--wrt", default=None)
+    return parser
+
+
+def assigned_names(cell: str) -> list[str]:
+    """Names the cell assigns, in the order of their last assignment.
+
+    >>> assigned_names("x = 1\\ny = x * 2\\nx += 1")
+    ['y', 'x']
+    """
+    order: dict[str, int] = {}
+    for node in ast.walk(ast.parse(cell)):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, ast.With):
+            targets = [item.optional_vars for item in node.items if item.optional_vars]
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    order.pop(name.id, None)
+                    order[name.id] = (node.lineno, getattr(node, "col_offset", 0))
+    return sorted(order, key=order.__getitem__)
+
+
+@magics_class
+class VizgradMagics(Magics):
+    """``%%vizgrad [TARGET] [--wrt a,b]`` runs the cell and draws backpropagation."""
+
+    @line_cell_magic
+    def vizgrad(self, line: str, cell: str | None = None) -> GraphWidget | None:
+        """Draw backpropagation from TARGET (default: the last scalar tensor assigned)."""
+        try:
+            args = _parser().parse_args(shlex.split(line))
+        except (argparse.ArgumentError, SystemExit, ValueError) as error:
+            raise UsageError(f"%vizgrad: {error}; usage: %%vizgrad [TARGET] [--wrt a,b]") from None
+        namespace = self.shell.user_ns
+        expression = " ".join(args.target)
+        assigned: list[str] = []
+        if cell is not None:
+            outer = self.shell.displayhook.exec_result
+            result = self.shell.run_cell(cell, store_history=False)
+            self.shell.displayhook.exec_result = outer  # so this cell's result is our widget
+            if not result.success:
+                return None  # the cell's own traceback has been shown
+            assigned = [n for n in assigned_names(cell) if isinstance(namespace.get(n), Tensor)]
+        elif not expression:
+            raise UsageError("%vizgrad needs a tensor: %vizgrad loss, or use %%vizgrad on a cell")
+        target = self._target(expression, assigned, namespace)
+        if args.wrt:
+            sources = []
+            for name in (n.strip() for n in args.wrt.split(",") if n.strip()):
+                value = namespace.get(name)
+                if not isinstance(value, Tensor):
+                    raise UsageError(f"%vizgrad --wrt: {name!r} is not a vizgrad tensor in this "
+                                     "notebook; fix: name variables the cell defines")
+                sources.append(value)
+            try:
+                gradients(target, sources)
+            except VizgradError as error:
+                raise UsageError(f"%vizgrad: {error}") from None
+        extra = [namespace[n] for n in assigned]
+        return show(target, names=namespace, extra=extra)
+
+    def _target(self, expression: str, assigned: list[str], namespace: dict) -> Tensor:
+        if not expression:
+            scalars = [n for n in assigned if namespace[n].size == 1]
+            if not scalars:
+                raise UsageError("%%vizgrad found no scalar tensor assigned in the cell; fix: "
+                                 "name the target, e.g. %%vizgrad loss")
+            return namespace[scalars[-1]]
+        try:
+            value = eval(expression, namespace)  # noqa: S307 - the user's own notebook code
+        except Exception as error:
+            raise UsageError(f"%vizgrad: the target {expression!r} could not be evaluated: "
+                             f"{type(error).__name__}: {error}") from None
+        if not isinstance(value, Tensor):
+            raise UsageError(f"%vizgrad: the target {expression!r} is a {type(value).__name__}, "
+                             "not a vizgrad tensor; fix: name a tensor the cell computes")
+        return value
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext vizgrad``."""
+    ipython.register_magics(VizgradMagics)
