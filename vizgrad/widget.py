@@ -54,17 +54,27 @@ class GraphWidget(anywidget.AnyWidget):
         except ArgumentError as error:
             raise traitlets.TraitError(str(error)) from None
 
+    @traitlets.validate("collapsed")
+    def _valid_collapsed(self, proposal: dict) -> list[str]:
+        # checked before the trait changes, so a typo leaves the drawing as it was
+        try:
+            self._scope_ids(proposal["value"])
+        except VizgradError as error:
+            raise traitlets.TraitError(str(error)) from None
+        return proposal["value"]
+
     @traitlets.observe("collapsed")
     def _relayout(self, change: dict) -> None:
         self.dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
 
-    def _scope_ids(self) -> list[str]:
+    def _scope_ids(self, names: list[str] | None = None) -> list[str]:
         by_name = {s.name: s.id for s in self._graph.scopes}
-        unknown = [name for name in self.collapsed if name not in by_name]
+        names = self.collapsed if names is None else names
+        unknown = [name for name in names if name not in by_name]
         if unknown:
             raise VizgradError(f"no scope is called {unknown[0]!r}; scopes: "
-                               f"{', '.join(by_name) or 'none'}")
-        return [by_name[name] for name in self.collapsed]
+                               f"{', '.join(by_name) or 'none'}; fix: collapse one of those")
+        return [by_name[name] for name in names]
 
     def save_svg(self, path: str | Path, step: int | None = None) -> Path:
         """Write the drawing at ``step`` (default: the step shown) to an SVG file."""
