@@ -65,8 +65,14 @@ class VizgradMagics(Magics):
             result = self.shell.run_cell(cell, store_history=False)
             self.shell.displayhook.exec_result = outer  # so this cell's result is our widget
             if not result.success:
-                return None  # the cell's own traceback has been shown
-            assigned = [n for n in assigned_names(cell) if isinstance(namespace.get(n), Tensor)]
+                # the cell's own traceback has been shown; fail this cell too, so that
+                # "Run All" stops here as it does for any failing cell
+                if outer is not None:
+                    outer.error_in_exec = result.error_before_exec or result.error_in_exec
+                return None
+            python = self.shell.transform_cell(cell)  # `%time`, `!ls` lines are not Python
+            assigned = [n for n in assigned_names(python)
+                        if isinstance(namespace.get(n), Tensor)]
         elif not expression:
             raise UsageError("%vizgrad needs a tensor: %vizgrad loss, or use %%vizgrad on a cell")
         target = self._target(expression, assigned, namespace)
