@@ -20,7 +20,9 @@ from .errors import RenderError
 
 ENGINES = ("graphviz-pure", "dot")
 TIMEOUT_SECONDS = 120
-_TRANSPARENT_TEXT = re.compile(r'<text[^>]*fill="transparent"[^>]*>.*?</text>\n?', re.S)
+# Graphviz 16 writes fill="transparent"; Graphviz 2.x writes the colour as "#fffffe"
+_TRANSPARENT_TEXT = re.compile(r'<text[^>]*fill="(?:transparent|#fffffe)"[^>]*>.*?</text>\n?',
+                               re.S)
 
 
 def find_engine(engine: str | None = None) -> str:
