@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,8 @@ def _number(v: Any) -> str:
         return str(bool(v))
     if isinstance(v, (int, np.integer)):
         return str(int(v))
+    if isinstance(v, (complex, np.complexfloating)):
+        return f"{_number(v.real)}{'-' if v.imag < 0 else '+'}{_number(abs(v.imag))}j"
     text = f"{float(v):.4g}"
     return "0" if text == "-0" else text
 
@@ -24,14 +27,18 @@ def short(value: Any) -> str:
 
     >>> short(24.0), short(-0.5), short(np.array([[9., 10.]]))
     ('24', '-0.5', '[[9, 10]]')
-    >>> short(np.zeros((100, 100)))
-    '(100, 100) mean 0 [0, 0]'
+    >>> short(np.arange(10000.).reshape(100, 100))
+    '(100, 100) mean 5000 [0, 9999]'
+    >>> short(np.full((3, 3), 8.2))
+    '(3, 3) all 8.2'
     """
     array = np.asarray(value)
+    if array.ndim == 0:
+        return _number(array.item())
     if array.size <= SHOW_ALL_UP_TO:
-        if array.ndim == 0:
-            return _number(array.item())
-        return np.array2string(array, separator=", ", formatter={"all": _number})
+        # one line per row, however long: the drawing lays out rows itself
+        return np.array2string(array, separator=", ", formatter={"all": _number},
+                               max_line_width=1_000_000)
     return summary(array)
 
 
@@ -42,10 +49,12 @@ def summary(array: np.ndarray) -> str:
         return f"{shape} {int(array.sum())} True"
     finite = array[np.isfinite(array)] if array.dtype.kind in "fc" else array
     text = shape
-    if finite.size:
-        text += (f" mean {_number(finite.mean())} "
-                 f"[{_number(finite.min())}, {_number(finite.max())}]")
     bad = array.size - finite.size
+    if finite.size:
+        low, high = finite.min(), finite.max()
+        if low == high and not bad:
+            return f"{text} all {_number(low)}"
+        text += f" mean {_number(finite.mean())} [{_number(low)}, {_number(high)}]"
     if bad:
         text += f" {bad} NaN/inf"
     return text
@@ -54,7 +63,9 @@ def summary(array: np.ndarray) -> str:
 def detail(value: Any) -> str:
     """The full text shown when a learner clicks a node or edge."""
     array = np.asarray(value)
-    head = f"shape {tuple(array.shape)}, {array.dtype}"
+    head = f"shape {tuple(array.shape)}, {dtype_name(array.dtype)}"
+    if array.ndim == 0 and array.dtype.kind == "f":  # the common case, without numpy's printer
+        return f"{head}\n{float(array):.7g}"
     with np.printoptions(threshold=DETAIL_UP_TO, edgeitems=4, linewidth=100):
         body = np.array2string(array, separator=", ", precision=6)
     if array.size > SHOW_ALL_UP_TO:
@@ -65,4 +76,19 @@ def detail(value: Any) -> str:
 def has_nonfinite(value: Any) -> bool:
     """True when a floating value holds NaN or inf."""
     array = np.asarray(value)
-    return array.dtype.kind in "fc" and not np.isfinite(array).all()
+    if array.dtype.kind not in "fc":
+        return False
+    if array.ndim == 0 and array.dtype.kind == "f":
+        return not math.isfinite(array)
+    return not np.isfinite(array).all()
+
+
+_DTYPE_NAMES: dict[np.dtype, str] = {}
+
+
+def dtype_name(dtype: np.dtype) -> str:
+    """``str(dtype)`` ('float64'), remembered: numpy takes microseconds to spell it."""
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype)
+    return name
