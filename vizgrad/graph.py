@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from .engine import BackwardPass, backpropagate
 from .errors import ArgumentError
-from .format import detail, has_nonfinite, short
+from .format import detail, dtype_name, has_nonfinite, short
 from .tensor import Tensor, is_floating
 
 COLLAPSE_LIMIT = 300     # graphs with more nodes than this start collapsed
@@ -251,6 +251,17 @@ class _Builder:
         self.result = result
         self.namespace = _namespace_names(names)
         self.extra = [t for t in extra if isinstance(t, Tensor)]
+        # formatting every value is most of the work for a big graph, and the same
+        # array is often drawn twice (on a node and on the edges leaving it)
+        self._texts: dict[int, tuple[Any, str, str, bool]] = {}
+
+    def texts(self, array: Any) -> tuple[str, str, bool]:
+        """(short text, detail text, holds NaN/inf) of one value, formatted once."""
+        cached = self._texts.get(id(array))
+        if cached is None or cached[0] is not array:
+            cached = (array, short(array), detail(array), has_nonfinite(array))
+            self._texts[id(array)] = cached
+        return cached[1], cached[2], cached[3]
 
     # names ---------------------------------------------------------------------
     def _labels(self, tensors: list[Tensor]) -> dict[int, str]:
@@ -304,18 +315,23 @@ class _Builder:
                 k = step_of_op.get(t._id) if c is not None else None
                 if k is not None:
                     grad_arrival[x._id] = max(grad_arrival.get(x._id, 0), k)
-                upstream = result.steps[k - 1].upstream if k else None
-                value = t._saved[index] if t._saved else x._data
+                value_text, value_detail, _ = self.texts(t._saved[index] if t._saved
+                                                         else x._data)
+                grad_text = grad_detail = None
+                first_nonfinite = False
+                if c is not None:
+                    grad_text, grad_detail, grad_bad = self.texts(c)
+                    first_nonfinite = grad_bad and not has_nonfinite(result.steps[k - 1].upstream)
                 edge = Edge(
                     id=f"e{len(edges)}", source=node_id[x._id], target=node_id[t._id],
-                    input_index=index, value=short(value),
-                    grad=None if c is None else short(c), grad_step=k,
-                    detail={"value": detail(value), "grad": None if c is None else detail(c)},
-                    nonfinite=bool(c is not None and has_nonfinite(c)
-                                   and not has_nonfinite(upstream)))
+                    input_index=index, value=value_text, grad=grad_text, grad_step=k,
+                    detail={"value": value_detail, "grad": grad_detail},
+                    nonfinite=first_nonfinite)
                 edge_ids[key] = edge.id
                 edges.append(edge)
 
+        scopes, scope_of = self._scopes(drawn, len(drawn) + (y._op is not None), consumers)
+        source_ids = {t._id for t in sources}
         tape_ops = result.allowed
         nodes: list[Node] = []
         for t in drawn:
@@ -330,19 +346,21 @@ class _Builder:
                 k = 1 if result.steps else None
             if total is None:
                 k = None
-            inputs_bad = any(has_nonfinite(v) for v in t._saved)
+            value_text, value_detail, value_bad = self.texts(_value_when_used(t, consumers))
+            grad_text, grad_detail, _ = (None, None, False) if total is None else \
+                self.texts(total)
             nodes.append(Node(
                 id=node_id[t._id], kind=kind, label=labels[t._id],
                 op=t.op, symbol=t._op.symbol if t._op is not None else "",
-                shape=tuple(t.shape), dtype=str(t.dtype), value=short(t._data),
-                grad=None if total is None or k is None else short(total), grad_step=k,
-                detail={"value": detail(t._data),
-                        "grad": None if total is None else detail(total)},
+                shape=tuple(t.shape), dtype=dtype_name(t.dtype), value=value_text,
+                grad=None if k is None else grad_text, grad_step=k,
+                detail={"value": value_detail, "grad": grad_detail},
                 greyed=t._id not in on_path,
-                unconnected=any(s is t for s in sources) and total is None,
+                scope=scope_of[t._id],
+                unconnected=t._id in source_ids and total is None,
                 outside_tape=tape_ops is not None and t._op is not None and
                 t._id not in tape_ops and t._id in on_path,
-                nonfinite=has_nonfinite(t._data) and not inputs_bad,
+                nonfinite=value_bad and not any(has_nonfinite(v) for v in t._saved),
                 fan_out=len(consumers.get(t._id, ())),
             ))
 
@@ -365,18 +383,19 @@ class _Builder:
                 detail={"value": detail(y._data),
                         "grad": None if seed is None else detail(seed)}))
             target_id = out_id
-        scopes, nodes = self._scopes(drawn, nodes, node_id, consumers)
         steps = self._steps(labels, target_name, edge_ids, node_id, nodes, edges)
         note = ""
         if any(s.collapsed for s in scopes):
-            note = (f"Large graph: {len(nodes)} nodes, drawn with "
-                    f"{sum(1 for s in scopes if s.collapsed)} groups collapsed")
+            note = (f"Large graph: {len(nodes):,} nodes, more than {COLLAPSE_LIMIT}, so its "
+                    f"{sum(1 for s in scopes if s.collapsed)} groups are drawn collapsed")
         return Graph(tuple(nodes), tuple(edges), tuple(steps), tuple(scopes), target_id,
                      target_name, note)
 
     # scopes ------------------------------------------------------------------------
-    def _scopes(self, drawn: list[Tensor], nodes: list[Node], node_id: dict[int, str],
-                consumers: dict[int, list[tuple[Tensor, int]]]) -> tuple[list[Scope], list[Node]]:
+    def _scopes(self, drawn: list[Tensor], node_count: int,
+                consumers: dict[int, list[tuple[Tensor, int]]]
+                ) -> tuple[list[Scope], dict[int, str | None]]:
+        """The scopes to draw, and the scope id of each tensor (None: drawn on its own)."""
         def top(path: str | None) -> str | None:
             return path.split("/")[0] if path else None
 
@@ -385,13 +404,12 @@ class _Builder:
             if t._op is not None:
                 scope_of[t._id] = top(t._scope)
         for t in drawn:
-            if t._op is None:
+            if t._op is None:  # a leaf goes with its users when they share one scope
                 users = {scope_of.get(u._id) for u, _ in consumers.get(t._id, ())}
                 scope_of[t._id] = users.pop() if len(users) == 1 else top(t._scope)
-        names = sorted({s for s in scope_of.values() if s}, key=lambda s: min(
-            t._id for t in drawn if scope_of[t._id] == s))
-        large = len(nodes) > COLLAPSE_LIMIT
+        large = node_count > COLLAPSE_LIMIT
         unscoped_ops = [t for t in drawn if t._op is not None and not scope_of[t._id]]
+        names = set(scope_of.values()) - {None}
         visible = len(names) + sum(1 for t in drawn if not scope_of[t._id])
         if large and visible > COLLAPSE_LIMIT and unscoped_ops:
             size = math.ceil(len(unscoped_ops) / CHUNKS)
@@ -401,19 +419,18 @@ class _Builder:
                 scope_of[t._id] = f"ops {first + 1}–{last}"
             for t in drawn:
                 if t._op is None and not scope_of[t._id]:
-                    users = [u for u, _ in consumers.get(t._id, ())]
+                    users = consumers.get(t._id)
                     if users:
-                        scope_of[t._id] = scope_of[users[0]._id]
-            names = list(dict.fromkeys(scope_of[t._id] for t in drawn if scope_of[t._id]))
-        ids = {name: f"s{i}" for i, name in enumerate(names)}
-        sizes = {name: 0 for name in names}
+                        scope_of[t._id] = scope_of[users[0][0]._id]
+        # in order of first appearance (drawn is in creation order)
+        sizes: dict[str, int] = {}
         for t in drawn:
-            if scope_of[t._id]:
-                sizes[scope_of[t._id]] += 1
-        scopes = [Scope(ids[n], n, sizes[n], large) for n in names]
-        by_node = {node_id[t._id]: ids.get(scope_of[t._id]) for t in drawn}
-        nodes = [n if n.id not in by_node else _with_scope(n, by_node[n.id]) for n in nodes]
-        return scopes, nodes
+            name = scope_of[t._id]
+            if name:
+                sizes[name] = sizes.get(name, 0) + 1
+        ids = {name: f"s{i}" for i, name in enumerate(sizes)}
+        scopes = [Scope(ids[name], name, size, large) for name, size in sizes.items()]
+        return scopes, {tid: ids.get(name) if name else None for tid, name in scope_of.items()}
 
     # steps -------------------------------------------------------------------------
     def _steps(self, labels: dict[int, str], target: str, edge_ids: dict[tuple[int, int], str],
@@ -500,5 +517,9 @@ class _Builder:
         return f"{head} = {short(upstream)} · ({local}) = {short(c)}"
 
 
-def _with_scope(node: Node, scope_id: str | None) -> Node:
-    return node if node.scope == scope_id else replace(node, scope=scope_id)
+def _value_when_used(t: Tensor, consumers: dict[int, list[tuple[Tensor, int]]]) -> np.ndarray:
+    """A leaf's value as its first user saw it: an optimizer step since then changes nothing."""
+    for user, index in consumers.get(t._id, ()):
+        if user._saved:
+            return user._saved[index]
+    return t._data
