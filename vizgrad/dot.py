@@ -9,13 +9,24 @@ so nodes never move between steps.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
 from .graph import Edge, Graph, Node
 
-FONT = "Helvetica,Arial,sans-serif"
+# One font name Graphviz has metrics for: with a list ("Helvetica,Arial,sans-serif")
+# it falls back to Times widths and text spills out of its boxes. The SVG still
+# says "Helvetica,sans-Serif", which every browser can honour.
+FONT = "Helvetica"
 TRANSPARENT = "transparent"
 DIM = "#5f6368"
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_BARE_TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+_MATRIX_ROW = re.compile(r"^ *(\[+)(.*?)(\]+,?)$")
+# advance widths in Helvetica (and Arial, Liberation Sans, Nimbus Sans), in spaces
+_WIDTHS = {**dict.fromkeys("0123456789", 2.0), ".": 1.0, ",": 1.0, "-": 1.2, "+": 2.1,
+           "e": 2.0, "E": 2.4, "n": 2.0, "a": 2.0, "i": 0.8, "f": 1.0, "N": 2.6, "T": 2.2,
+           "r": 1.2, "u": 2.0, "F": 2.2, "l": 0.8, "s": 1.8, "j": 0.8, " ": 1.0}
 
 
 def escape(text: str) -> str:
@@ -24,7 +35,12 @@ def escape(text: str) -> str:
     >>> escape('"]; evil [label="x <script>')
     '&quot;]; evil [label=&quot;x &lt;script&gt;'
     """
-    return "<BR/>".join(html.escape(line, quote=True) for line in str(text).split("\n"))
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+    lines = []
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        lines.append("&#160;" * (len(line) - len(body)) + html.escape(body, quote=True))
+    return "<BR/>".join(lines)
 
 
 def font(text: str, color: str | None = None, size: float | None = None,
@@ -39,6 +55,57 @@ def font(text: str, color: str | None = None, size: float | None = None,
     if size:
         attrs += f' POINT-SIZE="{size:g}"'
     return f"<FONT{attrs}>{body}</FONT>" if attrs else body
+
+
+def align_columns(text: str) -> str:
+    """A multi-line numpy-style value with each column right-aligned, padded with spaces.
+
+    Widths are Helvetica's (the drawing's font), counted in spaces: a digit is two,
+    a '.' one; a space is as wide as '[', so nested rows keep their brackets aligned.
+    (In a fixed-width font the result looks ragged; in the drawing it lines up.)
+
+    >>> align_columns("[[1, 2.3],\\n [-4.5, 6]]")
+    '[[    1, 2.3],\\n [-4.5,    6]]'
+    """
+    rows = []
+    for line in text.split("\n"):
+        match = _MATRIX_ROW.match(line)
+        rows.append(None if match is None else
+                    (line[:match.start(1)] + match.group(1), match.group(2).split(", "),
+                     match.group(3)))
+    widths: list[float] = []
+    for row in rows:
+        for column, entry in enumerate(row[1] if row else ()):
+            if column == len(widths):
+                widths.append(0.0)
+            widths[column] = max(widths[column], _text_width(entry))
+    lines = []
+    for line, row in zip(text.split("\n"), rows):
+        if row is None:
+            lines.append(line)
+            continue
+        opening, entries, closing = row
+        padded = [" " * round(widths[i] - _text_width(entry)) + entry
+                  for i, entry in enumerate(entries)]
+        lines.append(opening + ", ".join(padded) + closing)
+    return "\n".join(lines)
+
+
+def _text_width(text: str) -> float:
+    return sum(_WIDTHS.get(char, 2.0) for char in text)
+
+
+def value_html(text: str, color: str | None = None, prefix: str = "",
+               size: float | None = None) -> str:
+    """A value (after ``prefix``) for a label cell; a matrix keeps its rows and columns."""
+    if "\n" not in text:
+        return font(prefix + text, color, size)
+    # lines start at the left of the block; the block sits centred, or right after prefix
+    body = font(align_columns(text), color, size)
+    if not prefix:
+        return f'{_BARE_TABLE}<TR><TD BALIGN="LEFT">{body}</TD></TR></TABLE>'
+    return (f'{_BARE_TABLE}<TR><TD ALIGN="RIGHT">{font(prefix, color, size)}</TD>'
+            f'<TD BALIGN="LEFT" ALIGN="LEFT">{body}</TD></TR></TABLE>')
 
 
 def table(rows: Iterable[str], bgcolor: str | None = None) -> str:
@@ -74,13 +141,13 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
         rows.append(font(node.symbol, text_color, 16))
         rows.append(font(node.label, grey or DIM, 9))
         if node.grad is not None and grad_state and node.fan_out > 1:
-            rows.append(font(f"Σ∂ {node.grad}", grad_color, 10))
+            rows.append(value_html(node.grad, grad_color, "Σ∂ ", 10))
     else:
         rows.append(font(node.label, text_color, bold=True))
         rows.append(font(shape_text(node), grey or DIM, 9))
-        rows.append(font(node.value, value_color))
+        rows.append(value_html(node.value, value_color))
         if node.grad is not None and grad_state:
-            rows.append(font(f"∂{target}/∂{node.label} = {node.grad}", grad_color))
+            rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = "))
     if node.unconnected:
         rows.append(font(f"unconnected: no path to {target}", colors["unconnected"], 9))
     if node.outside_tape:
@@ -123,10 +190,11 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
 def edge_label(graph: Graph, edge: Edge, step: int, source_greyed: bool) -> str:
     """Value above, gradient (from the step it arrives) below."""
     colors = graph.colors
-    rows = [font(edge.value, colors["grey"] if source_greyed else colors["value"])]
+    rows = [value_html(edge.value, colors["grey"] if source_greyed else colors["value"])]
     state = _grad_color(edge.grad_step, step)
     if edge.grad is not None and state:
-        rows.append(font(f"∂ {edge.grad}", colors["grad"] if state == "grad" else TRANSPARENT))
+        rows.append(value_html(edge.grad, colors["grad"] if state == "grad" else TRANSPARENT,
+                               "∂ "))
     bg = colors["nonfinite"] if edge.nonfinite and state == "grad" else None
     return table(rows, bg)
 
@@ -182,11 +250,10 @@ def graph_to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = No
         if sid not in scopes:
             continue
         scope = scopes[sid]
-        style = "filled" if sid == current_box else "filled"
         fill = graph.colors["current"] if sid == current_box else "#eef1f5"
-        label = table([font(scope.name, bold=True), font(f"{scope.size} nodes · click to expand",
+        label = table([font(scope.name, bold=True), font(f"{scope.size:,} nodes, collapsed",
                                                          DIM, 9)])
-        lines.append(f'  {sid} [id="{sid}" shape=box3d style="{style}" fillcolor="{fill}" '
+        lines.append(f'  {sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
                      f"label={label}];")
 
     seen_pairs: dict[tuple[str, str], int] = {}
