@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.script.is_file():
         return fail(f"no such script: {args.script}", 2)
     sys.path.insert(0, str(args.script.resolve().parent))
+    sys.argv = [str(args.script)]  # the script sees itself run, not vizgrad's options
     try:
         namespace = runpy.run_path(str(args.script), run_name="__main__")
     except SystemExit as stop:
@@ -47,15 +48,21 @@ def main(argv: list[str] | None = None) -> int:
             return fail(f"{args.script} exited with status {stop.code}")
         return fail(f"{args.script} called sys.exit() before defining {args.target!r}")
     except BaseException as error:  # the script's own error: show it, then one line
-        traceback.print_exc()
-        return fail(f"{args.script} raised {type(error).__name__}; fix the script and run again")
+        _print_script_traceback(error, args.script)
+        return fail(f"{args.script} raised {type(error).__name__}: {error}; fix the script "
+                    "and run again")
+    tensors = sorted(k for k, v in namespace.items()
+                     if isinstance(v, Tensor) and not k.startswith("_"))
+    known = ", ".join(tensors) if tensors else "none"
     if args.target not in namespace:
-        tensors = sorted(k for k, v in namespace.items() if isinstance(v, Tensor))
-        known = ", ".join(tensors) if tensors else "none"
-        return fail(f"{args.script} defines no variable {args.target!r}; its tensors: {known}", 2)
+        return fail(f"{args.script} defines no variable {args.target!r}; fix: --target one of "
+                    f"its tensors: {known}", 2)
     target = namespace[args.target]
     if not isinstance(target, Tensor):
-        return fail(f"{args.target!r} is a {type(target).__name__}, not a vizgrad tensor", 2)
+        kind = type(target).__name__
+        article = "an" if kind[:1].lower() in "aeiou" else "a"
+        return fail(f"{args.target!r} is {article} {kind}, not a vizgrad tensor; fix: "
+                    f"--target one of the script's tensors: {known}", 2)
     try:
         drawing = graph(target, names=namespace)
         if args.output is not None:
@@ -68,6 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     except VizgradError as error:
         return fail(str(error))
     return 0
+
+
+def _print_script_traceback(error: BaseException, script: Path) -> None:
+    """The script's traceback, from its first frame on (vizgrad's own frames left out)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    script_path = str(script.resolve())
+    first = next((i for i, f in enumerate(frames)
+                  if Path(f.filename).resolve().as_posix() == Path(script_path).as_posix()), 0)
+    print("Traceback (most recent call last):", file=sys.stderr)
+    print("".join(traceback.format_list(frames[first:])), end="", file=sys.stderr)
+    print("".join(traceback.format_exception_only(type(error), error)), end="", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover
