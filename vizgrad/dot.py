@@ -20,6 +20,7 @@ from .graph import Edge, Graph, Node
 FONT = "Helvetica"
 TRANSPARENT = "transparent"
 DIM = "#5f6368"
+_SPACES = re.compile(r"  +")  # kept as written: the padding that aligns matrix columns
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _BARE_TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
 _MATRIX_ROW = re.compile(r"^ *(\[+)(.*?)(\]+,?)$")
@@ -39,7 +40,9 @@ def escape(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         body = line.lstrip(" ")
-        lines.append("&#160;" * (len(line) - len(body)) + html.escape(body, quote=True))
+        indent = "&#160;" * (len(line) - len(body))
+        lines.append(indent + _SPACES.sub(lambda m: " " + "&#160;" * (len(m.group()) - 1),
+                                          html.escape(body, quote=True)))
     return "<BR/>".join(lines)
 
 
