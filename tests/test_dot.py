@@ -283,13 +283,12 @@ def test_an_edge_from_outside_into_a_collapsed_scope_stays():
 def test_a_20000_op_chain_starts_collapsed_and_says_so():
     x = vg.Variable(0.5, name="x")
     y = x
-    for _ in range(10_000):
-        y = y * 1.0001 + 0.001
+    for _ in range(20_000):
+        y = vg.sin(y)
     drawing = vg.graph(y)
-    assert len(drawing.nodes) > 20_000
     assert all(s.collapsed for s in drawing.scopes) and len(drawing.scopes) <= 41
-    assert drawing.note.startswith("Large graph: 40,002 nodes")
+    assert drawing.note.startswith("Large graph: 20,002 nodes")
     dot = drawing.to_dot()
-    assert "Large graph: 40,002 nodes" in dot and "drawn collapsed" in dot
+    assert "Large graph: 20,002 nodes" in dot and "drawn collapsed" in dot
     assert dot.count("shape=box3d") == len(drawing.scopes)
     assert len(dot) < 100_000

@@ -465,14 +465,15 @@ class _Builder:
                 lines.append(f"∂{target}/∂{name} = 1 ({name} is the output {target})"
                              if name != target else f"∂{target}/∂{target} = 1")
             else:
-                lines.append(f"∂{target}/∂{name} = {short(s.upstream)}")
+                lines.append(f"∂{target}/∂{name} = {self.texts(s.upstream)[0]}")
             touched = []
             for index, (x, c) in enumerate(zip(t._inputs, s.contributions)):
                 if c is None:
                     continue
                 x_name = labels[x._id]
-                line = self._chain_line(target, name, x_name, t, index, s.upstream, c)
-                if sum(1 for other in t._inputs if other is x) > 1:
+                line = self._chain_line(target, name, x_name, t, index, s.upstream, c,
+                                        [labels[i._id] for i in t._inputs])
+                if len(t._inputs) > 1 and sum(1 for other in t._inputs if other is x) > 1:
                     line += f"  (as input {index + 1})"
                 lines.append(line)
                 touched.append(edge_ids[(t._id, index)])
@@ -496,25 +497,24 @@ class _Builder:
                                       (*last.lines, "Done: " + ", ".join(done)), last.edges)
         return steps
 
-    @staticmethod
-    def _chain_line(target: str, name: str, x_name: str, t: Tensor, index: int,
-                    upstream: np.ndarray, c: np.ndarray) -> str:
+    def _chain_line(self, target: str, name: str, x_name: str, t: Tensor, index: int,
+                    upstream: np.ndarray, c: np.ndarray, input_names: list[str]) -> str:
         head = f"∂{target}/∂{x_name} = ∂{target}/∂{name} · ∂{name}/∂{x_name}"
+        upstream_text, c_text = self.texts(upstream)[0], self.texts(c)[0]
         if t._op.elementwise and np.size(upstream) == 1 and np.size(c) == 1:
             g = float(np.asarray(upstream).reshape(()))
             if g != 0:
                 local = float(np.asarray(c).reshape(())) / g
-                return f"{head} = {short(upstream)} · {short(local)} = {short(c)}"
+                return f"{head} = {upstream_text} · {short(local)} = {c_text}"
         formula = t._op.formula(index)
         letters = {"a": 0, "b": 1, "x": 0}
-        input_names = [x.name or "" for x in t._inputs]
 
         def named(match: re.Match) -> str:
             i = letters[match.group(1)]
             return input_names[i] if i < len(input_names) and input_names[i] else match.group(1)
 
         local = _LETTER.sub(named, formula) if formula else "the local derivative"
-        return f"{head} = {short(upstream)} · ({local}) = {short(c)}"
+        return f"{head} = {upstream_text} · ({local}) = {c_text}"
 
 
 def _value_when_used(t: Tensor, consumers: dict[int, list[tuple[Tensor, int]]]) -> np.ndarray:
