@@ -433,17 +433,21 @@ def getitem(x: Any, index: Any) -> Tensor:
 
 # -- matrix product ------------------------------------------------------------------
 def _matmul_left(g, out, a, b):
-    if b.ndim == 1:
-        return np.multiply.outer(g, b) if a.ndim > 1 else g * b
-    if a.ndim == 1:
+    if a.ndim == 1 and b.ndim == 1:
+        return g * b
+    if b.ndim == 1:   # (..., m, k) @ (k,)
+        return np.expand_dims(g, -1) * b
+    if a.ndim == 1:   # (k,) @ (..., k, n)
         return np.matmul(np.expand_dims(g, -2), np.swapaxes(b, -1, -2))[..., 0, :]
     return np.matmul(g, np.swapaxes(b, -1, -2))
 
 
 def _matmul_right(g, out, a, b):
-    if a.ndim == 1:
-        return np.multiply.outer(a, g) if b.ndim > 1 else g * a
-    if b.ndim == 1:
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    if a.ndim == 1:   # (k,) @ (..., k, n)
+        return np.expand_dims(a, -1) * np.expand_dims(g, -2)
+    if b.ndim == 1:   # (..., m, k) @ (k,)
         return np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0]
     return np.matmul(np.swapaxes(a, -1, -2), g)
 
