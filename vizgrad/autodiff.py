@@ -46,7 +46,7 @@ def backward(y: Tensor, grad: Any = None) -> BackwardPass:
     >>> x = Variable(2.0); (x * x).backward(); (x * x).backward(); x.grad
     array(8.)
     """
-    require_floating(y, "backward() from")
+    require_floating(y, "backward() was called on it")
     if grad is None and y.size != 1:
         shape = y.shape
         raise NonScalarBackwardError(
@@ -56,10 +56,12 @@ def backward(y: Tensor, grad: Any = None) -> BackwardPass:
             f"y.backward(np.ones({shape})).")
     seed = _seed(y, grad, "backward(grad=...)")
     result = backpropagate([y], [seed], _is_trainable_leaf, kind="backward")
-    for tid, g in result.grads.items():
-        t = result.tensors[tid]
-        if _is_trainable_leaf(t):
-            t.grad = np.array(g, copy=True) if t.grad is None else t.grad + g
+    grads = result.grads
+    for t in result.tensors.values():
+        g = grads.get(t._id)
+        if g is not None and _is_trainable_leaf(t):
+            # a copy: .grad is the user's to change, the pass is the drawing's
+            t.grad = np.array(g, copy=True) if t.grad is None else np.asarray(t.grad + g)
     return result
 
 
@@ -73,13 +75,13 @@ def _as_list(value: Any) -> tuple[list, bool]:
     return [value], False
 
 
-def _checked_sources(xs: Sequence[Any], role: str) -> list[Tensor]:
+def _checked_sources(xs: Sequence[Any], role: str, api: str) -> list[Tensor]:
     sources = []
     for i, x in enumerate(xs):
         if not isinstance(x, Tensor):
             raise ArgumentError(f"{role}[{i}] is a {type(x).__name__}, not a tensor; "
                                 "fix: pass the vg tensors the result was computed from")
-        require_floating(x, f"{role}[{i}]")
+        require_floating(x, f"it is {role}[{i}] of {api}")
         sources.append(x)
     return sources
 
@@ -108,7 +110,7 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, stop_gradients: Any = None,
     y_list, _ = _as_list(ys)
     x_list, _ = _as_list(xs)
     y_list = [as_tensor(y) for y in y_list]
-    sources = _checked_sources(x_list, "xs")
+    sources = _checked_sources(x_list, "xs", "vg.gradients()")
     if grad_ys is None:
         seeds = [_seed(y, None, "") for y in y_list]
     else:
@@ -118,7 +120,7 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, stop_gradients: Any = None,
                                 "fix: give one gradient per y")
         seeds = [_seed(y, g, f"grad_ys[{i}]") for i, (y, g) in enumerate(zip(y_list, g_list))]
     for y in y_list:
-        require_floating(y, "ys entry")
+        require_floating(y, "it is in the ys of vg.gradients()")
     stop_list, _ = _as_list(stop_gradients) if stop_gradients is not None else ([], False)
     stops = frozenset(t._id for t in stop_list if isinstance(t, Tensor))
     source_ids = {x._id for x in sources}
@@ -166,7 +168,7 @@ class GradientTape:
             if not isinstance(t, Tensor):
                 raise ArgumentError(f"tape.watch() needs vg tensors, got {type(t).__name__}; "
                                     "fix: wrap it, e.g. vg.constant(value)")
-            require_floating(t, "tape.watch() of")
+            require_floating(t, "tape.watch() was asked to watch it")
             self._trace(t)
 
     def _trace(self, t: Tensor) -> None:
@@ -212,17 +214,22 @@ class GradientTape:
                             "gradients once. Fix: GradientTape(persistent=True), or compute all "
                             "gradients in one call: tape.gradient(y, [a, b])")
         unconnected = _unconnected(unconnected_gradients)
-        self._used = True
         t_list, _ = _as_list(target)
         t_list = [as_tensor(t) for t in t_list]
         source_list, was_list = _as_list(sources)
-        checked = _checked_sources(source_list, "sources")
+        checked = _checked_sources(source_list, "sources", "tape.gradient()")
         if output_gradients is None:
             seeds = [_seed(t, None, "") for t in t_list]
         else:
             g_list, _ = _as_list(output_gradients)
+            if len(g_list) != len(t_list):
+                raise ArgumentError(f"output_gradients has {len(g_list)} entries but target has "
+                                    f"{len(t_list)}; fix: give one gradient per target")
             seeds = [_seed(t, g, f"output_gradients[{i}]")
                      for i, (t, g) in enumerate(zip(t_list, g_list))]
+        for t in t_list:
+            require_floating(t, "it is the target of tape.gradient()")
+        self._used = True  # only a call that got this far uses the tape up
         traced = set(self._traced)
         source_ids = {x._id for x in checked if x._id in traced}
         result = backpropagate(t_list, seeds, lambda t: t._id in source_ids, kind="tape",
@@ -247,7 +254,8 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
             value = args[i]
             args[i] = Tensor(value._data if isinstance(value, Tensor) else value,
                              requires_grad=False, name=getattr(value, "name", None))
-            require_floating(args[i], f"argument {i} of {getattr(f, '__name__', 'f')}")
+            require_floating(args[i], f"vg.grad differentiates with respect to argument {i} "
+                                      f"of {getattr(f, '__name__', 'f')}")
         y = as_tensor(f(*args))
         if y.size != 1:
             raise NonScalarBackwardError(f"grad(f) needs f to return a scalar, but it returned "

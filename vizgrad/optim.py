@@ -27,10 +27,10 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise ArgumentError(f"parameter {i} is a {type(p).__name__}, not a tensor; fix: "
                                     "pass vg.Variable objects")
-            require_floating(p, "the parameter")
+            require_floating(p, "it was given to an optimizer")
             if not p.requires_grad:
-                raise ArgumentError(f"parameter {describe(p)} does not require gradients; fix: "
-                                    "make it with vg.Variable(...) or requires_grad=True")
+                raise ArgumentError(f"parameter {i} ({describe(p)}) does not require gradients; "
+                                    "fix: make it with vg.Variable(...) or requires_grad=True")
         if lr <= 0:
             raise ArgumentError(f"learning rate must be positive, got lr={lr}")
         self.lr = lr
@@ -72,9 +72,9 @@ class SGD(Optimizer):
             g = p.grad
             if self.momentum:
                 v = self._velocity.get(id(p))
-                g = g if v is None else self.momentum * v + g
+                g = np.array(g, copy=True) if v is None else self.momentum * v + g
                 self._velocity[id(p)] = g
-            p._data = (p._data - self.lr * g).astype(p.dtype, copy=False)
+            _descend(p, self.lr * g)
 
 
 class Adam(Optimizer):
@@ -100,8 +100,19 @@ class Adam(Optimizer):
             self._moments[id(p)] = (m, v, t)
             m_hat = m / (1 - beta1 ** t)
             v_hat = v / (1 - beta2 ** t)
-            p._data = (p._data - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)).astype(
-                p.dtype, copy=False)
+            _descend(p, self.lr * m_hat / (np.sqrt(v_hat) + self.eps))
+
+
+def _descend(p: Tensor, delta: np.ndarray) -> None:
+    """Give ``p`` the new values p − delta; ``delta`` is a fresh array, reused for them.
+
+    New values, not an update in place: a graph recorded earlier keeps the old ones.
+    """
+    delta = np.asarray(delta)  # a 0-d result comes back from numpy as a scalar
+    if delta.shape == p.shape and delta.dtype == p.dtype:
+        p._data = np.subtract(p._data, delta, out=delta)
+    else:
+        p._data = (p._data - delta).astype(p.dtype, copy=False)
 
 
 def clip_by_global_norm(grads: Sequence[Any], clip_norm: float) -> tuple[list[Any], float]:

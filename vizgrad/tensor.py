@@ -81,29 +81,38 @@ def describe(t: Tensor) -> str:
     """How an error message names a tensor: its name, else what it is."""
     if t.name:
         return f"'{t.name}'"
-    origin = f"the result of {t._op.name}" if t._op is not None else "a tensor"
-    return f"{origin} with shape {t.shape} and dtype {t.dtype}"
+    return f"the result of {t._op.name}" if t._op is not None else "an unnamed tensor"
 
 
 def float_fix(t: Tensor) -> str:
-    """The fix for an integer tensor asked for gradients."""
+    """The fix for a non-floating tensor asked for gradients."""
     example = np.asarray(t._data)
+    if example.dtype.kind == "c":
+        return ("gradients of complex tensors are not supported: work with the real and "
+                "imaginary parts as two float tensors (x.real, x.imag)")
     if example.size <= 8:
-        literal = np.array2string(example.astype(np.float64), separator=", ")
-        literal = literal.replace("\n", "").replace(" ", "").replace(",", ", ")
+        if example.ndim == 0:
+            literal = repr(float(example))
+        else:
+            literal = np.array2string(example.astype(np.float64), separator=", ")
+            literal = literal.replace("\n", "").replace(" ", "").replace(",", ", ")
         return (f"create it with floats, e.g. {literal}, or pass dtype=\"float32\" "
                 "(or \"float64\")")
     return "create it with floats or pass dtype=\"float32\" (or \"float64\")"
 
 
-def require_floating(t: Tensor, role: str) -> None:
-    """Raise a DtypeError naming ``t`` if it cannot carry a gradient."""
+def require_floating(t: Tensor, reason: str) -> None:
+    """Raise a DtypeError naming ``t`` if it cannot carry a gradient.
+
+    ``reason`` says why a gradient was asked for, e.g. "it is xs[0] of vg.gradients()".
+    """
     if not is_floating(t.dtype):
         kind = {"i": "an integer", "u": "an unsigned integer", "b": "a bool",
                 "c": "a complex"}.get(t.dtype.kind, "a non-floating")
+        who = describe(t)
         raise DtypeError(
-            f"{role} {describe(t)} has {kind} dtype ({t.dtype}); gradients exist only "
-            f"for floating-point tensors. Fix: {float_fix(t)}.")
+            f"{who[0].upper()}{who[1:]} has {kind} dtype ({t.dtype}), but {reason}: gradients "
+            f"exist only for floating-point tensors. Fix: {float_fix(t)}.")
 
 
 class Tensor:
@@ -142,7 +151,7 @@ class Tensor:
         self._pass = None
         self.requires_grad = False
         if requires_grad:
-            require_floating(self, "requires_grad=True on")
+            require_floating(self, "requires_grad=True asks for its gradient")
             self.requires_grad = True
 
     # -- attributes -------------------------------------------------------
@@ -262,8 +271,8 @@ class Tensor:
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iu":
-            raise TypeError(f"only integer tensors can be used as an index, not "
-                            f"{describe(self)}")
+            raise TypeError(f"only integer tensors can be used as an index, but "
+                            f"{describe(self)} has dtype {self.dtype}")
         return int(self.item())
 
     # -- operators: each calls one op ----------------------------------------
@@ -356,14 +365,39 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """
     if isinstance(value, Tensor):
         return value
+    if type(value) is float or type(value) is int:  # the common case, kept fast
+        if like is not None and like._data.dtype.kind == "f":
+            return _constant_leaf(np.asarray(value, dtype=like._data.dtype))
+        return _constant_leaf(np.asarray(value))
     if like is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
             and is_floating(like.dtype):
         return Tensor(np.asarray(value, dtype=like.dtype))
     return Tensor(value)
 
 
-def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None) -> Tensor:
-    """Make the output tensor of ``op`` and, when recording, remember how it was made."""
+def _constant_leaf(array: np.ndarray) -> Tensor:
+    """A constant leaf around a fresh array that nothing else holds (no copy, no checks)."""
+    leaf = Tensor.__new__(Tensor)
+    leaf._data = array
+    leaf.grad = None
+    leaf.requires_grad = False
+    leaf.name = None
+    leaf._op = None
+    leaf._inputs = ()
+    leaf._saved = ()
+    leaf._params = None
+    leaf._id = next(_ids)
+    leaf._scope = RECORDING.scope_path
+    leaf._pass = None
+    return leaf
+
+
+def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
+           saved: tuple[np.ndarray, ...] | None = None) -> Tensor:
+    """Make the output tensor of ``op`` and, when recording, remember how it was made.
+
+    ``saved``: the input values the op ran on, if the caller has them at hand.
+    """
     out = Tensor.__new__(Tensor)
     out._data = data
     out.grad = None
@@ -374,9 +408,14 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None) -
     if RECORDING.enabled:
         out._op = op
         out._inputs = inputs
-        out._saved = tuple([t._data for t in inputs])
+        out._saved = tuple([t._data for t in inputs]) if saved is None else saved
         out._params = params
-        out.requires_grad = any([t.requires_grad for t in inputs]) and data.dtype.kind == "f"
+        requires_grad = False
+        for t in inputs:
+            if t.requires_grad:
+                requires_grad = data.dtype.kind == "f"
+                break
+        out.requires_grad = requires_grad
         if RECORDING.tapes:
             for tape in RECORDING.tapes:
                 tape._record(out)
@@ -391,18 +430,17 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None) -
 
 def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Tensor:
     """Run ``op`` forward on the inputs' values and record it."""
+    values = tuple([t._data for t in inputs])
     try:
-        if params:
-            data = op.forward(*[t._data for t in inputs], **params)
-        else:
-            data = op.forward(*[t._data for t in inputs])
+        data = op.forward(*values, **params) if params else op.forward(*values)
     except (ValueError, IndexError) as error:
-        shapes = ", ".join(f"{describe(t)} of shape {t.shape}" for t in inputs)
-        raise ShapeError(f"{op.name} cannot combine {shapes}: {error}. "
+        shapes = " and ".join(f"{describe(t)} with shape {t.shape}" for t in inputs)
+        verb = "cannot combine" if len(inputs) > 1 else "cannot take"
+        raise ShapeError(f"{op.name} {verb} {shapes}: {str(error).strip()}. "
                          f"Fix: {op.shape_fix}") from None
-    if not isinstance(data, np.ndarray):
+    if type(data) is not np.ndarray:
         data = np.asarray(data)
-    return record(op, inputs, data, params)
+    return record(op, inputs, data, params, values)
 
 
 from . import ops  # noqa: E402  (the operator methods above call into ops)
