@@ -5,20 +5,23 @@ after its inputs, so descending id order is a reverse topological order: no
 recursion, no depth limit. The walk keeps, for every op it runs through, the
 upstream gradient and each input's contribution; those steps are what the
 drawing replays.
+
+A root keeps its last backward pass (``root._pass``) and the pass refers back
+to its roots only weakly, so dropping the root frees its whole graph at once
+instead of leaving a reference cycle for the garbage collector.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from .ops import unbroadcast
-from .tensor import Tensor, is_floating
+from .tensor import Tensor
 
 
-@dataclass(frozen=True)
 class Step:
     """One op that backpropagation ran through.
 
@@ -26,28 +29,68 @@ class Step:
     no gradient was needed or exists).
     """
 
-    node: Tensor
-    upstream: np.ndarray
-    contributions: tuple[np.ndarray | None, ...]
+    __slots__ = ("_node", "upstream", "contributions")
+
+    def __init__(self, node: Tensor, upstream: np.ndarray,
+                 contributions: tuple[np.ndarray | None, ...]) -> None:
+        self._node = weakref.ref(node)
+        self.upstream = upstream
+        self.contributions = contributions
+
+    @property
+    def node(self) -> Tensor:
+        """The tensor whose op this step went through."""
+        return self._node()
+
+    def __repr__(self) -> str:
+        node = self.node
+        return f"Step(node={node.op if node is not None else None}, upstream={self.upstream!r})"
 
 
-@dataclass
 class BackwardPass:
-    """Everything one run of backpropagation did, kept for the drawing."""
+    """Everything one run of backpropagation did, kept for the drawing.
 
-    kind: str                      # "backward", "gradients" or "tape"
-    roots: tuple[Tensor, ...]
-    seeds: tuple[np.ndarray, ...]
-    sources: tuple[Tensor, ...]    # the tensors gradients were asked for
-    steps: list[Step]
-    grads: dict[int, np.ndarray]   # tensor id -> total gradient
-    tensors: dict[int, Tensor]     # tensor id -> every tensor the walk reached
-    allowed: frozenset[int] | None = None   # ids of ops a tape recorded (None: all)
-    stops: frozenset[int] = field(default_factory=frozenset)
+    ``kind`` is "backward", "gradients" or "tape"; ``sources`` the tensors
+    gradients were asked for; ``grads`` maps a tensor id to its total
+    gradient; ``allowed`` holds the ids of the ops a tape recorded (None: all);
+    ``stops`` the ids gradients must not pass.
+    """
+
+    def __init__(self, kind: str, roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
+                 sources: Sequence[Tensor], steps: list[Step], grads: dict[int, np.ndarray],
+                 tensors: dict[int, Tensor], allowed: frozenset[int] | None = None,
+                 stops: frozenset[int] = frozenset()) -> None:
+        self.kind = kind
+        self._roots = tuple(weakref.ref(root) for root in roots)
+        root_ids = {root._id for root in roots}
+        self._others = {tid: t for tid, t in tensors.items() if tid not in root_ids}
+        self.seeds = tuple(seeds)
+        self.sources = tuple(sources)
+        self.steps = steps
+        self.grads = grads
+        self.allowed = allowed
+        self.stops = stops
+
+    @property
+    def roots(self) -> tuple[Tensor, ...]:
+        """The tensors backpropagation started from (None for one no longer alive)."""
+        return tuple(ref() for ref in self._roots)
+
+    @property
+    def tensors(self) -> dict[int, Tensor]:
+        """Every tensor the walk reached, by id."""
+        reached = dict(self._others)
+        for root in self.roots:
+            if root is not None:
+                reached[root._id] = root
+        return reached
 
     def grad_of(self, t: Tensor) -> np.ndarray | None:
         """The total gradient that reached ``t``, or None."""
         return self.grads.get(t._id)
+
+    def __repr__(self) -> str:
+        return f"<BackwardPass {self.kind}: {len(self.steps)} steps>"
 
 
 def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
@@ -59,31 +102,35 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
     Gradients flow only into tensors on a path to a source (``is_source``),
     only through ops in ``allowed`` (a tape's) and never past ``stops``.
     """
+    def passable(t: Tensor) -> bool:
+        return t._op is not None and t._id not in stops and (allowed is None or t._id in allowed)
+
     # 1. every tensor reachable from the roots, walking with an explicit stack
     reached: dict[int, Tensor] = {}
     stack = list(roots)
     while stack:
         t = stack.pop()
-        tid = t._id
-        if tid in reached:
-            continue
-        reached[tid] = t
-        if t._op is not None and tid not in stops and (allowed is None or tid in allowed):
-            stack.extend(t._inputs)
-    order = sorted(reached)
+        if t._id not in reached:
+            reached[t._id] = t
+            if passable(t):
+                stack.extend(t._inputs)
 
-    # 2. which of them lead to a source: only those need a gradient
+    # 2. in creation order, which tensors lead to a source: only those need a gradient;
+    #    ``walk`` lists the ops backpropagation goes through
     needed: set[int] = set()
-    for tid in order:
+    walk: list[Tensor] = []
+    for tid in sorted(reached):
         t = reached[tid]
+        through = passable(t)
         if is_source(t):
             needed.add(tid)
-        elif (t._op is not None and tid not in stops and (allowed is None or tid in allowed)
-              and is_floating(t.dtype)):
+        elif through and t._data.dtype.kind == "f":
             for x in t._inputs:
                 if x._id in needed:
                     needed.add(tid)
                     break
+        if through and tid in needed:
+            walk.append(t)
 
     # 3. the reverse walk
     grads: dict[int, np.ndarray] = {}
@@ -91,38 +138,34 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         previous = grads.get(root._id)
         grads[root._id] = seed if previous is None else previous + seed
     steps: list[Step] = []
-    for tid in reversed(order):
-        t = reached[tid]
-        op = t._op
-        if op is None or tid not in needed or tid in stops:
-            continue
-        if allowed is not None and tid not in allowed:
-            continue
-        g = grads.get(tid)
+    for t in reversed(walk):
+        g = grads.get(t._id)
         if g is None:
             continue
-        saved = t._saved
-        params = t._params
+        op, saved, params = t._op, t._saved, t._params
+        rules = op.rules if isinstance(op.rules, tuple) else [
+            op.rule(index) for index in range(len(saved))]
         contributions: list[np.ndarray | None] = []
         for index, x in enumerate(t._inputs):
-            xid = x._id
-            rule = op.rule(index) if xid in needed else None
-            if rule is None:
+            rule = rules[index]
+            if rule is None or x._id not in needed:
                 contributions.append(None)
                 continue
             c = rule(g, t._data, *saved, **params) if params else rule(g, t._data, *saved)
-            c = np.asarray(c)
+            if type(c) is not np.ndarray:
+                c = np.asarray(c)
             shape = saved[index].shape
             if c.shape != shape:
                 c = unbroadcast(c, shape)
-            if c.dtype != x._data.dtype:
-                c = c.astype(x._data.dtype)
+            if c.dtype != saved[index].dtype:
+                c = c.astype(saved[index].dtype)
             contributions.append(c)
-            previous = grads.get(xid)
-            grads[xid] = c if previous is None else previous + c
+            previous = grads.get(x._id)
+            grads[x._id] = c if previous is None else previous + c
         steps.append(Step(t, g, tuple(contributions)))
-    result = BackwardPass(kind, tuple(roots), tuple(seeds), tuple(sources), steps, grads,
-                          reached, allowed, stops)
+
+    result = BackwardPass(kind, roots, seeds, tuple(sources), steps, grads, reached, allowed,
+                          stops)
     for root in roots:
         root._pass = result
     return result
