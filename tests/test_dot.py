@@ -15,7 +15,7 @@ BLUE, ORANGE, HIDDEN = "#1f5fbf", "#d1451b", "transparent"
 SCALAR = '<TR><TD><FONT COLOR="#5f6368" POINT-SIZE="9">scalar · float64</FONT></TD></TR>'
 HEADER = """\
 digraph vizgrad {
-  graph [rankdir=LR nodesep=0.25 ranksep=0.45 fontname="Helvetica" bgcolor="white"];
+  graph [newrank=true rankdir=LR nodesep=0.25 ranksep=0.45 fontname="Helvetica" bgcolor="white"];
   node [fontname="Helvetica" fontsize=11 height=0.3];
   edge [fontname="Helvetica" fontsize=10 color="#555555" arrowsize=0.7];
 """
@@ -292,3 +292,14 @@ def test_a_20000_op_chain_starts_collapsed_and_says_so():
     assert "Large graph: 20,002 nodes" in dot and "drawn collapsed" in dot
     assert dot.count("shape=box3d") == len(drawing.scopes)
     assert len(dot) < 100_000
+
+
+def test_edges_bundled_by_a_collapsed_box_say_how_many_tensors_they_carry():
+    x = vg.Variable([1.0, 2.0], name="x")
+    with vg.scope("inner"):
+        h = vg.tanh(x)
+        g = vg.exp(x)
+    once = vg.sum(h * g)                           # two tensors leave the box
+    twice = vg.sum(h * h)                          # one tensor, used twice
+    assert "2 tensors</FONT>" in vg.graph(once).to_dot(collapse=["s0"])
+    assert "2 edges from 1 tensor</FONT>" in vg.graph(twice).to_dot(collapse=["s0"])

@@ -199,3 +199,31 @@ def test_the_default_engine_is_the_bundled_graphviz():
     assert find_engine().endswith("graphviz-pure")
     svg = render_svg("digraph { a }")
     assert "graphviz version 16.1.0" in svg
+
+
+def scalar_mlp(width: int, depth: int) -> vg.Tensor:
+    """An unrolled MLP of scalar ops: every input feeds every neuron of the next layer."""
+    values = [vg.Variable(0.1 * (i + 1)) for i in range(width)]
+    for layer in range(depth):
+        outputs = []
+        for j in range(width):
+            terms = [vg.Variable(0.3 - 0.05 * ((i + j + layer) % 7)) * v
+                     for i, v in enumerate(values)]
+            total = terms[0]
+            for term in terms[1:]:
+                total = total + term
+            outputs.append(vg.tanh(total + vg.Variable(0.01 * j)))
+        values = outputs
+    loss = values[0]
+    for v in values[1:]:
+        loss = loss + v
+    return loss
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_large_graph_expanded_into_many_groups_still_lays_out(engine):
+    drawing = vg.graph(scalar_mlp(width=6, depth=3))
+    assert len(drawing.nodes) > 300 and len(drawing.scopes) > 30
+    root = parse(drawing.to_svg(collapse=[], engine=engine))
+    assert len(groups(root, "cluster")) == len(drawing.scopes)
+    assert len([k for k in groups(root, "node") if k.startswith("n")]) == len(drawing.nodes)

@@ -21,6 +21,7 @@ FONT = "Helvetica"
 TRANSPARENT = "transparent"
 DIM = "#5f6368"
 _SPACES = re.compile(r"  +")  # kept as written: the padding that aligns matrix columns
+_PLAIN = re.compile(r"(?! )(?:[^&<>\"'\x00-\x1f\x7f ]| (?! ))*")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _BARE_TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
 _MATRIX_ROW = re.compile(r"^ *(\[+)(.*?)(\]+,?)$")
@@ -36,7 +37,10 @@ def escape(text: str) -> str:
     >>> escape('"]; evil [label="x <script>')
     '&quot;]; evil [label=&quot;x &lt;script&gt;'
     """
-    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+    text = str(text)
+    if _PLAIN.fullmatch(text):  # most labels are plain numbers and names
+        return text
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
     lines = []
     for line in text.split("\n"):
         body = line.lstrip(" ")
@@ -225,7 +229,10 @@ def graph_to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = No
     node_by_id = {n.id: n for n in graph.nodes}
     lines = [
         "digraph vizgrad {",
-        f'  graph [rankdir=LR nodesep=0.25 ranksep=0.45 fontname="{FONT}" bgcolor="white"];',
+        # newrank: without it, dot fails ("trouble in init_rank") on clusters with many
+        # edges between them, as in an expanded large graph
+        f"  graph [newrank=true rankdir=LR nodesep=0.25 ranksep=0.45 fontname=\"{FONT}\" "
+        'bgcolor="white"];',
         f'  node [fontname="{FONT}" fontsize=11 height=0.3];',
         f'  edge [fontname="{FONT}" fontsize=10 color="#555555" arrowsize=0.7];',
     ]
@@ -259,25 +266,29 @@ def graph_to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = No
         lines.append(f'  {sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
                      f"label={label}];")
 
-    seen_pairs: dict[tuple[str, str], int] = {}
+    # edges into, out of or between collapsed boxes are drawn once per pair of boxes
+    bundled: dict[tuple[str, str], list[Edge]] = {}
     merged: list[tuple[Edge, str, str]] = []
     for e in graph.edges:
         source, target = drawn_as[e.source], drawn_as[e.target]
         if source == target and source != e.source:
             continue  # inside one collapsed scope
-        key = (source, target)
         if source != e.source or target != e.target:
-            if key in seen_pairs:
-                seen_pairs[key] += 1
+            bundle = bundled.setdefault((source, target), [])
+            bundle.append(e)
+            if len(bundle) > 1:
                 continue
-            seen_pairs[key] = 1
         merged.append((e, source, target))
     for e, source, target in merged:
-        count = seen_pairs.get((source, target), 1)
-        if count > 1:
-            label = table([font(f"{count} tensors", DIM)])
-        else:
+        bundle = bundled.get((source, target), [e])
+        tensors = len({b.source for b in bundle})
+        if len(bundle) == 1:
             label = edge_label(graph, e, step, node_by_id[e.source].greyed)
+        elif tensors == len(bundle):
+            label = table([font(f"{tensors} tensors", DIM)])
+        else:
+            label = table([font(f"{len(bundle)} edges from {tensors} tensor"
+                                f"{'s' if tensors > 1 else ''}", DIM)])
         extra = f' color="{graph.colors["grey"]}"' if node_by_id[e.source].greyed else ""
         lines.append(f'  {source} -> {target} [id="{e.id}" label={label}{extra}];')
     lines.append("}")

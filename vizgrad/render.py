@@ -58,7 +58,9 @@ def render_svg(dot: str, engine: str | None = None, timeout: float = TIMEOUT_SEC
                           "vg.scope to group operations") from None
     svg = done.stdout.decode("utf-8", errors="replace")
     if done.returncode != 0 or "<svg" not in svg:
-        message = done.stderr.decode("utf-8", errors="replace").strip()
+        lines = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        errors = [line for line in lines if not line.startswith("Warning:")] or lines
+        message = "\n".join(errors[:20])  # Graphviz can list thousands of nodes after it
         raise RenderError(f"Graphviz ({Path(program).name}) failed: {message}")
     return strip_transparent(svg)
 
