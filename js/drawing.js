@@ -1,0 +1,274 @@
+// The laid-out SVG of one graph and its per-step look. Graphviz lays the graph
+// out once, with every gradient label present; a step then only hides the
+// gradients that have not arrived yet and marks the current operation, so
+// nodes never move and stepping costs one pass over a precomputed list.
+const SVG_NS = "http://www.w3.org/2000/svg";
+const XLINK_NS = "http://www.w3.org/1999/xlink";
+const ACTIVE_CONTENT = new Set(["script", "foreignObject", "iframe", "object", "embed", "style"]);
+const LIGHT_FILL_LUMINANCE = 0.6;
+
+// SVG text from Graphviz -> an <svg> element of `document`, with anything that
+// could run code removed. Graphviz escapes labels itself; this is a second wall.
+export function parseSvg(svgText, document) {
+  const parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
+  const svg = parsed.documentElement;
+  if (!svg || svg.localName !== "svg" || parsed.getElementsByTagName("parsererror").length) {
+    throw new Error("Graphviz returned SVG that does not parse");
+  }
+  removeActiveContent(svg);
+  return document.importNode(svg, true);
+}
+
+function removeActiveContent(svg) {
+  for (const element of [...svg.getElementsByTagName("*")]) {
+    if (ACTIVE_CONTENT.has(element.localName)) {
+      element.remove();
+      continue;
+    }
+    for (const attribute of [...element.attributes]) {
+      const name = attribute.localName.toLowerCase();
+      const isLink = name === "href" && !attribute.value.trim().startsWith("#");
+      if (name.startsWith("on") || isLink) element.removeAttributeNode(attribute);
+    }
+  }
+}
+
+// Which scope box (if any) stands for a node hidden inside a collapsed scope.
+function drawnIdFor(nodeId, nodesById, groups) {
+  if (nodeId == null) return null;
+  if (groups.has(nodeId)) return nodeId;
+  const scope = nodesById.get(nodeId)?.scope;
+  return scope != null && groups.get(scope)?.classList.contains("node") ? scope : null;
+}
+
+// -> the drawing of `graph` on `svg` (which it adapts in place), with
+// showStep(k), select(id), itemAt(element), exportSvg(), width, height.
+export function createDrawing(svg, graph) {
+  const colors = graph.colors ?? {};
+  const gradColor = normalizeColor(colors.grad);
+  const valueColor = normalizeColor(colors.value);
+  const currentFill = colors.current ?? "#ffe08a";
+  const document = svg.ownerDocument;
+
+  const groups = new Map();
+  for (const group of svg.querySelectorAll("g.node, g.edge, g.cluster")) {
+    if (group.id) groups.set(group.id, group);
+  }
+  svg.querySelector("g.graph > polygon")?.classList.add("vg-background");
+
+  // id -> { kind: "node" | "edge" | "scope", data, group }
+  const items = new Map();
+  // each: { gradStep, elements (hidden until gradStep), group, lightBackground, shown }
+  const gradientLayers = [];
+  const nodesById = new Map();
+
+  for (const node of graph.nodes ?? []) {
+    nodesById.set(node.id, node);
+    const group = groups.get(node.id);
+    if (!group) continue; // inside a collapsed scope
+    items.set(node.id, { kind: "node", data: node, group });
+    setTitle(group, node.label);
+    if (isLight(mainShape(group)?.getAttribute("fill"))) group.classList.add("vg-on-light");
+    const { gradTexts } = tagTexts(group, valueColor, gradColor);
+    if (gradTexts.length) {
+      gradientLayers.push({ gradStep: node.grad_step, elements: gradTexts, group, lightBackground: false,
+        shown: true });
+    }
+  }
+
+  for (const edge of graph.edges ?? []) {
+    const group = groups.get(edge.id);
+    if (!group) continue;
+    items.set(edge.id, { kind: "edge", data: edge, group });
+    const source = nodesById.get(edge.source)?.label ?? edge.source;
+    const target = nodesById.get(edge.target)?.label ?? edge.target;
+    setTitle(group, `${source} → ${target}`);
+    addHitPath(group, document);
+    const { gradTexts } = tagTexts(group, valueColor, gradColor);
+    // a light label background (NaN/inf marker) belongs to the gradient, as in the static SVG
+    const backgrounds = [...group.querySelectorAll(":scope > polygon")]
+      .filter((polygon) => isLight(polygon.getAttribute("fill")));
+    const elements = [...gradTexts, ...backgrounds];
+    if (elements.length) {
+      gradientLayers.push({ gradStep: edge.grad_step, elements, group,
+        lightBackground: backgrounds.length > 0, shown: true });
+    }
+    if (backgrounds.length) group.classList.add("vg-on-light");
+  }
+
+  for (const scope of graph.scopes ?? []) {
+    const group = groups.get(scope.id);
+    if (!group) continue;
+    items.set(scope.id, { kind: "scope", data: scope, group });
+    const collapsed = group.classList.contains("node");
+    setTitle(group, `${scope.name}: click to ${collapsed ? "expand" : "collapse"}`);
+    if (collapsed && isLight(mainShape(group)?.getAttribute("fill"))) group.classList.add("vg-on-light");
+  }
+
+  let current = null; // { group, shape, originalFill }
+  let activeEdges = [];
+  let selected = null;
+
+  function showStep(step) {
+    for (const layer of gradientLayers) {
+      const show = layer.gradStep != null && layer.gradStep <= step;
+      if (show === layer.shown) continue;
+      layer.shown = show;
+      for (const element of layer.elements) {
+        if (show) element.removeAttribute("visibility");
+        else element.setAttribute("visibility", "hidden");
+      }
+      if (layer.lightBackground) layer.group.classList.toggle("vg-on-light", show);
+    }
+    const stepInfo = graph.steps?.[step];
+    markCurrent(drawnIdFor(stepInfo?.node, nodesById, groups));
+    markActiveEdges(stepInfo?.edges ?? []);
+  }
+
+  function markCurrent(id) {
+    if (current?.group.id === id) return;
+    if (current) {
+      current.group.classList.remove("vg-current");
+      if (current.shape) {
+        if (current.originalFill == null) current.shape.removeAttribute("fill");
+        else current.shape.setAttribute("fill", current.originalFill);
+      }
+      current = null;
+    }
+    const group = id == null ? null : groups.get(id);
+    if (!group) return;
+    const shape = mainShape(group);
+    current = { group, shape, originalFill: shape?.getAttribute("fill") ?? null };
+    group.classList.add("vg-current");
+    shape?.setAttribute("fill", currentFill);
+  }
+
+  function markActiveEdges(ids) {
+    for (const group of activeEdges) group.classList.remove("vg-active");
+    activeEdges = ids.map((id) => groups.get(id)).filter(Boolean);
+    for (const group of activeEdges) group.classList.add("vg-active");
+  }
+
+  function select(id) {
+    selected?.classList.remove("vg-selected");
+    selected = id == null ? null : (items.get(id)?.group ?? null);
+    selected?.classList.add("vg-selected");
+    return selected !== null;
+  }
+
+  // The node, edge or scope that an element (a click target) belongs to.
+  function itemAt(element) {
+    const group = element?.closest?.("g.node, g.edge, g.cluster");
+    return group && svg.contains(group) ? (items.get(group.id) ?? null) : null;
+  }
+
+  // The SVG file of the step on show: hidden gradients left out, the current op
+  // and the active edges styled with attributes (the theme CSS does not travel).
+  function exportSvg() {
+    const copy = svg.cloneNode(true);
+    copy.removeAttribute("style");
+    copy.removeAttribute("class");
+    for (const element of copy.querySelectorAll(".vg-hit, [visibility='hidden']")) element.remove();
+    for (const edge of copy.querySelectorAll("g.edge.vg-active")) {
+      for (const line of edge.querySelectorAll(":scope > path")) {
+        line.setAttribute("stroke", colors.grad ?? "#d1451b");
+        line.setAttribute("stroke-width", "2");
+      }
+      for (const head of edge.querySelectorAll(":scope > polygon")) {
+        if (isLight(head.getAttribute("fill"))) continue;
+        head.setAttribute("stroke", colors.grad ?? "#d1451b");
+        head.setAttribute("fill", colors.grad ?? "#d1451b");
+      }
+    }
+    for (const element of copy.querySelectorAll("[class*='vg-']")) {
+      const kept = [...element.classList].filter((name) => !name.startsWith("vg-"));
+      if (kept.length) element.setAttribute("class", kept.join(" "));
+      else element.removeAttribute("class");
+    }
+    if (!copy.getAttribute("xmlns")) copy.setAttribute("xmlns", SVG_NS);
+    if (!copy.getAttribute("xmlns:xlink")) copy.setAttributeNS("http://www.w3.org/2000/xmlns/", "xmlns:xlink", XLINK_NS);
+    const text = new XMLSerializer().serializeToString(copy);
+    return `<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n${text}\n`;
+  }
+
+  return {
+    svg,
+    width: lengthInPixels(svg.getAttribute("width")),
+    height: lengthInPixels(svg.getAttribute("height")),
+    hasItem: (id) => items.has(id),
+    item: (id) => items.get(id) ?? null,
+    showStep,
+    currentGroup: () => current?.group ?? null,
+    select,
+    itemAt,
+    exportSvg,
+  };
+}
+
+// The filled outline of a node: its ellipse, polygon or (rounded box) path.
+function mainShape(group) {
+  return group.querySelector(":scope > ellipse, :scope > polygon, :scope > path");
+}
+
+function tagTexts(group, valueColor, gradColor) {
+  const gradTexts = [];
+  for (const text of group.querySelectorAll("text")) {
+    const fill = normalizeColor(text.getAttribute("fill"));
+    if (fill && fill === gradColor) {
+      text.classList.add("vg-grad");
+      gradTexts.push(text);
+    } else if (fill && fill === valueColor) {
+      text.classList.add("vg-value");
+    }
+  }
+  return { gradTexts };
+}
+
+// Graphviz titles are ids ("n3"); a hover tooltip should say what the thing is.
+function setTitle(group, text) {
+  const title = group.querySelector(":scope > title");
+  if (title) title.textContent = text;
+}
+
+// Edges are thin lines: a wide transparent copy of the path makes them easy to click.
+function addHitPath(group, document) {
+  const line = group.querySelector(":scope > path");
+  if (!line) return;
+  const hit = document.createElementNS(SVG_NS, "path");
+  hit.setAttribute("d", line.getAttribute("d") ?? "");
+  hit.setAttribute("class", "vg-hit");
+  hit.setAttribute("fill", "none");
+  hit.setAttribute("stroke", "transparent");
+  hit.setAttribute("stroke-width", "10");
+  line.before(hit);
+}
+
+export function normalizeColor(color) {
+  if (typeof color !== "string") return null;
+  const value = color.trim().toLowerCase();
+  const short = /^#([0-9a-f])([0-9a-f])([0-9a-f])$/.exec(value);
+  return short ? `#${short[1]}${short[1]}${short[2]}${short[2]}${short[3]}${short[3]}` : value;
+}
+
+// White is left out on purpose: the theme turns white fills into its own paper.
+const NAMED_LIGHT_COLORS = new Set(["lightgrey", "lightgray", "yellow", "lightyellow",
+  "lightblue", "lightpink", "whitesmoke", "ivory"]);
+
+function isLight(color) {
+  const value = normalizeColor(color);
+  if (!value || value === "none" || value === "transparent" || value === "white" || value === "#ffffff") {
+    return false;
+  }
+  if (NAMED_LIGHT_COLORS.has(value)) return true;
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})?$/.exec(value);
+  if (!hex || hex[4] === "00") return false;
+  const [r, g, b] = hex.slice(1, 4).map((part) => parseInt(part, 16) / 255);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > LIGHT_FILL_LUMINANCE;
+}
+
+// "668pt" -> CSS pixels (Graphviz sizes its SVG in points)
+function lengthInPixels(length) {
+  const number = parseFloat(length ?? "");
+  if (!Number.isFinite(number)) return 0;
+  return /pt$/.test(length) ? (number * 96) / 72 : number;
+}

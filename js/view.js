@@ -1,0 +1,494 @@
+// The widget's view: (graph, dot, step) -> DOM. It never touches an anywidget
+// model; widget.js wires one in, and the tests and demo.html drive it directly.
+//
+//   const view = createView(el, { onStep(k) {}, onCollapse(scopeNames) {} });
+//   view.update({ graph, dot, step, collapsed });   // any subset
+//
+// `dot` is laid out once (off the main thread); a step only restyles the SVG.
+// The root gets data-rendered="true" once an SVG is in, and data-step="k" after
+// step k is drawn; aria-busy is "true" while a layout is running.
+import { createDrawing, parseSvg } from "./drawing.js";
+import { icon } from "./icons.js";
+import { sharedLayoutEngine } from "./layout.js";
+import { createPanZoom } from "./pan-zoom.js";
+import { colorVariables, injectStyles } from "./styles.js";
+
+export const SPEEDS = [
+  { label: "0.5×", interval: 2000 },
+  { label: "1×", interval: 1000 },
+  { label: "2×", interval: 500 },
+  { label: "4×", interval: 250 },
+];
+const DEFAULT_SPEED = 1;
+const MIN_VIEWPORT_PX = 140;
+const MAX_VIEWPORT_PX = 560;
+// Below this "fit" scale the labels are unreadable: start zoomed in on the
+// current op instead, at READABLE_SCALE, and let Fit show the whole graph.
+const LEGIBLE_FIT_SCALE = 0.5;
+const READABLE_SCALE = 0.8;
+const REVEAL_MARGIN_PX = 24;
+
+export function createView(el, callbacks = {}) {
+  const document = el.ownerDocument;
+  const window = document.defaultView;
+  const layoutEngine = callbacks.layoutEngine ?? sharedLayoutEngine();
+  injectStyles(el);
+
+  const state = {
+    graph: { nodes: [], edges: [], steps: [], scopes: [], colors: {} },
+    dot: null,
+    step: 0,
+    collapsed: [],
+    svgText: null,
+    drawing: null,
+    layoutRequest: 0,
+    selectedId: null,
+    playTimer: null,
+    speed: SPEEDS[DEFAULT_SPEED],
+    destroyed: false,
+  };
+
+  // ---- DOM -----------------------------------------------------------------
+  const h = (tag, props = {}, ...children) => {
+    const element = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (key === "class") element.className = value;
+      else if (key === "text") element.textContent = value;
+      else element.setAttribute(key, value);
+    }
+    element.append(...children);
+    return element;
+  };
+  const button = (iconName, label, className = "") => {
+    const element = h("button", { type: "button", "aria-label": label, title: label, class: className },
+      icon(iconName, document));
+    return element;
+  };
+
+  const root = h("div", { class: "vizgrad-widget", tabindex: "0", role: "group" });
+  const firstButton = button("first", "First step");
+  const previousButton = button("previous", "Previous step");
+  const playButton = button("play", "Play", "vg-play");
+  const nextButton = button("next", "Next step");
+  const lastButton = button("last", "Last step");
+  const slider = h("input", { type: "range", min: "0", max: "0", step: "1", value: "0",
+    "aria-label": "Step", class: "vg-slider" });
+  const counter = h("span", { class: "vg-counter", text: "step 0 / 0" });
+  const speedSelect = h("select", { "aria-label": "Speed", title: "Playback speed", class: "vg-speed" },
+    ...SPEEDS.map((speed, index) => h("option", { value: String(index), text: speed.label })));
+  speedSelect.value = String(DEFAULT_SPEED);
+  const zoomOutButton = button("zoomOut", "Zoom out");
+  const zoomInButton = button("zoomIn", "Zoom in");
+  const fitButton = button("fit", "Fit");
+  const downloadButton = button("download", "Download SVG");
+
+  const toolbar = h("div", { class: "vg-toolbar" },
+    h("div", { class: "vg-group vg-playback" }, firstButton, previousButton, playButton, nextButton,
+      lastButton),
+    h("div", { class: "vg-group vg-stepper" }, slider, counter),
+    h("div", { class: "vg-group" }, speedSelect),
+    h("div", { class: "vg-group vg-view-tools" }, zoomOutButton, zoomInButton, fitButton, downloadButton));
+
+  const canvas = h("div", { class: "vg-canvas" });
+  const status = h("div", { class: "vg-status", role: "status" });
+  const viewport = h("div", { class: "vg-viewport" }, canvas, status);
+
+  const explainTitle = h("div", { class: "vg-panel-title" });
+  const explainLines = h("div", { class: "vg-explain-lines" });
+  const legend = h("div", { class: "vg-legend", "aria-hidden": "true" },
+    h("span", { class: "vg-legend-value", text: "value" }),
+    h("span", { class: "vg-legend-grad", text: "gradient" }),
+    h("span", { class: "vg-legend-current", text: "current operation" }));
+  const explain = h("div", { class: "vg-explain", "aria-live": "polite" }, explainTitle, explainLines, legend);
+  const details = h("div", { class: "vg-details" });
+  const panels = h("div", { class: "vg-panels" }, explain, details);
+
+  root.append(toolbar, viewport, panels);
+  el.append(root);
+
+  const panZoom = createPanZoom(viewport, canvas);
+  let geometry = null; // see measureGeometry()
+
+  // ---- steps ----------------------------------------------------------------
+  const lastStep = () => Math.max(0, (state.graph.steps?.length ?? 1) - 1);
+  const clampStep = (step) => Math.min(lastStep(), Math.max(0, Math.trunc(Number(step)) || 0));
+
+  function goTo(step, fromUser) {
+    const next = clampStep(step);
+    const changed = next !== state.step;
+    state.step = next;
+    if (changed || !fromUser) showStep();
+    if (fromUser && changed) callbacks.onStep?.(next);
+  }
+
+  // Everything that depends on the step; cheap, so it runs whole every time.
+  function showStep() {
+    const step = state.step;
+    const last = lastStep();
+    slider.max = String(last);
+    slider.value = String(step);
+    slider.setAttribute("aria-valuetext", `step ${step} of ${last}`);
+    counter.textContent = `step ${step} / ${last}`;
+    setDisabled(firstButton, step === 0);
+    setDisabled(previousButton, step === 0);
+    setDisabled(nextButton, step === last);
+    setDisabled(lastButton, step === last);
+    showExplanation(state.graph.steps?.[step]);
+    showDetails();
+    if (state.drawing) {
+      state.drawing.showStep(step);
+      if (!panZoom.fitted) reveal(state.drawing.currentGroup()?.id);
+      root.setAttribute("data-step", String(step));
+    }
+  }
+
+  function setDisabled(control, disabled) {
+    // aria-disabled, not disabled: a disabled button drops focus, and the
+    // arrow keys would stop reaching the widget
+    control.setAttribute("aria-disabled", String(disabled));
+  }
+
+  function showExplanation(stepInfo) {
+    explainTitle.textContent = stepInfo?.title ?? "No backward pass recorded";
+    explainLines.replaceChildren(...(stepInfo?.lines ?? []).map((line) => h("div", { text: String(line) })));
+  }
+
+  // Pans so that node `id` is in view (centred if it was not). It reads boxes
+  // measured once per layout, so a step never forces the browser to lay out
+  // the page again; under jsdom, which measures nothing, it does nothing.
+  function reveal(id, always = false) {
+    const box = geometry?.boxes.get(id);
+    if (!box) return;
+    const [left, top] = panZoom.toViewport(box.left, box.top);
+    const [right, bottom] = panZoom.toViewport(box.left + box.width, box.top + box.height);
+    const { width, height } = geometry;
+    const inside = left >= REVEAL_MARGIN_PX && right <= width - REVEAL_MARGIN_PX &&
+      top >= REVEAL_MARGIN_PX && bottom <= height - REVEAL_MARGIN_PX;
+    if (inside && !always) return;
+    panZoom.panBy(width / 2 - (left + right) / 2, height / 2 - (top + bottom) / 2);
+  }
+
+  // Node boxes in unscaled drawing pixels, and the viewport size. Nodes never
+  // move, so once per layout is enough.
+  function measureGeometry() {
+    const port = viewport.getBoundingClientRect();
+    if (!state.drawing || !port.width) return null;
+    const origin = canvas.getBoundingClientRect();
+    const scale = panZoom.scale;
+    const boxes = new Map();
+    for (const group of state.drawing.svg.querySelectorAll("g.node")) {
+      const box = group.getBoundingClientRect();
+      boxes.set(group.id, { left: (box.left - origin.left) / scale, top: (box.top - origin.top) / scale,
+        width: box.width / scale, height: box.height / scale });
+    }
+    return { boxes, width: viewport.clientWidth, height: viewport.clientHeight };
+  }
+
+  // "Fit", unless that makes the graph too small to read: then a readable
+  // scale around the current op (or the target, where backpropagation starts).
+  function initialView() {
+    panZoom.fit();
+    geometry = measureGeometry();
+    if (panZoom.scale >= LEGIBLE_FIT_SCALE) return;
+    panZoom.zoomTo(READABLE_SCALE);
+    reveal(state.drawing.currentGroup()?.id ?? state.graph.target, true);
+  }
+
+  // ---- play -----------------------------------------------------------------
+  function play() {
+    if (state.playTimer) return;
+    if (state.step >= lastStep()) goTo(0, true);
+    state.playTimer = window.setInterval(() => {
+      goTo(state.step + 1, true);
+      if (state.step >= lastStep()) pause();
+    }, state.speed.interval);
+    setPlayButton(true);
+  }
+
+  function pause() {
+    if (!state.playTimer) return;
+    window.clearInterval(state.playTimer);
+    state.playTimer = null;
+    setPlayButton(false);
+  }
+
+  function setPlayButton(playing) {
+    const label = playing ? "Pause" : "Play";
+    playButton.setAttribute("aria-label", label);
+    playButton.title = label;
+    playButton.replaceChildren(icon(playing ? "pause" : "play", document));
+  }
+
+  // a step the reader chose: stop playing and go there
+  const stepByHand = (step) => {
+    pause();
+    goTo(step, true);
+  };
+
+  // ---- details --------------------------------------------------------------
+  function select(id) {
+    state.selectedId = id;
+    state.drawing?.select(id);
+    showDetails();
+  }
+
+  function showDetails() {
+    const item = state.selectedId == null ? null : state.drawing?.item(state.selectedId);
+    if (!item) {
+      details.replaceChildren(
+        h("div", { class: "vg-panel-title", text: "Details" }),
+        h("div", { class: "vg-hint", text: "Click a node or an edge for its full value and gradient. " +
+          "Drag to pan, Ctrl+scroll to zoom." }));
+      return;
+    }
+    const close = button("close", "Close details", "vg-close");
+    close.addEventListener("click", () => select(null));
+    details.replaceChildren(close, ...describe(item));
+  }
+
+  function describe({ kind, data }) {
+    const graph = state.graph;
+    const rows = [];
+    const row = (term, value, className = "") => {
+      const content = typeof value === "string" && value.includes("\n")
+        ? h("pre", { class: className, text: value })
+        : h("span", { class: className, text: String(value) });
+      rows.push(h("dt", { text: term }), h("dd", {}, content));
+    };
+    let title;
+    if (kind === "edge") {
+      const nodes = new Map((graph.nodes ?? []).map((node) => [node.id, node]));
+      const source = nodes.get(data.source)?.label ?? data.source;
+      const target = nodes.get(data.target)?.label ?? data.target;
+      title = `${source} → ${target}`;
+      if (data.input_index != null) row("input", `${Number(data.input_index) + 1} of ${target}`);
+      row("value", data.detail?.value ?? data.value ?? "", "vg-value-text");
+      row("gradient", gradientText(data, data.detail?.grad ?? data.grad), "vg-grad-text");
+    } else {
+      title = data.label;
+      row("kind", data.op ? `${data.kind} (${data.op})` : data.kind);
+      row("shape", formatShape(data.shape));
+      row("dtype", data.dtype ?? "");
+      row("value", data.detail?.value ?? data.value ?? "", "vg-value-text");
+      row("gradient", gradientText(data, data.detail?.grad ?? data.grad), "vg-grad-text");
+      const target = graph.target_name ?? "the target";
+      if (data.unconnected) row("note", `not connected to ${target}: its gradient is None`);
+      if (data.outside_tape) row("note", "computed outside the tape, so the tape cannot see it");
+      if (data.greyed) row("note", `not on any path to ${target}`);
+      if (data.nonfinite) row("note", "holds NaN or inf");
+    }
+    return [h("div", { class: "vg-panel-title", text: title }), h("dl", {}, ...rows)];
+  }
+
+  function gradientText(data, fullText) {
+    if (data.grad_step == null || fullText == null) return "none";
+    if (state.step < data.grad_step) return `no gradient yet (arrives at step ${data.grad_step})`;
+    return fullText;
+  }
+
+  // ---- scopes ---------------------------------------------------------------
+  function toggleScope(scope) {
+    const collapsed = new Set(state.collapsed);
+    if (collapsed.has(scope.name)) collapsed.delete(scope.name);
+    else collapsed.add(scope.name);
+    const known = (state.graph.scopes ?? []).map((s) => s.name);
+    state.collapsed = [...known.filter((name) => collapsed.has(name)),
+      ...[...collapsed].filter((name) => !known.includes(name))];
+    callbacks.onCollapse?.([...state.collapsed]);
+  }
+
+  // ---- layout ---------------------------------------------------------------
+  function relayout() {
+    const request = ++state.layoutRequest;
+    if (!state.dot) {
+      installSvg(null);
+      return;
+    }
+    root.setAttribute("aria-busy", "true");
+    const nodeCount = state.graph.nodes?.length ?? 0;
+    if (!state.drawing) status.textContent = `Laying out ${nodeCount.toLocaleString("en")} nodes…`;
+    layoutEngine.layout(state.dot).then(
+      (svgText) => {
+        if (state.destroyed || request !== state.layoutRequest) return;
+        installSvg(svgText);
+      },
+      (error) => {
+        if (state.destroyed || request !== state.layoutRequest) return;
+        root.setAttribute("aria-busy", "false");
+        status.classList.add("vg-error");
+        status.textContent = `Could not lay out the graph: ${error?.message ?? error}`;
+      });
+  }
+
+  function installSvg(svgText) {
+    state.svgText = svgText;
+    geometry = null;
+    status.classList.remove("vg-error");
+    status.textContent = svgText ? "" : "Nothing to draw.";
+    root.setAttribute("aria-busy", "false");
+    try {
+      state.drawing = svgText ? createDrawing(parseSvg(svgText, document), state.graph) : null;
+    } catch (error) {
+      state.drawing = null;
+      status.classList.add("vg-error");
+      status.textContent = `Could not show the graph: ${error?.message ?? error}`;
+    }
+    canvas.replaceChildren(...(state.drawing ? [state.drawing.svg] : []));
+    if (state.selectedId != null && !state.drawing?.hasItem(state.selectedId)) state.selectedId = null;
+    state.drawing?.select(state.selectedId);
+    if (state.drawing) {
+      panZoom.setContentSize(state.drawing.width, state.drawing.height);
+      sizeViewport();
+      state.drawing.showStep(state.step);
+      initialView();
+      root.setAttribute("data-rendered", "true");
+    }
+    showStep();
+  }
+
+  // The viewport is as tall as the drawing at "fit" width, within limits.
+  function sizeViewport() {
+    const drawing = state.drawing;
+    if (!drawing?.width || !drawing?.height) return;
+    const width = viewport.clientWidth || drawing.width;
+    const fitWidth = Math.min(1, width / drawing.width);
+    const scale = fitWidth >= LEGIBLE_FIT_SCALE ? fitWidth : READABLE_SCALE;
+    const height = Math.min(MAX_VIEWPORT_PX, Math.max(MIN_VIEWPORT_PX, drawing.height * scale + 2));
+    viewport.style.height = `${Math.round(height)}px`;
+  }
+
+  // ---- download -------------------------------------------------------------
+  function downloadName() {
+    const target = String(state.graph.target_name ?? "graph").replace(/[^\w.-]+/g, "_") || "graph";
+    return `${target}_step${state.step}.svg`;
+  }
+
+  function download() {
+    if (!state.drawing) return;
+    const text = state.drawing.exportSvg();
+    if (callbacks.saveFile) {
+      callbacks.saveFile(downloadName(), text);
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([text], { type: "image/svg+xml" }));
+    const link = h("a", { href: url, download: downloadName() });
+    link.style.display = "none";
+    root.append(link);
+    link.click();
+    link.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 0);
+  }
+
+  // ---- events ---------------------------------------------------------------
+  const onClick = (control, action) => control.addEventListener("click", () => {
+    if (control.getAttribute("aria-disabled") !== "true") action();
+  });
+  onClick(firstButton, () => stepByHand(0));
+  onClick(previousButton, () => stepByHand(state.step - 1));
+  onClick(nextButton, () => stepByHand(state.step + 1));
+  onClick(lastButton, () => stepByHand(lastStep()));
+  onClick(playButton, () => (state.playTimer ? pause() : play()));
+  onClick(zoomInButton, () => panZoom.zoomIn());
+  onClick(zoomOutButton, () => panZoom.zoomOut());
+  onClick(fitButton, () => panZoom.fit());
+  onClick(downloadButton, download);
+  slider.addEventListener("input", () => stepByHand(slider.value));
+  speedSelect.addEventListener("change", () => {
+    state.speed = SPEEDS[Number(speedSelect.value)] ?? SPEEDS[DEFAULT_SPEED];
+    if (state.playTimer) {
+      pause();
+      play();
+    }
+  });
+
+  root.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    // the slider and the speed list have their own arrow keys
+    if (/^(INPUT|SELECT|TEXTAREA)$/.test(event.target?.tagName ?? "")) return;
+    const moves = { ArrowLeft: state.step - 1, ArrowRight: state.step + 1, Home: 0, End: lastStep() };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    // keep the notebook from treating the key as a shortcut of its own
+    event.stopPropagation();
+    stepByHand(moves[event.key]);
+  });
+
+  viewport.addEventListener("click", (event) => {
+    if (panZoom.takeDragEnd()) return;
+    root.focus({ preventScroll: true });
+    const item = state.drawing?.itemAt(event.target);
+    if (item?.kind === "scope") toggleScope(item.data);
+    else select(item ? item.group.id : null);
+  });
+
+  let resizeObserver = null;
+  let observedWidth = 0;
+  if (typeof window.ResizeObserver === "function") {
+    resizeObserver = new window.ResizeObserver(() => {
+      const width = viewport.clientWidth;
+      if (!state.drawing || !width) return;
+      if (!geometry) {
+        // drawn while hidden (a collapsed output, a background tab): frame it now
+        observedWidth = width;
+        sizeViewport();
+        initialView();
+        return;
+      }
+      geometry.width = width;
+      geometry.height = viewport.clientHeight;
+      if (width === observedWidth) return;
+      observedWidth = width;
+      if (panZoom.fitted) {
+        sizeViewport();
+        panZoom.fit();
+      }
+    });
+    resizeObserver.observe(viewport);
+  }
+
+  showStep();
+
+  return {
+    root,
+    update({ graph, dot, step, collapsed } = {}) {
+      if (state.destroyed) return;
+      if (collapsed !== undefined) state.collapsed = [...(collapsed ?? [])];
+      if (graph !== undefined && graph !== state.graph) {
+        state.graph = graph ?? { nodes: [], edges: [], steps: [], scopes: [], colors: {} };
+        root.setAttribute("aria-label", `Backpropagation through the graph of ${state.graph.target_name ?? "the target"}`);
+        for (const [name, value] of Object.entries(colorVariables(state.graph.colors))) {
+          root.style.setProperty(name, value);
+        }
+        state.step = clampStep(state.step);
+        // same SVG, new data to index it with
+        if (state.svgText && (dot === undefined || dot === state.dot)) installSvg(state.svgText);
+      }
+      if (dot !== undefined && dot !== state.dot) {
+        state.dot = dot;
+        relayout();
+      }
+      if (step !== undefined || graph !== undefined) goTo(step ?? state.step, false);
+    },
+    get step() { return state.step; },
+    play,
+    pause,
+    select,
+    exportSvg: () => state.drawing?.exportSvg() ?? null,
+    downloadName,
+    destroy() {
+      state.destroyed = true;
+      pause();
+      resizeObserver?.disconnect();
+      panZoom.destroy();
+      root.remove();
+    },
+  };
+}
+
+// numpy's spelling: () for a scalar, (3,) for a vector
+function formatShape(shape) {
+  if (!Array.isArray(shape)) return String(shape ?? "");
+  if (shape.length === 0) return "() scalar";
+  if (shape.length === 1) return `(${shape[0]},)`;
+  return `(${shape.join(", ")})`;
+}
