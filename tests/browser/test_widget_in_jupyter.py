@@ -89,10 +89,29 @@ def button(widget, name: str):
     return widget.get_by_role("button", name=name, exact=True)
 
 
+def download_svg(notebook, widget, path) -> str:
+    """Click "Download SVG", save the file to ``path`` and return its text."""
+    with notebook.page.expect_download() as download_info:
+        button(widget, "Download SVG").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".svg"), download.suggested_filename
+    download.save_as(path)
+    svg = path.read_text(encoding="utf-8")
+    assert re.match(r"\s*(<\?xml[^>]*>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--.*?-->\s*)*<svg\b", svg, re.S)
+    assert "http://www.w3.org/2000/svg" in svg
+    return svg
+
+
 @pytest.mark.parametrize("app", APPS)
 def test_next_step_walks_backpropagation_with_the_chain_rule(open_notebook, artifacts, app):
     notebook, widget = show_worked_example(open_notebook, app)
     explain = widget.locator(".vg-explain")
+
+    for name in ("First step", "Previous step", "Play", "Next step", "Last step",
+                 "Download SVG", "Zoom in", "Zoom out", "Fit"):
+        expect(button(widget, name)).to_be_visible()
+    expect(widget.get_by_role("slider", name="Step")).to_have_value("0")
+    expect(widget.locator(".vg-details")).to_be_visible()
 
     assert gradient_texts(widget), "no gradient text in the drawing at all"
     assert visible_gradients(widget) == {}, "step 0 is the forward pass: no gradient yet"
@@ -117,6 +136,9 @@ def test_next_step_walks_backpropagation_with_the_chain_rule(open_notebook, arti
     assert "12" in shown["e0"] and "12" in shown["e1"], shown
     assert "9" in shown["e3"], shown
     widget.screenshot(path=str(artifacts / f"{app}-last-step.png"))
+
+    widget.locator("svg g.node#n0").click()  # x: its full value and gradient
+    expect(widget.locator(".vg-details")).to_contain_text("24")
     assert not notebook.errors()
 
 
@@ -133,22 +155,35 @@ def test_step_is_synced_both_ways(open_notebook, app):
     expect(widget).to_have_attribute("data-step", "3")
     notebook.run(3)
     expect(notebook.output(3)).to_have_text("3")
+
+    button(widget, "Last step").click()
+    expect(widget).to_have_attribute("data-step", str(GRAPH.last_step))
+    notebook.run(3)
+    expect(notebook.output(3)).to_have_text(str(GRAPH.last_step))
+
+    button(widget, "First step").click()
+    expect(widget).to_have_attribute("data-step", "0")
+    assert visible_gradients(widget) == {}
+    notebook.run(3)
+    expect(notebook.output(3)).to_have_text("0")
     assert not notebook.errors()
 
 
 @pytest.mark.parametrize("app", APPS)
-def test_download_button_saves_the_svg_shown(open_notebook, artifacts, app):
+def test_download_button_saves_the_step_shown_as_svg(open_notebook, artifacts, app):
     notebook, widget = show_worked_example(open_notebook, app)
-    button(widget, "Last step").click()
+    button(widget, "Next step").click()
+    button(widget, "Next step").click()
+    expect(widget).to_have_attribute("data-step", "2")
+    svg = download_svg(notebook, widget, artifacts / f"{app}-download-step-2.svg")
+    assert "∂f/∂f = 1" in svg
+    assert "∂f/∂x = 24" not in svg, "x's gradient arrives at step 4"
+
+    widget.get_by_role("combobox", name="Speed").select_option(label="4×")
+    button(widget, "Play").click()
+    expect(button(widget, "Pause")).to_be_visible()
     expect(widget).to_have_attribute("data-step", str(GRAPH.last_step))
-    with notebook.page.expect_download() as download_info:
-        button(widget, "Download SVG").click()
-    download = download_info.value
-    assert download.suggested_filename.endswith(".svg")
-    path = artifacts / f"{app}-download.svg"
-    download.save_as(path)
-    svg = path.read_text(encoding="utf-8")
-    assert re.match(r"\s*(<\?xml[^>]*>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--.*?-->\s*)*<svg\b", svg, re.S)
-    assert "http://www.w3.org/2000/svg" in svg
+    expect(button(widget, "Play")).to_be_visible()  # it stops at the last step
+    svg = download_svg(notebook, widget, artifacts / f"{app}-download-last-step.svg")
     assert "∂f/∂x = 24" in svg and "∂f/∂y = 10" in svg
     assert not notebook.errors()
