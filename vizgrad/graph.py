@@ -411,23 +411,34 @@ class _Builder:
         unscoped_ops = [t for t in drawn if t._op is not None and not scope_of[t._id]]
         names = set(scope_of.values()) - {None}
         visible = len(names) + sum(1 for t in drawn if not scope_of[t._id])
+        chunks: dict[str, int] = {}  # the groups made for a large graph, in order
         if large and visible > COLLAPSE_LIMIT and unscoped_ops:
-            size = math.ceil(len(unscoped_ops) / CHUNKS)
-            for i, t in enumerate(unscoped_ops):
+            # groups are bands of depth (longest path from a leaf), so edges run from one
+            # group to a later one and the collapsed drawing reads left to right
+            depth: dict[int, int] = {}
+            for t in drawn:  # creation order: inputs before their users
+                depth[t._id] = 1 + max((depth[x._id] for x in t._inputs), default=-1)
+            order = sorted(unscoped_ops, key=lambda t: (depth[t._id], t._id))
+            rank = {t._id: i for i, t in enumerate(order)}
+            size = math.ceil(len(order) / CHUNKS)
+            for i, t in enumerate(order):
                 first = i - i % size
-                last = min(first + size, len(unscoped_ops))
+                last = min(first + size, len(order))
                 scope_of[t._id] = f"ops {first + 1}–{last}"
-            for t in drawn:
-                if t._op is None and not scope_of[t._id]:
-                    users = consumers.get(t._id)
-                    if users:
-                        scope_of[t._id] = scope_of[users[0][0]._id]
-        # in order of first appearance (drawn is in creation order)
+                chunks.setdefault(scope_of[t._id], 0)
+            for t in drawn:  # a leaf goes with the first group that uses it
+                users = [u for u, _ in consumers.get(t._id, ()) if u._id in rank]
+                if t._op is None and not scope_of[t._id] and users:
+                    scope_of[t._id] = scope_of[min(users, key=lambda u: rank[u._id])._id]
+        # scopes in order of first appearance (drawn is in creation order), then groups
         sizes: dict[str, int] = {}
         for t in drawn:
             name = scope_of[t._id]
-            if name:
+            if name and name not in chunks:
                 sizes[name] = sizes.get(name, 0) + 1
+            elif name:
+                chunks[name] += 1
+        sizes.update(chunks)
         ids = {name: f"s{i}" for i, name in enumerate(sizes)}
         scopes = [Scope(ids[name], name, size, large) for name, size in sizes.items()]
         return scopes, {tid: ids.get(name) if name else None for tid, name in scope_of.items()}
