@@ -303,3 +303,18 @@ def test_edges_bundled_by_a_collapsed_box_say_how_many_tensors_they_carry():
     twice = vg.sum(h * h)                          # one tensor, used twice
     assert "2 tensors</FONT>" in vg.graph(once).to_dot(collapse=["s0"])
     assert "2 edges from 1 tensor</FONT>" in vg.graph(twice).to_dot(collapse=["s0"])
+
+
+def test_nan_stays_marked_while_its_op_is_the_current_step():
+    x = vg.Variable(-1.0, name="x")
+    with np.errstate(invalid="ignore"):
+        y = vg.log(x) + 1
+    drawing = vg.graph(y)
+    log = drawing.find("log1")
+    current = next(s.index for s in drawing.steps if s.node == log.id)
+    before, during = drawing.to_dot(0), drawing.to_dot(current)
+    line = next(li for li in before.splitlines() if li.startswith(f"  {log.id} ["))
+    assert 'fillcolor="#ffd0d0"' in line and 'color="#b03a2e" penwidth="2"' in line
+    line = next(li for li in during.splitlines() if li.startswith(f"  {log.id} ["))
+    assert 'fillcolor="#ffe08a"' in line and 'color="#b03a2e" penwidth="2"' in line
+    assert "NaN/inf appears here" in line

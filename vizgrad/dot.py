@@ -183,6 +183,9 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     if node.unconnected or node.outside_tape:
         styles.append("dashed")
         attrs["color"] = graph.colors["unconnected"]
+    if node.nonfinite:  # a red outline too, so the mark stays while the op is current
+        attrs["color"] = graph.colors["unconnected"]
+        attrs["penwidth"] = "2"
     if current:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["current"]
