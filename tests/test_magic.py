@@ -178,6 +178,25 @@ def test_line_magic_on_an_expression(shell):
     assert widget.data.find("y").grad == "20"
 
 
+def test_line_magic_keeps_the_expression_as_written(shell):
+    run(shell, WORKED_EXAMPLE + 'losses = {"total": f * 2}\n').raise_error()
+    widget = run(shell, '%vizgrad losses["total"]').result
+    assert isinstance(widget, GraphWidget)
+    assert widget.data.find("x").grad == "48"
+
+
+def test_wrt_with_an_equals_sign(shell):
+    cell = WORKED_EXAMPLE + "z = vg.Variable(5.0)\n"
+    widget = run(shell, "%%vizgrad f --wrt=z\n" + cell).result
+    assert widget.data.find("z").unconnected
+
+
+def test_wrt_without_names_is_a_usage_error(shell):
+    result = run(shell, "%%vizgrad --wrt\n" + WORKED_EXAMPLE)
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "--wrt x,y" in str(result.error_in_exec)
+
+
 def test_line_magic_without_a_tensor(shell):
     result = run(shell, "%vizgrad")
     assert isinstance(result.error_in_exec, UsageError)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import ast
-import shlex
+import re
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -15,12 +14,29 @@ from .errors import VizgradError
 from .tensor import Tensor
 from .widget import GraphWidget, show
 
+USAGE = "usage: %%vizgrad [TARGET] [--wrt a,b]"
+_WRT = re.compile(r"(?:^|\s)--wrt(?:=|\s+)(?P<names>\S+)")
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="%%vizgrad", add_help=False, exit_on_error=False)
-    parser.add_argument("target", nargs="*")
-    parser.add_argument("--wrt", default=None)
-    return parser
+
+def parse_line(line: str) -> tuple[str, list[str] | None]:
+    """The magic's line as (TARGET expression, --wrt names or None).
+
+    The target is kept as written, quotes and all, so any expression works.
+
+    >>> parse_line('losses["total"] --wrt w1,b1')
+    ('losses["total"]', ['w1', 'b1'])
+    """
+    wrt = None
+    found = _WRT.search(line)
+    if found:
+        wrt = [name.strip() for name in found["names"].split(",") if name.strip()]
+        line = line[:found.start()] + line[found.end():]
+    for token in line.split():
+        if token.startswith("--wrt"):
+            raise UsageError(f"%vizgrad: --wrt takes tensor names once, e.g. --wrt x,y; {USAGE}")
+        if re.match(r"--[A-Za-z]", token):
+            raise UsageError(f"%vizgrad: unknown option {token!r}; {USAGE}")
+    return line.strip(), wrt
 
 
 def assigned_names(cell: str) -> list[str]:
@@ -53,12 +69,8 @@ class VizgradMagics(Magics):
     @line_cell_magic
     def vizgrad(self, line: str, cell: str | None = None) -> GraphWidget | None:
         """Draw backpropagation from TARGET (default: the last scalar tensor assigned)."""
-        try:
-            args = _parser().parse_args(shlex.split(line))
-        except (argparse.ArgumentError, SystemExit, ValueError) as error:
-            raise UsageError(f"%vizgrad: {error}; usage: %%vizgrad [TARGET] [--wrt a,b]") from None
+        expression, wrt = parse_line(line)
         namespace = self.shell.user_ns
-        expression = " ".join(args.target)
         assigned: list[str] = []
         if cell is not None:
             outer = self.shell.displayhook.exec_result
@@ -76,9 +88,9 @@ class VizgradMagics(Magics):
         elif not expression:
             raise UsageError("%vizgrad needs a tensor: %vizgrad loss, or use %%vizgrad on a cell")
         target = self._target(expression, assigned, namespace)
-        if args.wrt:
+        if wrt:
             sources = []
-            for name in (n.strip() for n in args.wrt.split(",") if n.strip()):
+            for name in wrt:
                 value = namespace.get(name)
                 if not isinstance(value, Tensor):
                     raise UsageError(f"%vizgrad --wrt: {name!r} is not a vizgrad tensor in this "
