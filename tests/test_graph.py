@@ -163,7 +163,9 @@ def test_an_op_taken_outside_the_tape_is_marked():
     assert [n.op for n in marked] == ["getitem"]
     assert drawing.find("w").unconnected
     assert "ran outside the GradientTape" in " ".join(drawing.steps[0].lines)
-    assert "outside the tape" in drawing.to_dot()
+    dot = drawing.to_dot()
+    assert "outside the tape" in dot
+    assert "unconnected: no gradient reaches it" in dot  # w is on a path, but not the tape's
 
 
 def test_the_same_op_inside_the_tape_carries_the_gradient():

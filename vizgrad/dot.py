@@ -155,8 +155,9 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
         rows.append(value_html(node.value, value_color))
         if node.grad is not None and grad_state:
             rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = "))
-    if node.unconnected:
-        rows.append(font(f"unconnected: no path to {target}", colors["unconnected"], 9))
+    if node.unconnected:  # off every path, or on one that carries no gradient (a tape's)
+        why = f"no path to {target}" if node.greyed else "no gradient reaches it"
+        rows.append(font(f"unconnected: {why}", colors["unconnected"], 9))
     if node.outside_tape:
         rows.append(font("outside the tape", colors["unconnected"], 9))
     if node.nonfinite:
