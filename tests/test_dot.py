@@ -262,7 +262,7 @@ def test_a_collapsed_scope_is_one_box_and_edges_into_it_stay():
     dot = drawing.to_dot(collapse=["s0"])
     assert "cluster_s0" not in dot and "cluster_s1" in dot
     assert 's0 [id="s0" shape=box3d' in dot
-    assert "layer1</B>" in dot and f"{len(inside)} nodes, collapsed" in dot
+    assert "layer1</B>" in dot and f"{len(inside)} nodes · click to expand" in dot
     for node_id in inside:
         assert f"  {node_id} [" not in dot and f"{node_id} -> " not in dot
     x = drawing.find("x")

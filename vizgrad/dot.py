@@ -265,7 +265,7 @@ def graph_to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = No
             continue
         scope = scopes[sid]
         fill = graph.colors["current"] if sid == current_box else "#eef1f5"
-        label = table([font(scope.name, bold=True), font(f"{scope.size:,} nodes, collapsed",
+        label = table([font(scope.name, bold=True), font(f"{scope.size:,} nodes · click to expand",
                                                          DIM, 9)])
         lines.append(f'  {sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
                      f"label={label}];")
