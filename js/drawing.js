@@ -180,6 +180,8 @@ export function createDrawing(svg, graph) {
         head.setAttribute("fill", colors.grad ?? "#d1451b");
       }
     }
+    copy.querySelector(".vg-current")?.querySelector(":scope > ellipse, :scope > polygon, :scope > path")
+      ?.setAttribute("stroke-width", "2");
     for (const element of copy.querySelectorAll("[class*='vg-']")) {
       const kept = [...element.classList].filter((name) => !name.startsWith("vg-"));
       if (kept.length) element.setAttribute("class", kept.join(" "));

@@ -238,7 +238,7 @@ export function createView(el, callbacks = {}) {
       details.replaceChildren(
         h("div", { class: "vg-panel-title", text: "Details" }),
         h("div", { class: "vg-hint", text: "Click a node or an edge for its full value and gradient. " +
-          "Drag to pan, Ctrl+scroll to zoom." }));
+          "Drag to pan; scroll to zoom once you have clicked the graph (Ctrl+scroll any time)." }));
       return;
     }
     const close = button("close", "Close details", "vg-close");
