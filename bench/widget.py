@@ -324,16 +324,21 @@ def main() -> None:
     def verdict(ok: bool) -> str:
         return "met" if ok else "MISSED"
 
-    worst_case, worst = max(rows, key=lambda row: row[1]["task_any"])
+    default = [(case, r) for case, r in rows if not case.expanded]
+    expanded = [(case, r) for case, r in rows if case.expanded]
     at_1000 = [(case, r) for case, r in rows if case.target == 1_000 and not case.expanded]
     step_1000 = max(r["step"] for _, r in at_1000)
     layout_1000 = max(r["layout"] for _, r in at_1000)
     dense_300 = next(r for case, r in rows
                      if case.shape == "dense" and case.target == 300 and not case.expanded)
     print("\ntargets:")
-    print(f"- longest main-thread task anywhere: {worst['task_any']:.0f} ms, "
-          f"{worst_case.shape} {worst_case.nodes:,} nodes (< 200 ms: "
-          f"{verdict(worst['task_any'] < 200)})")
+    for label, group in (("as the widget opens them", default), ("expanded", expanded)):
+        if not group:
+            continue
+        worst_case, worst = max(group, key=lambda row: row[1]["task_any"])
+        print(f"- longest main-thread task, graphs {label}: {worst['task_any']:.0f} ms, "
+              f"{worst_case.shape} {worst_case.nodes:,} nodes (< 200 ms: "
+              f"{verdict(worst['task_any'] < 200)})")
     print(f"- step at 1,000 nodes: {step_1000:.2f} ms to data-step, {layout_1000:.2f} ms with "
           f"style & layout (< {FRAME_MS} ms: {verdict(max(step_1000, layout_1000) < FRAME_MS)})")
     print(f"- first render, dense 300: {dense_300['cold']:.0f} ms cold, {dense_300['warm']:.0f} ms "
