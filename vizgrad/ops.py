@@ -10,6 +10,7 @@ Each rule also has a short formula that the step explanation shows.
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -233,29 +234,39 @@ def _axis(axis: Any) -> Any:
     return axis
 
 
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """The reduced axes as a tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        return (int(axis) % ndim,)
+    return tuple(int(ax) % ndim for ax in axis)
+
+
 def _expand(g: np.ndarray, a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
-    """Put back the reduced axes of ``g`` so it broadcasts against ``a``."""
+    """Put back the reduced axes of ``g`` (as length 1) so it broadcasts against ``a``."""
     if keepdims:
         return g
-    if axis is None:
-        return np.reshape(g, (1,) * a.ndim)
-    axes = (axis,) if np.isscalar(axis) else axis
-    return np.expand_dims(g, tuple(ax % a.ndim for ax in axes))
+    shape = list(a.shape)
+    for ax in _axes(axis, a.ndim):
+        shape[ax] = 1
+    return g.reshape(shape)
 
 
-def _reduction_count(a: np.ndarray, axis: Any) -> int:
-    if axis is None:
-        return a.size
-    axes = (axis,) if np.isscalar(axis) else axis
-    return int(np.prod([a.shape[ax] for ax in axes]))
+def _spread(g: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``g`` broadcast to ``a``'s shape, as a new array (faster than np.broadcast_to)."""
+    out = np.empty(a.shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 def _sum_rule(g, out, a, axis, keepdims):
-    return np.broadcast_to(_expand(g, a, axis, keepdims), a.shape)
+    return _spread(_expand(g, a, axis, keepdims), a)
 
 
 def _mean_rule(g, out, a, axis, keepdims):
-    return np.broadcast_to(_expand(g, a, axis, keepdims) / _reduction_count(a, axis), a.shape)
+    count = math.prod(a.shape[ax] for ax in _axes(axis, a.ndim))
+    return _spread(_expand(g, a, axis, keepdims) / count, a)
 
 
 def _extreme_rule(g, out, a, axis, keepdims):
@@ -265,11 +276,11 @@ def _extreme_rule(g, out, a, axis, keepdims):
 
 
 def _logsumexp_forward(a, axis, keepdims):
-    top = np.max(a, axis=axis, keepdims=True)
+    top = a.max(axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0)
-    out = np.log(np.sum(np.exp(a - top), axis=axis, keepdims=True)) + top
-    return out if keepdims else (np.squeeze(out, axis=axis) if axis is not None
-                                 else out.reshape(()))
+    out = np.log(np.exp(a - top).sum(axis=axis, keepdims=True)) + top
+    return out if keepdims else out.reshape([n for i, n in enumerate(a.shape)
+                                             if i not in _axes(axis, a.ndim)])
 
 
 def _logsumexp_rule(g, out, a, axis, keepdims):
@@ -277,13 +288,13 @@ def _logsumexp_rule(g, out, a, axis, keepdims):
 
 
 _REDUCE_FIX = "use an axis between -ndim and ndim-1"
-_sum = defop("sum", "Σ", lambda a, axis, keepdims: np.sum(a, axis=axis, keepdims=keepdims),
+_sum = defop("sum", "Σ", lambda a, axis, keepdims: a.sum(axis=axis, keepdims=keepdims),
              _sum_rule, formulas=("1",), shape_fix=_REDUCE_FIX)
-_mean = defop("mean", "mean", lambda a, axis, keepdims: np.mean(a, axis=axis, keepdims=keepdims),
+_mean = defop("mean", "mean", lambda a, axis, keepdims: a.mean(axis=axis, keepdims=keepdims),
               _mean_rule, formulas=("1/n",), shape_fix=_REDUCE_FIX)
-_max = defop("max", "max", lambda a, axis, keepdims: np.max(a, axis=axis, keepdims=keepdims),
+_max = defop("max", "max", lambda a, axis, keepdims: a.max(axis=axis, keepdims=keepdims),
              _extreme_rule, formulas=("[x is the max]",), shape_fix=_REDUCE_FIX)
-_min = defop("min", "min", lambda a, axis, keepdims: np.min(a, axis=axis, keepdims=keepdims),
+_min = defop("min", "min", lambda a, axis, keepdims: a.min(axis=axis, keepdims=keepdims),
              _extreme_rule, formulas=("[x is the min]",), shape_fix=_REDUCE_FIX)
 _logsumexp = defop("logsumexp", "logΣexp", _logsumexp_forward, _logsumexp_rule,
                    formulas=("softmax(x)",), shape_fix=_REDUCE_FIX)
@@ -307,20 +318,20 @@ reduce_sum, reduce_mean, reduce_max, reduce_min = sum, mean, max, min
 
 
 def _softmax_forward(a, axis):
-    shifted = np.exp(a - np.max(a, axis=axis, keepdims=True))
-    return shifted / np.sum(shifted, axis=axis, keepdims=True)
+    shifted = np.exp(a - a.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)
 
 
 def _log_softmax_forward(a, axis):
-    shifted = a - np.max(a, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = a - a.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 _softmax = defop("softmax", "softmax", _softmax_forward,
-                 lambda g, out, a, axis: out * (g - np.sum(g * out, axis=axis, keepdims=True)),
+                 lambda g, out, a, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),
                  formulas=("diag(s) − s sᵀ",), shape_fix=_REDUCE_FIX)
 _log_softmax = defop("log_softmax", "log softmax", _log_softmax_forward,
-                     lambda g, out, a, axis: g - np.exp(out) * np.sum(g, axis=axis, keepdims=True),
+                     lambda g, out, a, axis: g - np.exp(out) * g.sum(axis=axis, keepdims=True),
                      formulas=("I − softmax(x)",), shape_fix=_REDUCE_FIX)
 
 
