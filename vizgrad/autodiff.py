@@ -60,8 +60,10 @@ def backward(y: Tensor, grad: Any = None) -> BackwardPass:
     for t in result.tensors.values():
         g = grads.get(t._id)
         if g is not None and _is_trainable_leaf(t):
-            # a copy: .grad is the user's to change, the pass is the drawing's
-            t.grad = np.array(g, copy=True) if t.grad is None else np.asarray(t.grad + g)
+            if t._grad is None:   # shared with the pass until read: see Tensor.grad
+                t._grad, t._grad_shared = g, True
+            else:
+                t._grad, t._grad_shared = np.asarray(t._grad + g), False
     return result
 
 

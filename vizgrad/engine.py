@@ -57,7 +57,7 @@ class BackwardPass:
     """
 
     def __init__(self, kind: str, roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
-                 sources: Sequence[Tensor], steps: list[Step], grads: dict[int, np.ndarray],
+                 sources: Sequence[Tensor], steps: list[tuple], grads: dict[int, np.ndarray],
                  tensors: dict[int, Tensor], allowed: frozenset[int] | None = None,
                  stops: frozenset[int] = frozenset()) -> None:
         self.kind = kind
@@ -66,7 +66,8 @@ class BackwardPass:
         self._others = {tid: t for tid, t in tensors.items() if tid not in root_ids}
         self.seeds = tuple(seeds)
         self.sources = tuple(sources)
-        self.steps = steps
+        self._raw_steps = steps
+        self._steps: list[Step] | None = None
         self.grads = grads
         self.allowed = allowed
         self.stops = stops
@@ -85,12 +86,21 @@ class BackwardPass:
                 reached[root._id] = root
         return reached
 
+    @property
+    def steps(self) -> list[Step]:
+        """The ops gone through, in the order backpropagation went through them."""
+        if self._steps is None:  # made on first use: most passes are never drawn
+            tensors = self.tensors
+            self._steps = [Step(tensors[tid], upstream, contributions)
+                           for tid, upstream, contributions in self._raw_steps]
+        return self._steps
+
     def grad_of(self, t: Tensor) -> np.ndarray | None:
         """The total gradient that reached ``t``, or None."""
         return self.grads.get(t._id)
 
     def __repr__(self) -> str:
-        return f"<BackwardPass {self.kind}: {len(self.steps)} steps>"
+        return f"<BackwardPass {self.kind}: {len(self._raw_steps)} steps>"
 
 
 def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
@@ -102,17 +112,20 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
     Gradients flow only into tensors on a path to a source (``is_source``),
     only through ops in ``allowed`` (a tape's) and never past ``stops``.
     """
-    def passable(t: Tensor) -> bool:
-        return t._op is not None and t._id not in stops and (allowed is None or t._id in allowed)
+    everywhere = allowed is None and not stops
+
+    def passable(tid: int) -> bool:
+        return tid not in stops and (allowed is None or tid in allowed)
 
     # 1. every tensor reachable from the roots, walking with an explicit stack
     reached: dict[int, Tensor] = {}
     stack = list(roots)
     while stack:
         t = stack.pop()
-        if t._id not in reached:
-            reached[t._id] = t
-            if passable(t):
+        tid = t._id
+        if tid not in reached:
+            reached[tid] = t
+            if t._op is not None and (everywhere or passable(tid)):
                 stack.extend(t._inputs)
 
     # 2. in creation order, which tensors lead to a source: only those need a gradient;
@@ -121,48 +134,46 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
     walk: list[Tensor] = []
     for tid in sorted(reached):
         t = reached[tid]
-        through = passable(t)
         if is_source(t):
             needed.add(tid)
-        elif through and t._data.dtype.kind == "f":
+            if t._op is not None and (everywhere or passable(tid)):
+                walk.append(t)
+        elif t._op is not None and t._data.dtype.kind == "f" and (everywhere or passable(tid)):
             for x in t._inputs:
                 if x._id in needed:
                     needed.add(tid)
+                    walk.append(t)
                     break
-        if through and tid in needed:
-            walk.append(t)
 
-    # 3. the reverse walk
+    # 3. the reverse walk; each step is kept as (tensor id, upstream, contributions)
     grads: dict[int, np.ndarray] = {}
     for root, seed in zip(roots, seeds):
         previous = grads.get(root._id)
         grads[root._id] = seed if previous is None else previous + seed
-    steps: list[Step] = []
+    steps: list[tuple] = []
     for t in reversed(walk):
         g = grads.get(t._id)
         if g is None:
             continue
-        op, saved, params = t._op, t._saved, t._params
-        rules = op.rules if isinstance(op.rules, tuple) else [
+        op, out, saved, params = t._op, t._data, t._saved, t._params
+        rules = op.rules if type(op.rules) is tuple else [
             op.rule(index) for index in range(len(saved))]
         contributions: list[np.ndarray | None] = []
-        for index, x in enumerate(t._inputs):
-            rule = rules[index]
+        for x, rule, value in zip(t._inputs, rules, saved):
             if rule is None or x._id not in needed:
                 contributions.append(None)
                 continue
-            c = rule(g, t._data, *saved, **params) if params else rule(g, t._data, *saved)
+            c = rule(g, out, *saved, **params) if params else rule(g, out, *saved)
             if type(c) is not np.ndarray:
                 c = np.asarray(c)
-            shape = saved[index].shape
-            if c.shape != shape:
-                c = unbroadcast(c, shape)
-            if c.dtype != saved[index].dtype:
-                c = c.astype(saved[index].dtype)
+            if c.shape != value.shape:
+                c = unbroadcast(c, value.shape)
+            if c.dtype != value.dtype:
+                c = c.astype(value.dtype)
             contributions.append(c)
             previous = grads.get(x._id)
             grads[x._id] = c if previous is None else previous + c
-        steps.append(Step(t, g, tuple(contributions)))
+        steps.append((t._id, g, tuple(contributions)))
 
     result = BackwardPass(kind, roots, seeds, tuple(sources), steps, grads, reached, allowed,
                           stops)

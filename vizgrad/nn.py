@@ -26,7 +26,7 @@ class Module:
     def zero_grad(self) -> None:
         """Clear the gradients of every parameter."""
         for p in self.parameters():
-            p.grad = None
+            p.zero_grad()
 
     def __call__(self, x: Any) -> Tensor:
         return self.forward(x)

@@ -38,7 +38,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Clear every parameter's ``.grad``."""
         for p in self.params:
-            p.grad = None
+            p.zero_grad()
 
     def step(self) -> None:  # pragma: no cover - overridden
         """Update the parameters from their ``.grad``."""
@@ -67,9 +67,9 @@ class SGD(Optimizer):
     def step(self) -> None:
         """p ← p − lr·v with v ← momentum·v + grad."""
         for p in self.params:
-            if p.grad is None:
+            g = p._grad   # read, never written: no need for the copy that p.grad makes
+            if g is None:
                 continue
-            g = p.grad
             if self.momentum:
                 v = self._velocity.get(id(p))
                 g = np.array(g, copy=True) if v is None else self.momentum * v + g
@@ -91,12 +91,13 @@ class Adam(Optimizer):
         """One Adam update of every parameter that has a gradient."""
         beta1, beta2 = self.betas
         for p in self.params:
-            if p.grad is None:
+            g = p._grad   # read, never written: no need for the copy that p.grad makes
+            if g is None:
                 continue
-            m, v, t = self._moments.get(id(p), (np.zeros_like(p.grad), np.zeros_like(p.grad), 0))
+            m, v, t = self._moments.get(id(p), (np.zeros_like(g), np.zeros_like(g), 0))
             t += 1
-            m = beta1 * m + (1 - beta1) * p.grad
-            v = beta2 * v + (1 - beta2) * p.grad * p.grad
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g * g
             self._moments[id(p)] = (m, v, t)
             m_hat = m / (1 - beta1 ** t)
             v_hat = v / (1 - beta2 ** t)

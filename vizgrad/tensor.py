@@ -124,7 +124,8 @@ class Tensor:
     array(6.)
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "name", "_op", "_inputs", "_saved",
+    __slots__ = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
+                 "_saved",
                  "_params", "_id", "_scope", "_pass", "__weakref__")
     __array_ufunc__ = None  # let numpy arrays on the left defer to our operators
     __hash__ = object.__hash__
@@ -140,7 +141,7 @@ class Tensor:
                                "lists of numbers or a numpy array")
         array.flags.writeable = False
         self._data = array
-        self.grad: np.ndarray | None = None
+        self._grad: np.ndarray | None = None
         self.name = name
         self._op = None
         self._inputs: tuple[Tensor, ...] = ()
@@ -220,9 +221,25 @@ class Tensor:
         """A new leaf with the same values and no history."""
         return Tensor(self._data, name=self.name)
 
+    @property
+    def grad(self) -> np.ndarray | None:
+        """The gradient ``backward()`` accumulated here (a writable array), or None."""
+        if self._grad is not None and self._grad_shared:
+            # backward() left the array its pass keeps for the drawing: copy it out the first
+            # time it is read, so changing .grad never changes a drawing (optimizers read
+            # ``_grad`` without copying)
+            self._grad = np.array(self._grad, copy=True)
+            self._grad_shared = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: np.ndarray | None) -> None:
+        self._grad = value
+        self._grad_shared = False
+
     def zero_grad(self) -> None:
         """Clear the accumulated gradient."""
-        self.grad = None
+        self._grad = None
 
     def backward(self, grad: Any = None) -> None:
         """Backpropagate from this tensor, accumulating into leaves' ``.grad`` (PyTorch).
@@ -379,7 +396,7 @@ def _constant_leaf(array: np.ndarray) -> Tensor:
     """A constant leaf around a fresh array that nothing else holds (no copy, no checks)."""
     leaf = Tensor.__new__(Tensor)
     leaf._data = array
-    leaf.grad = None
+    leaf._grad = None
     leaf.requires_grad = False
     leaf.name = None
     leaf._op = None
@@ -400,7 +417,7 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
     """
     out = Tensor.__new__(Tensor)
     out._data = data
-    out.grad = None
+    out._grad = None
     out.name = None
     out._id = next(_ids)
     out._scope = RECORDING.scope_path
