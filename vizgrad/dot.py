@@ -102,10 +102,26 @@ def _text_width(text: str) -> float:
     return sum(_WIDTHS.get(char, 2.0) for char in text)
 
 
+WIDE = 36  # characters: a longer value goes on lines of its own
+
+
 def value_html(text: str, color: str | None = None, prefix: str = "",
                size: float | None = None) -> str:
-    """A value (after ``prefix``) for a label cell; a matrix keeps its rows and columns."""
+    """A value (after ``prefix``) for a label cell; a matrix keeps its rows and columns.
+
+    >>> value_html("24", prefix="∂f/∂x = ")
+    '∂f/∂x = 24'
+    """
     if "\n" not in text:
+        if len(prefix) + len(text) <= WIDE:
+            return font(prefix + text, color, size)
+        # a long vector breaks in two rows, numpy style, under its prefix
+        if text.startswith("[") and not text.startswith("[[") and len(text) > WIDE:
+            parts = text.split(", ")
+            half = (len(parts) + 1) // 2
+            text = ", ".join(parts[:half]) + ",\n " + ", ".join(parts[half:])
+        if len(prefix) > 3:  # a long name: the value starts on its own line
+            return font(prefix.rstrip() + "\n" + text, color, size)
         return font(prefix + text, color, size)
     # lines start at the left of the block; the block sits centred, or right after prefix
     body = font(align_columns(text), color, size)
