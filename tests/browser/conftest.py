@@ -41,7 +41,7 @@ SETTINGS = {
                                                     "checkForUpdates": False},
 }
 # console messages and page errors that are ours: the widget bundle, anywidget, Graphviz
-OURS = re.compile(r"vizgrad|anywidget|graphviz|wasm|widget\.js|layout|blob:", re.IGNORECASE)
+OURS = re.compile(r"vizgrad|anywidget|graphviz|wasm|widget\.js|blob:", re.IGNORECASE)
 
 
 @dataclass
