@@ -207,12 +207,13 @@ def mlp_vizgrad() -> Callable[[], list[np.ndarray]]:
     for layer, (w, b) in zip(model.layers, [weights[:2], weights[2:]]):
         layer.W = vg.Variable(w, name=layer.W.name)
         layer.b = vg.Variable(b, name=layer.b.name)
-    optimizer = vg.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    params = model.parameters()
+    optimizer = vg.optim.SGD(params, lr=LEARNING_RATE)
     inputs = vg.constant(x, name="x")
 
-    def step() -> list[np.ndarray]:
+    def step() -> list[vg.Tensor]:
         optimizer.minimize(vg.nn.cross_entropy(model(inputs), labels))
-        return [p.data for p in model.parameters()]
+        return params
 
     return step
 

@@ -68,12 +68,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad.reshape(shape)
+    stretched = [extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1]
+    summed = grad.sum(axis=(*range(extra), *stretched))
+    return summed if summed.shape == shape else summed.reshape(shape)
 
 
 def _binary(op: Op) -> Callable[[Any, Any], Tensor]:
@@ -290,8 +287,13 @@ def _logsumexp_rule(g, out, a, axis, keepdims):
 _REDUCE_FIX = "use an axis between -ndim and ndim-1"
 _sum = defop("sum", "Σ", lambda a, axis, keepdims: a.sum(axis=axis, keepdims=keepdims),
              _sum_rule, formulas=("1",), shape_fix=_REDUCE_FIX)
-_mean = defop("mean", "mean", lambda a, axis, keepdims: a.mean(axis=axis, keepdims=keepdims),
-              _mean_rule, formulas=("1/n",), shape_fix=_REDUCE_FIX)
+def _mean_forward(a, axis, keepdims):
+    total = a.sum(axis=axis, keepdims=keepdims)   # raises first for a bad axis
+    return total / math.prod(a.shape[ax] for ax in _axes(axis, a.ndim))
+
+
+_mean = defop("mean", "mean", _mean_forward, _mean_rule, formulas=("1/n",),
+              shape_fix=_REDUCE_FIX)
 _max = defop("max", "max", lambda a, axis, keepdims: a.max(axis=axis, keepdims=keepdims),
              _extreme_rule, formulas=("[x is the max]",), shape_fix=_REDUCE_FIX)
 _min = defop("min", "min", lambda a, axis, keepdims: a.min(axis=axis, keepdims=keepdims),

@@ -1,11 +1,13 @@
 """Optimizers with PyTorch's update rules, and gradient clipping.
 
 An update replaces a parameter's array instead of writing into it, so a graph
-recorded before the step keeps the values it had.
+recorded before the step keeps the values it had. The optimizer's own state
+(momentum, Adam's moments) is updated in place: nothing else refers to it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -34,6 +36,25 @@ class Optimizer:
         if lr <= 0:
             raise ArgumentError(f"learning rate must be positive, got lr={lr}")
         self.lr = lr
+        self._previous: dict[int, np.ndarray] = {}
+
+    def _descend(self, p: Tensor, delta: Any) -> None:
+        """Give ``p`` the new values p − delta, written into ``delta`` (a fresh array)."""
+        delta = np.asarray(delta)  # a 0-d result comes back from numpy as a scalar
+        if delta.shape == p.shape and delta.dtype == p.dtype:
+            new = np.subtract(p._data, delta, out=delta)
+        else:
+            new = (p._data - delta).astype(p.dtype, copy=False)
+        # Keep the values p had before this step until its next step. Then they are
+        # let go (see _forget_previous) just before the next new array is made, and the
+        # allocator hands that memory straight back: a training loop does not grow and
+        # trim the heap, and page-fault fresh memory, at every step.
+        self._previous[id(p)] = p._data
+        p._data = new
+
+    def _forget_previous(self, p: Tensor) -> None:
+        """Let go of the values ``p`` had before its last step (see _descend)."""
+        self._previous.pop(id(p), None)
 
     def zero_grad(self) -> None:
         """Clear every parameter's ``.grad``."""
@@ -70,11 +91,16 @@ class SGD(Optimizer):
             g = p._grad   # read, never written: no need for the copy that p.grad makes
             if g is None:
                 continue
+            self._forget_previous(p)
             if self.momentum:
                 v = self._velocity.get(id(p))
-                g = np.array(g, copy=True) if v is None else self.momentum * v + g
-                self._velocity[id(p)] = g
-            _descend(p, self.lr * g)
+                if v is None:
+                    v = self._velocity[id(p)] = np.array(g, copy=True)
+                else:
+                    v *= self.momentum
+                    v += g
+                g = v
+            self._descend(p, self.lr * g)
 
 
 class Adam(Optimizer):
@@ -94,26 +120,20 @@ class Adam(Optimizer):
             g = p._grad   # read, never written: no need for the copy that p.grad makes
             if g is None:
                 continue
+            self._forget_previous(p)
             m, v, t = self._moments.get(id(p), (np.zeros_like(g), np.zeros_like(g), 0))
             t += 1
-            m = beta1 * m + (1 - beta1) * g
-            v = beta2 * v + (1 - beta2) * g * g
             self._moments[id(p)] = (m, v, t)
-            m_hat = m / (1 - beta1 ** t)
-            v_hat = v / (1 - beta2 ** t)
-            _descend(p, self.lr * m_hat / (np.sqrt(v_hat) + self.eps))
-
-
-def _descend(p: Tensor, delta: np.ndarray) -> None:
-    """Give ``p`` the new values p − delta; ``delta`` is a fresh array, reused for them.
-
-    New values, not an update in place: a graph recorded earlier keeps the old ones.
-    """
-    delta = np.asarray(delta)  # a 0-d result comes back from numpy as a scalar
-    if delta.shape == p.shape and delta.dtype == p.dtype:
-        p._data = np.subtract(p._data, delta, out=delta)
-    else:
-        p._data = (p._data - delta).astype(p.dtype, copy=False)
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * np.square(g)
+            denominator = np.sqrt(v)
+            denominator /= math.sqrt(1 - beta2**t)
+            denominator += self.eps
+            step = m * (self.lr / (1 - beta1**t))
+            step /= denominator
+            self._descend(p, step)
 
 
 def clip_by_global_norm(grads: Sequence[Any], clip_norm: float) -> tuple[list[Any], float]:

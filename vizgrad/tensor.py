@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,8 +32,18 @@ RECORDING = _Recording()
 _ids = itertools.count()
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
+class _NoGrad:
+    """The context manager ``no_grad()`` returns."""
+
+    def __enter__(self) -> None:
+        self.previous = RECORDING.enabled
+        RECORDING.enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        RECORDING.enabled = self.previous
+
+
+def no_grad() -> _NoGrad:
     """Run a block without recording operations.
 
     >>> x = Variable(2.0)
@@ -43,16 +52,25 @@ def no_grad() -> Iterator[None]:
     >>> y.is_leaf
     True
     """
-    previous = RECORDING.enabled
-    RECORDING.enabled = False
-    try:
-        yield
-    finally:
-        RECORDING.enabled = previous
+    return _NoGrad()
 
 
-@contextmanager
-def scope(name: str) -> Iterator[None]:
+class _Scope:
+    """The context manager ``scope(name)`` returns (a class: layers enter one per call)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        RECORDING.scopes.append(self.name)
+        RECORDING.scope_path = "/".join(RECORDING.scopes)
+
+    def __exit__(self, *exc: object) -> None:
+        RECORDING.scopes.pop()
+        RECORDING.scope_path = "/".join(RECORDING.scopes) or None
+
+
+def scope(name: str) -> _Scope:
     """Group the operations of a block into a named cluster of the drawing.
 
     >>> with scope("layer1"):
@@ -63,13 +81,7 @@ def scope(name: str) -> Iterator[None]:
     if not isinstance(name, str) or not name:
         raise VizgradError(f"scope() needs a non-empty string name, got {name!r}; "
                            "fix: with vg.scope('layer1'): ...")
-    RECORDING.scopes.append(name)
-    RECORDING.scope_path = "/".join(RECORDING.scopes)
-    try:
-        yield
-    finally:
-        RECORDING.scopes.pop()
-        RECORDING.scope_path = "/".join(RECORDING.scopes) or None
+    return _Scope(name)
 
 
 def is_floating(dtype: np.dtype) -> bool:
