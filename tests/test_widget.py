@@ -169,3 +169,13 @@ def test_save_svg_draws_collapsed_scopes_collapsed(tmp_path):
     svg = widget.save_svg(tmp_path / "c.svg").read_text(encoding="utf-8")
     assert "click to expand" in svg
     assert svg == widget.to_svg()
+
+
+def test_show_in_a_notebook_names_nodes_after_its_variables():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("import vizgrad as vg\nweight = vg.Variable(2.0)\nloss = weight * weight\n"
+                   "shown = vg.show(loss)")
+    labels = {node["label"] for node in shell.user_ns["shown"].graph["nodes"]}
+    assert {"weight", "loss"} <= labels

@@ -91,7 +91,20 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
          **options: Any) -> GraphWidget:
     """A widget that draws ``y``'s graph and steps through backpropagation.
 
-    ``names``: a namespace (``locals()``) to name tensors after their variables.
+    ``names``: a namespace (``locals()``) to name tensors after their variables;
+    in a notebook the notebook's own variables are used when it is not given.
     """
+    if names is None:
+        names = _notebook_namespace()
     data = y if isinstance(y, Graph) else graph(y, names=names, **options)
     return GraphWidget(data, step=step)
+
+
+def _notebook_namespace() -> Mapping[str, Any] | None:
+    """The running IPython shell's variables, or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.user_ns
