@@ -2,26 +2,68 @@
 // out once, with every gradient label present; a step then only hides the
 // gradients that have not arrived yet and marks the current operation, so
 // nodes never move and stepping costs one pass over a precomputed list.
+import { ACTIVE_CONTENT, CUT_MARK, SANITISED_MARK } from "./svg-text.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 const XLINK_NS = "http://www.w3.org/1999/xlink";
-const ACTIVE_CONTENT = new Set(["script", "foreignObject", "iframe", "object", "embed", "style"]);
 const LIGHT_FILL_LUMINANCE = 0.6;
+// characters of SVG parsed in one go: a few milliseconds of DOMParser
+const BATCH_CHARS = 16_000;
+
+// Long work calls `await pause()` between small units; a pause yields to the
+// page when the current slice has run long enough (see view.js).
+const noPause = () => undefined;
 
 // SVG text from Graphviz -> an <svg> element of `document`, with anything that
 // could run code removed. Graphviz escapes labels itself; this is a second wall.
-export function parseSvg(svgText, document) {
-  const parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
+// Text that the layout worker already cleaned and cut (svg-text.js) is parsed a
+// batch of groups at a time, with pauses between; any other text is parsed and
+// cleaned whole.
+export async function parseSvg(svgText, document, pause = noPause) {
+  if (!svgText.startsWith(SANITISED_MARK)) {
+    const svg = parseXml(svgText);
+    removeActiveContent(svg);
+    return document.importNode(svg, true);
+  }
+  const pieces = svgText.slice(SANITISED_MARK.length).split(CUT_MARK);
+  if (pieces.length < 3) return document.importNode(parseXml(pieces.join("")), true);
+  // the <svg> and the graph's group, with its title and background; then the groups
+  const svg = document.importNode(parseXml(pieces[0] + pieces[pieces.length - 1]), true);
+  const graphGroup = [...svg.children].find((child) => child.localName === "g");
+  if (!graphGroup) throw new Error("Graphviz returned SVG without a graph group");
+  const wrapper = `<svg xmlns="${SVG_NS}" xmlns:xlink="${XLINK_NS}">`;
+  let batch = [];
+  let size = 0;
+  const flush = () => {
+    const parsed = parseXml(wrapper + batch.join("") + "</svg>");
+    graphGroup.append(...parsed.childNodes);
+    batch = [];
+    size = 0;
+  };
+  for (let index = 1; index < pieces.length - 1; index++) {
+    batch.push(pieces[index]);
+    size += pieces[index].length;
+    if (size >= BATCH_CHARS) {
+      flush();
+      await pause();
+    }
+  }
+  if (batch.length) flush();
+  return svg;
+}
+
+function parseXml(text) {
+  const parsed = new DOMParser().parseFromString(text, "image/svg+xml");
   const svg = parsed.documentElement;
   if (!svg || svg.localName !== "svg" || parsed.getElementsByTagName("parsererror").length) {
     throw new Error("Graphviz returned SVG that does not parse");
   }
-  removeActiveContent(svg);
-  return document.importNode(svg, true);
+  return svg;
 }
 
 function removeActiveContent(svg) {
   for (const element of [...svg.getElementsByTagName("*")]) {
-    if (ACTIVE_CONTENT.has(element.localName)) {
+    if (ACTIVE_CONTENT.has(element.localName.toLowerCase())) {
       element.remove();
       continue;
     }
@@ -42,8 +84,9 @@ function drawnIdFor(nodeId, nodesById, groups) {
 }
 
 // -> the drawing of `graph` on `svg` (which it adapts in place), with
-// showStep(k), select(id), itemAt(element), exportSvg(), width, height.
-export function createDrawing(svg, graph) {
+// showStep(k), select(id), itemAt(element), box(id), exportSvg(), width, height.
+// Indexing pauses (see parseSvg) between nodes and edges.
+export async function createDrawing(svg, graph, pause = noPause) {
   const colors = graph.colors ?? {};
   const gradColor = normalizeColor(colors.grad);
   const valueColor = normalizeColor(colors.value);
@@ -54,6 +97,7 @@ export function createDrawing(svg, graph) {
   for (const group of svg.querySelectorAll("g.node, g.edge, g.cluster")) {
     if (group.id) groups.set(group.id, group);
   }
+  await pause();
   svg.querySelector("g.graph > polygon")?.classList.add("vg-background");
 
   // id -> { kind: "node" | "edge" | "scope", data, group }
@@ -63,6 +107,7 @@ export function createDrawing(svg, graph) {
   const nodesById = new Map();
 
   for (const node of graph.nodes ?? []) {
+    await pause();
     nodesById.set(node.id, node);
     const group = groups.get(node.id);
     if (!group) continue; // inside a collapsed scope
@@ -77,6 +122,7 @@ export function createDrawing(svg, graph) {
   }
 
   for (const edge of graph.edges ?? []) {
+    await pause();
     const group = groups.get(edge.id);
     if (!group) continue;
     items.set(edge.id, { kind: "edge", data: edge, group });
@@ -193,10 +239,30 @@ export function createDrawing(svg, graph) {
     return `<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n${text}\n`;
   }
 
+  const toPixels = pixelMapping(svg);
+
+  // The box of a node (or a collapsed scope) in unscaled drawing pixels, read
+  // from its shape's attributes: no layout is forced to measure it.
+  function box(id) {
+    const shape = groups.get(id) ? mainShape(groups.get(id)) : null;
+    const points = shape ? shapePoints(shape) : [];
+    if (!points.length) return null;
+    let [left, top, right, bottom] = [Infinity, Infinity, -Infinity, -Infinity];
+    for (const [x, y] of points) {
+      const [px, py] = toPixels(x, y);
+      left = Math.min(left, px);
+      right = Math.max(right, px);
+      top = Math.min(top, py);
+      bottom = Math.max(bottom, py);
+    }
+    return { left, top, width: right - left, height: bottom - top };
+  }
+
   return {
     svg,
     width: lengthInPixels(svg.getAttribute("width")),
     height: lengthInPixels(svg.getAttribute("height")),
+    box,
     hasItem: (id) => items.has(id),
     item: (id) => items.get(id) ?? null,
     showStep,
@@ -205,6 +271,35 @@ export function createDrawing(svg, graph) {
     itemAt,
     exportSvg,
   };
+}
+
+// Graphviz coordinates -> pixels of the drawing: the graph group's transform
+// ("scale(s s) rotate(0) translate(tx ty)"), then viewBox to width and height.
+function pixelMapping(svg) {
+  const graphGroup = [...svg.children].find((child) => child.localName === "g");
+  const transform = graphGroup?.getAttribute("transform") ?? "";
+  const numbersIn = (text) => (text ?? "").match(/-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?/gi)?.map(Number) ?? [];
+  const [scaleX = 1, scaleY = scaleX] = numbersIn(/scale\(([^)]*)\)/.exec(transform)?.[1]);
+  const [translateX = 0, translateY = 0] = numbersIn(/translate\(([^)]*)\)/.exec(transform)?.[1]);
+  const width = lengthInPixels(svg.getAttribute("width"));
+  const height = lengthInPixels(svg.getAttribute("height"));
+  const [minX = 0, minY = 0, boxWidth = width, boxHeight = height] = numbersIn(svg.getAttribute("viewBox"));
+  const unitX = boxWidth ? width / boxWidth : 1;
+  const unitY = boxHeight ? height / boxHeight : 1;
+  return (x, y) => [(scaleX * (x + translateX) - minX) * unitX, (scaleY * (y + translateY) - minY) * unitY];
+}
+
+// The corner points of an ellipse, or the points of a polygon or a path.
+function shapePoints(shape) {
+  if (shape.localName === "ellipse") {
+    const [cx, cy, rx, ry] = ["cx", "cy", "rx", "ry"].map((name) => Number(shape.getAttribute(name)) || 0);
+    return [[cx - rx, cy - ry], [cx + rx, cy + ry]];
+  }
+  const text = shape.getAttribute(shape.localName === "path" ? "d" : "points") ?? "";
+  const numbers = text.match(/-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?/gi)?.map(Number) ?? [];
+  const points = [];
+  for (let index = 0; index + 1 < numbers.length; index += 2) points.push([numbers[index], numbers[index + 1]]);
+  return points;
 }
 
 // The filled outline of a node: its ellipse, polygon or (rounded box) path.

@@ -5,8 +5,11 @@
 //   view.update({ graph, dot, step, collapsed });   // any subset
 //
 // `dot` is laid out once (off the main thread); a step only restyles the SVG.
+// The SVG is then parsed and indexed in slices of a few milliseconds, yielding
+// to the page between them, so no single task of the page runs long.
 // The root gets data-rendered="true" once an SVG is in, and data-step="k" after
-// step k is drawn; aria-busy is "true" while a layout is running.
+// step k is drawn; aria-busy is "true" while a layout is running or a new SVG
+// is being put in.
 import { createDrawing, parseSvg } from "./drawing.js";
 import { icon } from "./icons.js";
 import { sharedLayoutEngine } from "./layout.js";
@@ -27,6 +30,18 @@ const MAX_VIEWPORT_PX = 560;
 const LEGIBLE_FIT_SCALE = 0.5;
 const READABLE_SCALE = 0.8;
 const REVEAL_MARGIN_PX = 24;
+// Putting a new SVG in runs in slices this long, then lets the page breathe.
+const SLICE_MS = 12;
+
+const CANCELLED = Symbol("cancelled");
+
+// Lets the page handle input and paint; scheduler.yield where there is one
+// (it resumes ahead of other tasks), a timer elsewhere.
+function yieldToPage(window) {
+  const scheduler = window.scheduler ?? globalThis.scheduler;
+  if (typeof scheduler?.yield === "function") return scheduler.yield();
+  return new Promise((resolve) => window.setTimeout(resolve, 0));
+}
 
 export function createView(el, callbacks = {}) {
   const document = el.ownerDocument;
@@ -42,6 +57,9 @@ export function createView(el, callbacks = {}) {
     svgText: null,
     drawing: null,
     layoutRequest: 0,
+    installRequest: 0,
+    layoutPending: false, // a layout is running in the worker
+    installing: false, // a new SVG is being parsed and indexed
     selectedId: null,
     playTimer: null,
     speed: SPEEDS[DEFAULT_SPEED],
@@ -113,11 +131,12 @@ export function createView(el, callbacks = {}) {
   const lastStep = () => Math.max(0, (state.graph.steps?.length ?? 1) - 1);
   const clampStep = (step) => Math.min(lastStep(), Math.max(0, Math.trunc(Number(step)) || 0));
 
-  function goTo(step, fromUser) {
+  // `redraw`: draw the step even if it is the one on show (the graph changed)
+  function goTo(step, fromUser, redraw = false) {
     const next = clampStep(step);
     const changed = next !== state.step;
     state.step = next;
-    if (changed || !fromUser) showStep();
+    if (changed || redraw) showStep();
     if (fromUser && changed) callbacks.onStep?.(next);
   }
 
@@ -135,7 +154,8 @@ export function createView(el, callbacks = {}) {
     setDisabled(lastButton, step === last);
     showExplanation(state.graph.steps?.[step]);
     showDetails();
-    if (state.drawing) {
+    // while a new SVG is going in, it draws the step itself once it is ready
+    if (state.drawing && !state.installing) {
       state.drawing.showStep(step);
       if (!panZoom.fitted) reveal(state.drawing.currentGroup()?.id);
       root.setAttribute("data-step", String(step));
@@ -153,11 +173,12 @@ export function createView(el, callbacks = {}) {
     explainLines.replaceChildren(...(stepInfo?.lines ?? []).map((line) => h("div", { text: String(line) })));
   }
 
-  // Pans so that node `id` is in view (centred if it was not). It reads boxes
-  // measured once per layout, so a step never forces the browser to lay out
-  // the page again; under jsdom, which measures nothing, it does nothing.
+  // Pans so that node `id` is in view (centred if it was not). Node boxes come
+  // from the SVG's attributes and the viewport size is measured once per
+  // layout, so neither a step nor a new SVG forces the browser to lay out the
+  // page; under jsdom, which measures nothing, it does nothing.
   function reveal(id, always = false) {
-    const box = geometry?.boxes.get(id);
+    const box = geometry ? state.drawing?.box(id) : null;
     if (!box) return;
     const [left, top] = panZoom.toViewport(box.left, box.top);
     const [right, bottom] = panZoom.toViewport(box.left + box.width, box.top + box.height);
@@ -168,20 +189,12 @@ export function createView(el, callbacks = {}) {
     panZoom.panBy(width / 2 - (left + right) / 2, height / 2 - (top + bottom) / 2);
   }
 
-  // Node boxes in unscaled drawing pixels, and the viewport size. Nodes never
-  // move, so once per layout is enough.
+  // The viewport's size (null while it is hidden). Read before a new SVG is
+  // put in the page, it costs a layout of the controls only.
   function measureGeometry() {
-    const port = viewport.getBoundingClientRect();
-    if (!state.drawing || !port.width) return null;
-    const origin = canvas.getBoundingClientRect();
-    const scale = panZoom.scale;
-    const boxes = new Map();
-    for (const group of state.drawing.svg.querySelectorAll("g.node")) {
-      const box = group.getBoundingClientRect();
-      boxes.set(group.id, { left: (box.left - origin.left) / scale, top: (box.top - origin.top) / scale,
-        width: box.width / scale, height: box.height / scale });
-    }
-    return { boxes, width: viewport.clientWidth, height: viewport.clientHeight };
+    const width = viewport.clientWidth;
+    if (!state.drawing || !width) return null;
+    return { width, height: viewport.clientHeight };
   }
 
   // "Fit", unless that makes the graph too small to read: then a readable
@@ -300,52 +313,85 @@ export function createView(el, callbacks = {}) {
   // ---- layout ---------------------------------------------------------------
   function relayout() {
     const request = ++state.layoutRequest;
+    state.layoutPending = false;
     if (!state.dot) {
       installSvg(null);
       return;
     }
+    state.layoutPending = true;
     root.setAttribute("aria-busy", "true");
     const nodeCount = state.graph.nodes?.length ?? 0;
     if (!state.drawing) status.textContent = `Laying out ${nodeCount.toLocaleString("en")} nodes…`;
     layoutEngine.layout(state.dot).then(
       (svgText) => {
         if (state.destroyed || request !== state.layoutRequest) return;
+        state.layoutPending = false;
         installSvg(svgText);
       },
       (error) => {
         if (state.destroyed || request !== state.layoutRequest) return;
-        root.setAttribute("aria-busy", "false");
+        state.layoutPending = false;
+        if (!state.installing) root.setAttribute("aria-busy", "false");
         status.classList.add("vg-error");
         status.textContent = `Could not lay out the graph: ${error?.message ?? error}`;
       });
   }
 
-  function installSvg(svgText) {
+  // Parses, indexes and frames `svgText` in slices; the newest call wins, and
+  // the drawing on show stays (and keeps stepping) until the new one is ready.
+  async function installSvg(svgText) {
+    const request = ++state.installRequest;
+    const graph = state.graph;
+    const current = () => !state.destroyed && request === state.installRequest;
+    let sliceStart = performance.now();
+    const pause = () => {
+      if (performance.now() - sliceStart < SLICE_MS) return undefined;
+      return yieldToPage(window).then(() => {
+        if (!current()) throw CANCELLED;
+        sliceStart = performance.now();
+      });
+    };
+    let drawing = null;
+    let failure = null;
+    // the newest text, for a new graph to index while this one is going in
     state.svgText = svgText;
+    if (svgText) {
+      state.installing = true;
+      root.setAttribute("aria-busy", "true");
+      try {
+        const svg = await parseSvg(svgText, document, pause);
+        drawing = await createDrawing(svg, graph, pause);
+        await pause();
+      } catch (error) {
+        if (error === CANCELLED || !current()) return;
+        failure = error;
+      }
+    }
+    if (!current()) return;
+    state.drawing = drawing;
+    state.installing = false;
     geometry = null;
     status.classList.remove("vg-error");
     status.textContent = svgText ? "" : "Nothing to draw.";
-    root.setAttribute("aria-busy", "false");
-    try {
-      state.drawing = svgText ? createDrawing(parseSvg(svgText, document), state.graph) : null;
-    } catch (error) {
-      state.drawing = null;
+    if (failure) {
       status.classList.add("vg-error");
-      status.textContent = `Could not show the graph: ${error?.message ?? error}`;
+      status.textContent = `Could not show the graph: ${failure?.message ?? failure}`;
     }
-    canvas.replaceChildren(...(state.drawing ? [state.drawing.svg] : []));
-    if (state.selectedId != null && !state.drawing?.hasItem(state.selectedId)) state.selectedId = null;
-    state.drawing?.select(state.selectedId);
-    if (state.drawing) {
-      panZoom.setContentSize(state.drawing.width, state.drawing.height);
+    if (state.selectedId != null && !drawing?.hasItem(state.selectedId)) state.selectedId = null;
+    if (drawing) {
+      drawing.select(state.selectedId);
+      drawing.showStep(state.step);
+      // size and frame the view before the SVG is in the page, so that
+      // reading the viewport's size lays out the controls, not the graph
+      panZoom.setContentSize(drawing.width, drawing.height);
       sizeViewport();
-      state.drawing.showStep(state.step);
       initialView();
-      root.setAttribute("data-rendered", "true");
     }
+    canvas.replaceChildren(...(drawing ? [drawing.svg] : []));
+    root.setAttribute("aria-busy", String(state.layoutPending));
+    if (drawing) root.setAttribute("data-rendered", "true");
     showStep();
   }
-
   // The viewport is as tall as the drawing at "fit" width, within limits.
   function sizeViewport() {
     const drawing = state.drawing;
@@ -453,7 +499,8 @@ export function createView(el, callbacks = {}) {
     update({ graph, dot, step, collapsed } = {}) {
       if (state.destroyed) return;
       if (collapsed !== undefined) state.collapsed = [...(collapsed ?? [])];
-      if (graph !== undefined && graph !== state.graph) {
+      const graphChanged = graph !== undefined && graph !== state.graph;
+      if (graphChanged) {
         state.graph = graph ?? { nodes: [], edges: [], steps: [], scopes: [], colors: {} };
         root.setAttribute("aria-label", `Backpropagation through the graph of ${state.graph.target_name ?? "the target"}`);
         for (const [name, value] of Object.entries(colorVariables(state.graph.colors))) {
@@ -467,7 +514,8 @@ export function createView(el, callbacks = {}) {
         state.dot = dot;
         relayout();
       }
-      if (step !== undefined || graph !== undefined) goTo(step ?? state.step, false);
+      // the model echoing the step the reader just drew is not drawn again
+      if (step !== undefined || graphChanged) goTo(step ?? state.step, false, graphChanged);
     },
     get step() { return state.step; },
     play,

@@ -118,6 +118,20 @@ describe.each(builds)("widget (%s)", (_, load) => {
     expect(w.group("n2").querySelector("ellipse").outerHTML).toBe(ellipse);
   });
 
+  test("a click draws its step once, not again when the model echoes it", async () => {
+    const w = await mount(worked);
+    const draws = [];
+    const watch = new MutationObserver((records) => draws.push(...records.map(() => w.root.getAttribute("data-step"))));
+    watch.observe(w.root, { attributes: true, attributeFilter: ["data-step"] });
+    w.click("Next step");
+    w.click("Next step");
+    w.model.set("step", 2); // the echo, again
+    await Promise.resolve();
+    watch.disconnect();
+    expect(w.model.get("step")).toBe(2);
+    expect(draws).toEqual(["2", "2"]); // two clicks, two draws (the observer sees the final value)
+  });
+
   test("First, Previous, Last, the slider and the arrow keys all move the step", async () => {
     const w = await mount(worked, { step: 2 });
     w.click("Previous step");
