@@ -213,3 +213,13 @@ def test_every_error_is_a_vizgrad_error_and_a_builtin_one():
     for error in (vg.DtypeError, vg.ShapeError, vg.NonScalarBackwardError, vg.TapeError,
                   vg.ArgumentError, vg.GradcheckError):
         assert issubclass(error, vg.VizgradError)
+
+
+def test_backward_on_an_integer_result_names_the_integer_input_and_its_fix():
+    w1 = vg.tensor([[1, 2]], name="w1")
+    y = vg.matmul(w1, [[9], [10]])
+    with pytest.raises(TypeError) as caught:
+        y.backward()
+    message = str(caught.value)
+    assert "'w1' (int64)" in message
+    assert "[[1., 2.]]" in message

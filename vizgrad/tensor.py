@@ -122,9 +122,31 @@ def require_floating(t: Tensor, reason: str) -> None:
         kind = {"i": "an integer", "u": "an unsigned integer", "b": "a bool",
                 "c": "a complex"}.get(t.dtype.kind, "a non-floating")
         who = describe(t)
+        origins = _integer_leaves(t) if t._op is not None else []
+        if origins:
+            names = ", ".join(f"{describe(leaf)} ({leaf.dtype})" for leaf in origins[:3])
+            fix = "; ".join(f"for {describe(leaf)}: {float_fix(leaf)}" for leaf in origins[:3])
+            raise DtypeError(
+                f"{who[0].upper()}{who[1:]} has {kind} dtype ({t.dtype}), but {reason}: "
+                f"gradients exist only for floating-point tensors. It is {t.dtype} because it "
+                f"was computed from {names}. Fix: {fix}.")
         raise DtypeError(
             f"{who[0].upper()}{who[1:]} has {kind} dtype ({t.dtype}), but {reason}: gradients "
             f"exist only for floating-point tensors. Fix: {float_fix(t)}.")
+
+
+def _integer_leaves(t: Tensor) -> list[Tensor]:
+    """The non-floating leaves ``t`` was computed from, in creation order."""
+    seen: dict[int, Tensor] = {}
+    stack = [t]
+    while stack:
+        current = stack.pop()
+        if current._id in seen:
+            continue
+        seen[current._id] = current
+        stack.extend(current._inputs)
+    return [seen[i] for i in sorted(seen)
+            if seen[i]._op is None and not is_floating(seen[i].dtype)]
 
 
 class Tensor:
