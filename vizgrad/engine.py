@@ -62,8 +62,9 @@ class BackwardPass:
                  stops: frozenset[int] = frozenset()) -> None:
         self.kind = kind
         self._roots = tuple(weakref.ref(root) for root in roots)
-        root_ids = {root._id for root in roots}
-        self._others = {tid: t for tid, t in tensors.items() if tid not in root_ids}
+        self._others = dict(tensors)
+        for root in roots:
+            self._others.pop(root._id, None)
         self.seeds = tuple(seeds)
         self.sources = tuple(sources)
         self._raw_steps = steps

@@ -262,6 +262,8 @@ def _sum_rule(g, out, a, axis, keepdims):
 
 
 def _mean_rule(g, out, a, axis, keepdims):
+    if axis is None:   # g has one element: it broadcasts as it is
+        return _spread(g / a.size, a)
     count = math.prod(a.shape[ax] for ax in _axes(axis, a.ndim))
     return _spread(_expand(g, a, axis, keepdims) / count, a)
 
@@ -289,6 +291,8 @@ _sum = defop("sum", "Σ", lambda a, axis, keepdims: a.sum(axis=axis, keepdims=ke
              _sum_rule, formulas=("1",), shape_fix=_REDUCE_FIX)
 def _mean_forward(a, axis, keepdims):
     total = a.sum(axis=axis, keepdims=keepdims)   # raises first for a bad axis
+    if axis is None:
+        return total / a.size
     return total / math.prod(a.shape[ax] for ax in _axes(axis, a.ndim))
 
 
@@ -451,8 +455,8 @@ def _matmul_left(g, out, a, b):
     if b.ndim == 1:   # (..., m, k) @ (k,)
         return np.expand_dims(g, -1) * b
     if a.ndim == 1:   # (k,) @ (..., k, n)
-        return np.matmul(np.expand_dims(g, -2), np.swapaxes(b, -1, -2))[..., 0, :]
-    return np.matmul(g, np.swapaxes(b, -1, -2))
+        return np.matmul(np.expand_dims(g, -2), b.swapaxes(-1, -2))[..., 0, :]
+    return np.matmul(g, b.swapaxes(-1, -2))
 
 
 def _matmul_right(g, out, a, b):
@@ -461,8 +465,8 @@ def _matmul_right(g, out, a, b):
     if a.ndim == 1:   # (k,) @ (..., k, n)
         return np.expand_dims(a, -1) * np.expand_dims(g, -2)
     if b.ndim == 1:   # (..., m, k) @ (k,)
-        return np.matmul(np.swapaxes(a, -1, -2), np.expand_dims(g, -1))[..., 0]
-    return np.matmul(np.swapaxes(a, -1, -2), g)
+        return np.matmul(a.swapaxes(-1, -2), np.expand_dims(g, -1))[..., 0]
+    return np.matmul(a.swapaxes(-1, -2), g)
 
 
 _matmul = defop("matmul", "@", np.matmul, _matmul_left, _matmul_right,
