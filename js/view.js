@@ -32,6 +32,8 @@ const READABLE_SCALE = 0.8;
 const REVEAL_MARGIN_PX = 24;
 // Putting a new SVG in runs in slices this long, then lets the page breathe.
 const SLICE_MS = 12;
+// Nodes, edges and boxes put in the page per frame when a large SVG goes in.
+const GROUPS_PER_FRAME = 400;
 
 const CANCELLED = Symbol("cancelled");
 
@@ -368,8 +370,13 @@ export function createView(el, callbacks = {}) {
       }
     }
     if (!current()) return;
+    if (drawing) {
+      // size and frame the view before the SVG is in the page, so that
+      // reading the viewport's size lays out the controls, not the graph
+      panZoom.setContentSize(drawing.width, drawing.height);
+      sizeViewport();
+    }
     state.drawing = drawing;
-    state.installing = false;
     geometry = null;
     status.classList.remove("vg-error");
     status.textContent = svgText ? "" : "Nothing to draw.";
@@ -381,17 +388,39 @@ export function createView(el, callbacks = {}) {
     if (drawing) {
       drawing.select(state.selectedId);
       drawing.showStep(state.step);
-      // size and frame the view before the SVG is in the page, so that
-      // reading the viewport's size lays out the controls, not the graph
-      panZoom.setContentSize(drawing.width, drawing.height);
-      sizeViewport();
       initialView();
     }
+    if (drawing && !(await attachByFrames(drawing.svg, current))) return;
     canvas.replaceChildren(...(drawing ? [drawing.svg] : []));
+    state.installing = false;
     root.setAttribute("aria-busy", String(state.layoutPending));
     if (drawing) root.setAttribute("data-rendered", "true");
     showStep();
   }
+
+  // The browser styles, lays out and paints a new SVG in the frame after it
+  // goes in: for a large one, put its groups in a frame's worth at a time
+  // (the first few frames show it partly drawn). -> false if superseded.
+  async function attachByFrames(svg, current) {
+    const graphGroup = [...svg.children].find((child) => child.localName === "g");
+    const groups = graphGroup ? [...graphGroup.children].filter((child) => child.localName === "g") : [];
+    if (groups.length <= GROUPS_PER_FRAME || document.visibilityState === "hidden" ||
+        typeof window.requestAnimationFrame !== "function") {
+      return true;
+    }
+    for (const group of groups) group.remove();
+    canvas.replaceChildren(svg);
+    for (let start = 0; start < groups.length; start += GROUPS_PER_FRAME) {
+      graphGroup.append(...groups.slice(start, start + GROUPS_PER_FRAME));
+      await new Promise((resolve) => {
+        window.requestAnimationFrame(() => window.setTimeout(resolve, 0));
+        window.setTimeout(resolve, 250); // a tab that went to the background paints nothing
+      });
+      if (!current()) return false;
+    }
+    return true;
+  }
+
   // The viewport is as tall as the drawing at "fit" width, within limits.
   function sizeViewport() {
     const drawing = state.drawing;
