@@ -88,8 +88,10 @@ def test_a_later_step_does_not_change_an_earlier_graph():
     x = vg.constant([-1.0, -2.0], name="X")
     y = w * x
     loss = (y * y).sum()
-    optimizer = vg.optim.SGD([w], lr=0.1)
+    optimizer = vg.optim.SGD([w], lr=0.1, momentum=0.9)
     optimizer.minimize(loss)
+    for _ in range(3):   # later steps, each on a new graph
+        optimizer.minimize(((w * x) * (w * x)).sum())
     assert not np.array_equal(w.numpy(), [2.0, 3.0])
     np.testing.assert_array_equal(y._saved[0], [2.0, 3.0])   # w as the multiply saw it
     np.testing.assert_array_equal(y.numpy(), [-2.0, -6.0])
