@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 
 import pytest
@@ -22,6 +23,9 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 @pytest.fixture
 def shell():
     """The IPython shell with vizgrad loaded and a fresh namespace."""
+    # IPython leaves `_` alone when builtins has one (as gettext does); a doctest run
+    # earlier in the same process leaves its last value there
+    builtins.__dict__.pop("_", None)
     ipython = InteractiveShell.instance()
     ipython.reset(new_session=False)
     ipython.run_cell("import vizgrad as vg", store_history=True).raise_error()
