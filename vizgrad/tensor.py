@@ -355,28 +355,90 @@ class Tensor:
     def __getitem__(self, index): return ops.getitem(self, index)
 
     # -- methods mirroring the common functions ------------------------------
-    def sum(self, axis=None, keepdims=False): return ops.sum(self, axis, keepdims)
-    def mean(self, axis=None, keepdims=False): return ops.mean(self, axis, keepdims)
-    def max(self, axis=None, keepdims=False): return ops.max(self, axis, keepdims)
-    def min(self, axis=None, keepdims=False): return ops.min(self, axis, keepdims)
-    def reshape(self, *shape): return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
-    def transpose(self, *axes):
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (all axes by default)."""
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis`` (all axes by default)."""
+        return ops.mean(self, axis, keepdims)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; ties share the gradient."""
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Minimum over ``axis``; ties share the gradient."""
+        return ops.min(self, axis, keepdims)
+
+    def logsumexp(self, axis: int | tuple[int, ...] | None = None,
+                  keepdims: bool = False) -> Tensor:
+        """log(sum(exp(x))) over ``axis``, computed stably."""
+        return ops.logsumexp(self, axis, keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """Same values, new shape: ``t.reshape(2, 3)`` or ``t.reshape((2, 3))``."""
+        return ops.reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Permute the axes (reverse them when none are given)."""
         return ops.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
-    def exp(self): return ops.exp(self)
-    def log(self): return ops.log(self)
-    def sqrt(self): return ops.sqrt(self)
-    def square(self): return ops.square(self)
-    def abs(self): return ops.abs(self)
-    def sin(self): return ops.sin(self)
-    def cos(self): return ops.cos(self)
-    def tanh(self): return ops.tanh(self)
-    def sigmoid(self): return ops.sigmoid(self)
-    def relu(self): return ops.relu(self)
-    def sign(self): return ops.sign(self)
-    def clip(self, a_min=None, a_max=None): return ops.clip(self, a_min, a_max)
-    def softmax(self, axis=-1): return ops.softmax(self, axis)
-    def log_softmax(self, axis=-1): return ops.log_softmax(self, axis)
-    def logsumexp(self, axis=None, keepdims=False): return ops.logsumexp(self, axis, keepdims)
+
+    def exp(self) -> Tensor:
+        """Elementwise ``vg.exp``."""
+        return ops.exp(self)
+
+    def log(self) -> Tensor:
+        """Elementwise ``vg.log``."""
+        return ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        """Elementwise ``vg.sqrt``."""
+        return ops.sqrt(self)
+
+    def square(self) -> Tensor:
+        """Elementwise ``vg.square``."""
+        return ops.square(self)
+
+    def abs(self) -> Tensor:
+        """Elementwise ``vg.abs``."""
+        return ops.abs(self)
+
+    def sin(self) -> Tensor:
+        """Elementwise ``vg.sin``."""
+        return ops.sin(self)
+
+    def cos(self) -> Tensor:
+        """Elementwise ``vg.cos``."""
+        return ops.cos(self)
+
+    def tanh(self) -> Tensor:
+        """Elementwise ``vg.tanh``."""
+        return ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise ``vg.sigmoid``."""
+        return ops.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        """Elementwise ``vg.relu``."""
+        return ops.relu(self)
+
+    def sign(self) -> Tensor:
+        """Elementwise ``vg.sign``."""
+        return ops.sign(self)
+
+    def clip(self, a_min: float | None = None, a_max: float | None = None) -> Tensor:
+        """Limit the values to [a_min, a_max]."""
+        return ops.clip(self, a_min, a_max)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``axis``, computed stably."""
+        return ops.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x − logsumexp(x) along ``axis``, computed stably."""
+        return ops.log_softmax(self, axis)
 
     @property
     def T(self) -> Tensor:
