@@ -18,6 +18,8 @@ Prints a markdown table of median times (ms) and each one's ratio to vizgrad.
 from __future__ import annotations
 
 import argparse
+import gc
+import importlib
 import importlib.util
 import statistics
 import sys
@@ -376,6 +378,14 @@ def main() -> None:
     budget = 0.3 if parser.parse_args().quick else 2.0
     available = [name for name, module in LIBRARIES.items() if has(module)]
     missing = [name for name in LIBRARIES if name not in available]
+    for name in available:
+        importlib.import_module(LIBRARIES[name])
+    # Importing PyTorch leaves millions of objects for Python's cyclic garbage collector
+    # to scan at every full collection, which doubles the time of any pure-Python engine
+    # (vizgrad, micrograd) timed in the same process. Freezing what the imports made
+    # keeps every library timed as if it were alone.
+    gc.collect()
+    gc.freeze()
 
     medians: dict[str, dict[str, float]] = {}
     for workload, implementations in WORKLOADS.items():
