@@ -268,3 +268,18 @@ def test_a_large_unscoped_graph_is_grouped_so_it_reads_left_to_right():
     # groups are bands of depth: each links to a few next ones, so the collapsed
     # drawing has few arrows (grouped in creation order, it had 146 for 37 boxes)
     assert len(set(between)) < 2 * len(drawing.scopes)
+
+
+def test_a_tensor_in_stop_gradients_is_marked_and_explained():
+    a = vg.Variable(2.0, name="a")
+    b = vg.multiply(a, a)
+    b.name = "b"
+    s = vg.add(b, a)
+    s.name = "s"
+    (grad_a,) = vg.gradients(s, [a], stop_gradients=[b])
+    assert grad_a.item() == 1.0
+    drawing = vg.graph(s)
+    assert drawing.find("b").stopped
+    assert not drawing.find("a").stopped
+    assert any("b is in stop_gradients" in line for line in drawing.steps[0].lines)
+    assert "stop_gradients: a constant here" in drawing.to_svg()

@@ -176,6 +176,8 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
         rows.append(font(f"unconnected: {why}", colors["unconnected"], 9))
     if node.outside_tape:
         rows.append(font("outside the tape", colors["unconnected"], 9))
+    if node.stopped:
+        rows.append(font("stop_gradients: a constant here", colors["unconnected"], 9))
     if node.nonfinite:
         rows.append(font("NaN/inf appears here", colors["unconnected"], 9))
     return table(rows)
@@ -197,7 +199,7 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
             styles.append("dotted" if not node.greyed else "dashed")
     if node.greyed:
         attrs["color"] = graph.colors["grey"]
-    if node.unconnected or node.outside_tape:
+    if node.unconnected or node.outside_tape or node.stopped:
         styles.append("dashed")
         attrs["color"] = graph.colors["unconnected"]
     if node.nonfinite:  # a red outline too, so the mark stays while the op is current

@@ -53,6 +53,7 @@ class Node:
     greyed: bool = False       # on no path to the target
     unconnected: bool = False  # a source no gradient reached
     outside_tape: bool = False  # an op the tape did not record
+    stopped: bool = False      # named in stop_gradients: treated as a constant
     nonfinite: bool = False    # NaN or inf first appears in its value
     fan_out: int = 0           # how many edges leave it
 
@@ -360,6 +361,7 @@ class _Builder:
                 unconnected=t._id in source_ids and total is None,
                 outside_tape=tape_ops is not None and t._op is not None and
                 t._id not in tape_ops and t._id in on_path,
+                stopped=t._id in result.stops,
                 nonfinite=value_bad and not any(has_nonfinite(v) for v in t._saved),
                 fan_out=len(consumers.get(t._id, ())),
             ))
@@ -465,6 +467,10 @@ class _Builder:
         if outside:
             first.append(f"{', '.join(outside)} ran outside the GradientTape: the tape did not "
                          "record it, so no gradient flows through it.")
+        stopped = [n.label for n in nodes if n.stopped]
+        if stopped:
+            first.append(f"{', '.join(stopped)} is in stop_gradients: backpropagation treats "
+                         "it as a constant and goes no further back through it.")
         if not result.steps:
             first.append("No gradient flows back: nothing to step through.")
         steps = [GraphStep(0, None, "Step 0: the forward pass", tuple(first))]
