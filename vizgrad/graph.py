@@ -517,6 +517,8 @@ class _Builder:
     def _chain_line(self, target: str, name: str, x_name: str, t: Tensor, index: int,
                     upstream: np.ndarray, c: np.ndarray, input_names: list[str]) -> str:
         head = f"∂{target}/∂{x_name} = ∂{target}/∂{name} · ∂{name}/∂{x_name}"
+        if name == target:  # the output's own op: the chain would read ∂f/∂f · ∂f/∂x
+            head = f"∂{target}/∂{x_name} = ∂{target}/∂{target} · (local derivative)"
         upstream_text, c_text = self.texts(upstream)[0], self.texts(c)[0]
         if t._op.elementwise and np.size(upstream) == 1 and np.size(c) == 1:
             g = float(np.asarray(upstream).reshape(()))
