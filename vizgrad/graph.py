@@ -20,7 +20,7 @@ import numpy as np
 from .engine import BackwardPass, backpropagate
 from .errors import ArgumentError
 from .format import detail, dtype_name, has_nonfinite, short
-from .tensor import Tensor, is_floating
+from .tensor import Tensor, ancestors, is_floating
 
 COLLAPSE_LIMIT = 300     # graphs with more nodes than this start collapsed
 CHUNKS = 40              # an unscoped graph past the limit is drawn as about this many groups
@@ -212,24 +212,11 @@ def export_svg(y: Tensor, path: str | Path, step: int | None = None, *,
 
 def _fresh_pass(y: Tensor) -> BackwardPass:
     """Backpropagate from ``y`` to its variables (or, with none, to every float leaf)."""
-    leaves = [t for t in _ancestors([y]) if t._op is None and is_floating(t.dtype)]
+    leaves = [t for t in ancestors([y]) if t._op is None and is_floating(t.dtype)]
     wanted = [t for t in leaves if t.requires_grad] or leaves
     ids = {t._id for t in wanted}
     seed = np.ones(y.shape, dtype=y.dtype) if is_floating(y.dtype) else np.ones(y.shape)
     return backpropagate([y], [seed], lambda t: t._id in ids, kind="gradients", sources=wanted)
-
-
-def _ancestors(roots: Iterable[Tensor]) -> list[Tensor]:
-    """Every tensor the roots were computed from (and the roots), in creation order."""
-    seen: dict[int, Tensor] = {}
-    stack = list(roots)
-    while stack:
-        t = stack.pop()
-        if t._id in seen:
-            continue
-        seen[t._id] = t
-        stack.extend(t._inputs)
-    return [seen[i] for i in sorted(seen)]
 
 
 def _namespace_names(names: Mapping[str, Any]) -> dict[int, str]:
@@ -286,8 +273,8 @@ class _Builder:
     def build(self) -> Graph:
         y, result = self.y, self.result
         sources = list(result.sources)
-        drawn = _ancestors([y, *self.extra, *sources])
-        on_path = {t._id for t in _ancestors([y])}
+        drawn = ancestors([y, *self.extra, *sources])
+        on_path = {t._id for t in ancestors([y])}
         labels = self._labels(drawn)
         target_name = labels[y._id] if (y.name or id(y) in self.namespace) else "f"
         node_id = {t._id: f"n{i}" for i, t in enumerate(drawn)}

@@ -8,7 +8,7 @@ values as they were when the op ran, so a graph drawn later shows those values.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -139,18 +139,22 @@ def require_floating(t: Tensor, reason: str) -> None:
             f"exist only for floating-point tensors. Fix: {float_fix(t)}.")
 
 
+def ancestors(roots: Iterable[Tensor]) -> list[Tensor]:
+    """Every tensor the roots were computed from (and the roots), in creation order."""
+    seen: dict[int, Tensor] = {}
+    stack = list(roots)
+    while stack:
+        t = stack.pop()
+        if t._id in seen:
+            continue
+        seen[t._id] = t
+        stack.extend(t._inputs)
+    return [seen[i] for i in sorted(seen)]
+
+
 def _integer_leaves(t: Tensor) -> list[Tensor]:
     """The non-floating leaves ``t`` was computed from, in creation order."""
-    seen: dict[int, Tensor] = {}
-    stack = [t]
-    while stack:
-        current = stack.pop()
-        if current._id in seen:
-            continue
-        seen[current._id] = current
-        stack.extend(current._inputs)
-    return [seen[i] for i in sorted(seen)
-            if seen[i]._op is None and not is_floating(seen[i].dtype)]
+    return [x for x in ancestors([t]) if x._op is None and not is_floating(x.dtype)]
 
 
 class Tensor:
