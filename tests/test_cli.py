@@ -127,3 +127,14 @@ def test_an_unknown_engine_is_one_line_with_the_choices(tmp_path, script):
     done = run(tmp_path, "export", "worked.py", "--target", "f", "-o", "f.svg",
                "--engine", "neato")
     assert_one_line_error(done, "unknown engine 'neato'", "graphviz-pure, dot")
+
+
+def test_steps_refuses_to_write_thousands_of_files(tmp_path):
+    (tmp_path / "chain.py").write_text("import vizgrad as vg\nx = vg.Variable(1.0)\ny = x\n"
+                                       "for _ in range(30):\n    y = y * 1.0\n")
+    done = run(tmp_path, "export", "chain.py", "--target", "y", "--steps", "steps",
+               "--max-steps", "10")
+    assert done.returncode == 2
+    assert "vizgrad: error: 'y' has 31 steps" in done.stderr
+    assert "--max-steps" in done.stderr
+    assert not (tmp_path / "steps").exists()

@@ -12,6 +12,8 @@ from .errors import VizgradError
 from .graph import graph
 from .tensor import Tensor
 
+MAX_STEPS = 500  # one SVG per step: a long chain would otherwise write thousands of files
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vizgrad", description="Draw reverse-mode autodiff.")
@@ -21,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--target", required=True, help="the tensor to backpropagate from")
     export.add_argument("-o", "--output", type=Path, help="the SVG file to write")
     export.add_argument("--steps", type=Path, help="a folder for one SVG per step")
+    export.add_argument("--max-steps", type=int, default=MAX_STEPS,
+                        help=f"refuse --steps past this many files (default {MAX_STEPS})")
     export.add_argument("--step", type=int, default=None, help="the step to draw (default: last)")
     export.add_argument("--engine", default=None, help="graphviz-pure (default) or dot")
     return parser
@@ -70,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
             drawing.save_svg(args.output, args.step, engine=args.engine)
             print(f"wrote {args.output}")
         if args.steps is not None:
+            if len(drawing.steps) > args.max_steps:
+                return fail(f"{args.target!r} has {len(drawing.steps)} steps, so --steps would "
+                            f"write {len(drawing.steps)} files; fix: raise --max-steps, or "
+                            "draw a smaller part of the graph", 2)
             paths = drawing.save_steps(args.steps, engine=args.engine)
             print(f"wrote {len(paths)} steps to {args.steps}")
     except VizgradError as error:
