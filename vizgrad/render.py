@@ -4,6 +4,10 @@ The default engine is the ``graphviz-pure`` wheel: a port of Graphviz 16.1.0
 installed by pip, the same Graphviz the widget runs in the browser, so an
 exported SVG matches the widget and no system Graphviz is needed. A system
 ``dot`` can be chosen with ``engine="dot"`` or ``VIZGRAD_ENGINE=dot``.
+
+The engine runs as a subprocess with a timeout, so a huge graph can never hang
+the caller; the ``graphviz`` Python package offers no timeout and picks its
+binary through a process-wide setting, so it is not used here.
 """
 
 from __future__ import annotations
