@@ -51,6 +51,7 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6,
             if not abs(value - numeric) <= atol + rtol * abs(numeric):
                 raise GradcheckError(
                     f"gradient of {label!s} at index {index}: analytic {value:.6g} but "
-                    f"numerical {numeric:.6g} (eps={eps}); check the op's gradient rule, or "
-                    "use float64 inputs and a larger eps for float32")
+                    f"numerical {numeric:.6g} (eps={eps}; both are of the output weighted by "
+                    "a fixed random direction, so every output entry counts); check the op's "
+                    "gradient rule, or use float64 inputs and a larger eps for float32")
     return True
