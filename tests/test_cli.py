@@ -138,3 +138,33 @@ def test_steps_refuses_to_write_thousands_of_files(tmp_path):
     assert "vizgrad: error: 'y' has 31 steps" in done.stderr
     assert "--max-steps" in done.stderr
     assert not (tmp_path / "steps").exists()
+
+
+SCOPED = """
+import vizgrad as vg
+
+x = vg.Variable([1.0, 2.0], name="x")
+with vg.scope("layer1"):
+    h = vg.tanh(x * 2.0)
+with vg.scope("loss"):
+    loss = vg.sum(h * h)
+"""
+
+
+def test_collapse_draws_the_named_scopes_as_boxes(tmp_path):
+    (tmp_path / "scoped.py").write_text(SCOPED)
+    done = run(tmp_path, "export", "scoped.py", "--target", "loss", "-o", "out.svg",
+               "--collapse", "layer1")
+    assert done.returncode == 0, done.stderr
+    svg = (tmp_path / "out.svg").read_text()
+    assert "click to expand" in svg and "layer1" in svg
+    assert svg.count("click to expand") == 1    # loss stays open
+
+
+def test_collapse_of_an_unknown_scope_lists_the_scopes(tmp_path):
+    (tmp_path / "scoped.py").write_text(SCOPED)
+    done = run(tmp_path, "export", "scoped.py", "--target", "loss", "-o", "out.svg",
+               "--collapse", "layer9")
+    assert done.returncode == 2
+    assert "vizgrad: error: 'loss' has no scope 'layer9'" in done.stderr
+    assert "layer1, loss" in done.stderr

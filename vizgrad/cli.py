@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"refuse --steps past this many files (default {MAX_STEPS})")
     export.add_argument("--step", type=int, default=None, help="the step to draw (default: last)")
     export.add_argument("--engine", default=None, help="graphviz-pure (default) or dot")
+    export.add_argument("--collapse", default=None, metavar="SCOPES",
+                        help="comma-separated vg.scope names to draw as one box each "
+                             "('' draws every scope open; default: collapse only big graphs)")
     return parser
 
 
@@ -69,16 +72,25 @@ def main(argv: list[str] | None = None) -> int:
                     f"--target one of the script's tensors: {known}", 2)
     try:
         drawing = graph(target, names=namespace)
+        options = {"engine": args.engine}
+        if args.collapse is not None:
+            by_name = {s.name: s.id for s in drawing.scopes}
+            names = [n.strip() for n in args.collapse.split(",") if n.strip()]
+            unknown = [n for n in names if n not in by_name]
+            if unknown:
+                return fail(f"{args.target!r} has no scope {unknown[0]!r}; fix: --collapse one "
+                            f"of: {', '.join(by_name) or 'none (it has no vg.scope)'}", 2)
+            options["collapse"] = [by_name[n] for n in names]
         if args.output is not None:
             args.output.parent.mkdir(parents=True, exist_ok=True)
-            drawing.save_svg(args.output, args.step, engine=args.engine)
+            drawing.save_svg(args.output, args.step, **options)
             print(f"wrote {args.output}")
         if args.steps is not None:
             if len(drawing.steps) > args.max_steps:
                 return fail(f"{args.target!r} has {len(drawing.steps)} steps, so --steps would "
                             f"write {len(drawing.steps)} files; fix: raise --max-steps, or "
                             "draw a smaller part of the graph", 2)
-            paths = drawing.save_steps(args.steps, engine=args.engine)
+            paths = drawing.save_steps(args.steps, **options)
             print(f"wrote {len(paths)} steps to {args.steps}")
     except VizgradError as error:
         return fail(str(error))
