@@ -166,5 +166,6 @@ def test_collapse_of_an_unknown_scope_lists_the_scopes(tmp_path):
     done = run(tmp_path, "export", "scoped.py", "--target", "loss", "-o", "out.svg",
                "--collapse", "layer9")
     assert done.returncode == 2
-    assert "vizgrad: error: 'loss' has no scope 'layer9'" in done.stderr
+    assert ("vizgrad: error: no scope is called 'layer9' in the drawing of 'loss'"
+            in done.stderr)
     assert "layer1, loss" in done.stderr

@@ -8,7 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import VizgradError
+from .errors import ArgumentError, VizgradError
 from .graph import graph
 from .tensor import Tensor
 
@@ -74,13 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         drawing = graph(target, names=namespace)
         options = {"engine": args.engine}
         if args.collapse is not None:
-            by_name = {s.name: s.id for s in drawing.scopes}
             names = [n.strip() for n in args.collapse.split(",") if n.strip()]
-            unknown = [n for n in names if n not in by_name]
-            if unknown:
-                return fail(f"{args.target!r} has no scope {unknown[0]!r}; fix: --collapse one "
-                            f"of: {', '.join(by_name) or 'none (it has no vg.scope)'}", 2)
-            options["collapse"] = [by_name[n] for n in names]
+            try:
+                options["collapse"] = drawing.scope_ids(names)
+            except ArgumentError as error:
+                return fail(str(error), 2)
         if args.output is not None:
             args.output.parent.mkdir(parents=True, exist_ok=True)
             drawing.save_svg(args.output, args.step, **options)

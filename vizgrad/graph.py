@@ -176,6 +176,17 @@ class Graph:
         return [self.save_svg(directory / f"step_{i:0{width}d}.svg", i, **options)
                 for i in range(len(self.steps))]
 
+    def scope_ids(self, names: Iterable[str]) -> list[str]:
+        """The ids of the scopes called ``names``; a clear error for a name it lacks."""
+        by_name = {s.name: s.id for s in self.scopes}
+        for name in names:
+            if name not in by_name:
+                raise ArgumentError(
+                    f"no scope is called {name!r} in the drawing of {self.target_name!r}; its "
+                    f"scopes: {', '.join(by_name) or 'none (it has no vg.scope)'}; fix: "
+                    "collapse one of those")
+        return [by_name[name] for name in names]
+
     def default_collapsed(self) -> list[str]:
         """Ids of the scopes drawn collapsed unless asked otherwise."""
         return [s.id for s in self.scopes if s.collapsed]

@@ -68,13 +68,7 @@ class GraphWidget(anywidget.AnyWidget):
         self.dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
 
     def _scope_ids(self, names: list[str] | None = None) -> list[str]:
-        by_name = {s.name: s.id for s in self._graph.scopes}
-        names = self.collapsed if names is None else names
-        unknown = [name for name in names if name not in by_name]
-        if unknown:
-            raise VizgradError(f"no scope is called {unknown[0]!r}; scopes: "
-                               f"{', '.join(by_name) or 'none'}; fix: collapse one of those")
-        return [by_name[name] for name in names]
+        return self._graph.scope_ids(self.collapsed if names is None else names)
 
     def save_svg(self, path: str | Path, step: int | None = None) -> Path:
         """Write the drawing at ``step`` (default: the step shown) to an SVG file."""
