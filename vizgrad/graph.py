@@ -369,19 +369,18 @@ class _Builder:
         if y._op is not None:
             seed = result.seeds[0] if result.roots and result.roots[0] is y else None
             out_id = f"n{len(nodes)}"
+            value_text, value_detail, _ = self.texts(y._data)
+            seed_text, seed_detail, _ = (None, None, False) if seed is None else self.texts(seed)
+            seed_step = 1 if seed is not None and result.steps else None
             nodes.append(Node(
                 id=out_id, kind="output", label=target_name, op=None, symbol="",
-                shape=tuple(y.shape), dtype=str(y.dtype), value=short(y._data),
-                grad=None if seed is None else short(seed), grad_step=1 if seed is not None
-                and result.steps else None,
-                detail={"value": detail(y._data), "grad": None if seed is None else detail(seed)},
-                nonfinite=False))
+                shape=tuple(y.shape), dtype=str(y.dtype), value=value_text,
+                grad=seed_text, grad_step=seed_step,
+                detail={"value": value_detail, "grad": seed_detail}, nonfinite=False))
             edges.append(Edge(
                 id=f"e{len(edges)}", source=target_id, target=out_id, input_index=0,
-                value=short(y._data), grad=None if seed is None else short(seed),
-                grad_step=1 if seed is not None and result.steps else None,
-                detail={"value": detail(y._data),
-                        "grad": None if seed is None else detail(seed)}))
+                value=value_text, grad=seed_text, grad_step=seed_step,
+                detail={"value": value_detail, "grad": seed_detail}))
             target_id = out_id
         steps = self._steps(labels, target_name, edge_ids, node_id, nodes, edges)
         note = ""
