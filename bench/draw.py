@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 import vizgrad as vg  # noqa: E402
+from vizgrad.drawing.graph import COLLAPSE_LIMIT  # noqa: E402
+from vizgrad.drawing.render import render_svg  # noqa: E402
 from vizgrad.errors import RenderError  # noqa: E402
-from vizgrad.graph import COLLAPSE_LIMIT  # noqa: E402
-from vizgrad.render import render_svg  # noqa: E402
 
 SIZES = (100, 1_000, 3_000)
 LAYER_WIDTH = {100: 4, 1_000: 6, 3_000: 8}   # neurons per layer for each size

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import vizgrad as vg
-from vizgrad.dot import align_columns, escape
+from vizgrad.drawing.dot import align_columns, escape
 
 # pieces every label repeats, spelled once so the expected drawings below stay readable
 TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'

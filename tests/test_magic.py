@@ -9,7 +9,7 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from vizgrad.widget import GraphWidget
+from vizgrad.frontends.widget import GraphWidget
 
 WORKED_EXAMPLE = """\
 x = vg.Variable(3.0)

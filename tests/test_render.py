@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import vizgrad as vg
-from vizgrad.render import find_engine, render_svg
+from vizgrad.drawing.render import find_engine, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 ORANGE = "#d1451b"

@@ -8,7 +8,7 @@ import pytest
 import traitlets
 
 import vizgrad as vg
-from vizgrad.widget import BUNDLE, GraphWidget
+from vizgrad.frontends.widget import BUNDLE, GraphWidget
 
 
 def worked_example() -> vg.Tensor:

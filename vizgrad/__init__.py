@@ -10,83 +10,84 @@
 from __future__ import annotations
 
 from . import nn, optim
-from .autodiff import GradientTape, backward, custom_gradient, grad, gradients
-from .engine import BackwardPass, Step
-from .errors import (
-                     ArgumentError,
-                     DtypeError,
-                     GradcheckError,
-                     NonScalarBackwardError,
-                     RenderError,
-                     ShapeError,
-                     TapeError,
-                     VizgradError,
+from .core import ops as ops  # vg.ops, the op table module
+from .core.autodiff import GradientTape, backward, custom_gradient, grad, gradients
+from .core.engine import BackwardPass, Step
+from .core.gradcheck import gradcheck
+from .core.ops import (
+    OPS,
+    abs,
+    add,
+    broadcast_to,
+    clip,
+    clip_by_value,
+    concatenate,
+    conv2d,
+    cos,
+    divide,
+    equal,
+    exp,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    multiply,
+    negative,
+    not_equal,
+    power,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_sum,
+    relu,
+    reshape,
+    sigmoid,
+    sign,
+    sin,
+    softmax,
+    sqrt,
+    square,
+    stack,
+    stop_gradient,
+    subtract,
+    sum,
+    tanh,
+    transpose,
+    where,
 )
-from .gradcheck import gradcheck
-from .graph import Graph, export_svg, graph
-from .ops import (
-                     OPS,
-                     abs,
-                     add,
-                     broadcast_to,
-                     clip,
-                     clip_by_value,
-                     concatenate,
-                     conv2d,
-                     cos,
-                     divide,
-                     equal,
-                     exp,
-                     greater,
-                     greater_equal,
-                     less,
-                     less_equal,
-                     log,
-                     log_softmax,
-                     logsumexp,
-                     matmul,
-                     max,
-                     maximum,
-                     mean,
-                     min,
-                     minimum,
-                     multiply,
-                     negative,
-                     not_equal,
-                     power,
-                     reduce_max,
-                     reduce_mean,
-                     reduce_min,
-                     reduce_sum,
-                     relu,
-                     reshape,
-                     sigmoid,
-                     sign,
-                     sin,
-                     softmax,
-                     sqrt,
-                     square,
-                     stack,
-                     stop_gradient,
-                     subtract,
-                     sum,
-                     tanh,
-                     transpose,
-                     where,
+from .core.tensor import Tensor, Variable, constant, no_grad, scope, tensor
+from .drawing.graph import Graph, export_svg, graph
+from .errors import (
+    ArgumentError,
+    DtypeError,
+    GradcheckError,
+    NonScalarBackwardError,
+    RenderError,
+    ShapeError,
+    TapeError,
+    VizgradError,
 )
 from .optim import clip_by_global_norm
-from .tensor import Tensor, Variable, constant, no_grad, scope, tensor
 
 
 def show(y, **options):  # noqa: ANN001, ANN201 - imported lazily: ipywidgets is slow to import
     """A notebook widget that draws ``y``'s graph and steps through backpropagation."""
-    from .widget import show as _show
+    from .frontends.widget import show as _show
     return _show(y, **options)
 
 
 def load_ipython_extension(ipython) -> None:  # noqa: ANN001
     """``%load_ext vizgrad`` registers the ``%vizgrad`` magics."""
-    from .magic import load_ipython_extension as _load
+    from .frontends.magic import load_ipython_extension as _load
     _load(ipython)
 
 __version__ = "0.1.0"

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from .core import ops
+from .core.tensor import Tensor, Variable, as_tensor, describe, scope
 from .errors import ArgumentError, DtypeError, ShapeError
-from .tensor import Tensor, Variable, as_tensor, describe, scope
 
 
 class Module:

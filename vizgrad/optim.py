@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .core.tensor import Tensor, describe, require_floating
 from .errors import ArgumentError
-from .tensor import Tensor, describe, require_floating
 
 
 class Optimizer:

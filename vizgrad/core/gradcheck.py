@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import GradcheckError
 from .autodiff import gradients
-from .errors import GradcheckError
 from .tensor import Tensor, as_tensor, is_floating, no_grad
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentError, NonScalarBackwardError, ShapeError, TapeError, VizgradError
 from .engine import BackwardPass, backpropagate
-from .errors import ArgumentError, NonScalarBackwardError, ShapeError, TapeError, VizgradError
 from .ops import Op
 from .tensor import RECORDING, Tensor, as_tensor, describe, no_grad, record, require_floating
 

@@ -8,9 +8,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from .errors import ArgumentError, VizgradError
-from .graph import graph
-from .tensor import Tensor
+from ..core.tensor import Tensor
+from ..drawing.graph import graph
+from ..errors import ArgumentError, VizgradError
 
 MAX_STEPS = 500  # one SVG per step: a long chain would otherwise write thousands of files
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ShapeError, VizgradError
+from ..errors import ShapeError, VizgradError
 from .tensor import Tensor, apply, as_tensor
 
 Rule = Callable[..., Any]

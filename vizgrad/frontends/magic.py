@@ -9,9 +9,9 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from .autodiff import gradients
-from .errors import VizgradError
-from .tensor import Tensor
+from ..core.autodiff import gradients
+from ..core.tensor import Tensor
+from ..errors import VizgradError
 from .widget import GraphWidget, show
 
 USAGE = "usage: %%vizgrad [TARGET] [--wrt a,b]"

@@ -20,7 +20,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from .errors import RenderError
+from ..errors import RenderError
 
 ENGINES = ("graphviz-pure", "dot")
 TIMEOUT_SECONDS = 120

@@ -1,6 +1,6 @@
 """The Tensor, the recording state, and ``apply`` that records one operation.
 
-A Tensor is thin: its operator methods call the ops in :mod:`vizgrad.ops`.
+A Tensor is thin: its operator methods call the ops in :mod:`vizgrad.core.ops`.
 Every recorded tensor keeps the op that made it, its inputs and the input
 values as they were when the op ran, so a graph drawn later shows those values.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import DtypeError, ShapeError, VizgradError
+from ..errors import DtypeError, ShapeError, VizgradError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ops import Op

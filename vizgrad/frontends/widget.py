@@ -13,11 +13,11 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .errors import ArgumentError, VizgradError
-from .graph import Graph, graph
-from .tensor import Tensor
+from ..core.tensor import Tensor
+from ..drawing.graph import Graph, graph
+from ..errors import ArgumentError, VizgradError
 
-BUNDLE = Path(__file__).parent / "static" / "widget.js"
+BUNDLE = Path(__file__).parent.parent / "static" / "widget.js"
 
 
 class GraphWidget(anywidget.AnyWidget):

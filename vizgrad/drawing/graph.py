@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from .engine import BackwardPass, backpropagate
-from .errors import ArgumentError
+from ..core.engine import BackwardPass, backpropagate
+from ..core.tensor import Tensor, ancestors, is_floating
+from ..errors import ArgumentError
 from .format import detail, dtype_name, has_nonfinite, short
-from .tensor import Tensor, ancestors, is_floating
 
 COLLAPSE_LIMIT = 300     # graphs with more nodes than this start collapsed
 CHUNKS = 40              # an unscoped graph past the limit is drawn as about this many groups

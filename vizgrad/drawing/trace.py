@@ -1,0 +1,78 @@
+"""A Trace: plain data of one recorded computation and its backward pass.
+
+It is the seam between whatever recorded a computation (vizgrad's own engine,
+PyTorch) and every drawing: graph building, grouping, narration, DOT, the
+widget's data and the exports read a Trace and nothing else. It holds no tensor
+references, only numbers (numpy arrays), names and indices.
+
+Tensors are numbered by their position in ``Trace.tensors``; a tensor always
+comes after its inputs (creation order), so index order is a topological order.
+
+>>> import numpy as np
+>>> x = TracedTensor(0, "x", None, "", (), False, (), (), np.array(3.0), True, None)
+>>> f = TracedTensor(1, "f", "multiply", "×", ("b", "a"), True, (0, 0),
+...                  (np.array(3.0), np.array(3.0)), np.array(9.0), False, None)
+>>> t = Trace((x, f), target=1, seed=np.array(1.0),
+...           steps=(TracedStep(1, np.array(1.0), (np.array(3.0), np.array(3.0))),),
+...           totals={1: np.array(1.0), 0: np.array(6.0)}, sources=(0,))
+>>> t.tensors[t.target].op, float(t.totals[0])
+('multiply', 6.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class TracedTensor:
+    """One tensor of the computation: a leaf (``op`` is None) or the result of an op."""
+
+    index: int                          # its position in Trace.tensors
+    name: str | None                    # the name given by the user (or found in a namespace)
+    op: str | None                      # the op's name as a user knows it ("multiply", "linear")
+    symbol: str                         # how the op is drawn ("×", "@", "relu"); "" for a leaf
+    formulas: tuple[str, ...]           # the local derivative of each input, as text
+    elementwise: bool                   # the op works entry by entry (explanations use ⊙)
+    inputs: tuple[int, ...]             # indices of its inputs, in argument order
+    input_values: tuple[np.ndarray | None, ...]  # each input's value when the op ran
+    value: np.ndarray | None            # its value as recorded (None: not recorded)
+    requires_grad: bool                 # a leaf that asks for a gradient (a variable)
+    scope: str | None                   # "layer1/inner": the scopes it ran in
+    shape: tuple[int, ...] | None = None  # when ``value`` is None but the shape is known
+    dtype: str | None = None            # likewise
+    note: str | None = None             # a front end's remark on this tensor, shown on click
+
+
+@dataclass(frozen=True, eq=False)
+class TracedStep:
+    """One op the backward pass went through, in the order the engine ran it."""
+
+    tensor: int                                   # index of the op's result
+    upstream: np.ndarray                          # the gradient that arrived at it
+    contributions: tuple[np.ndarray | None, ...]  # the gradient sent to each input (None: none)
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """One computation, its backward pass and what the drawing marks on it."""
+
+    tensors: tuple[TracedTensor, ...]
+    target: int                                   # the tensor backpropagation started from
+    seed: np.ndarray | None                       # the gradient it started with (None: no pass)
+    steps: tuple[TracedStep, ...]                 # in the order they ran
+    totals: Mapping[int, np.ndarray]              # index -> total gradient that reached it
+    sources: tuple[int, ...] = ()                 # the tensors gradients were asked for
+    stopped: frozenset[int] = frozenset()         # treated as constants (stop_gradients, detach)
+    outside_tape: frozenset[int] = frozenset()    # ops a GradientTape did not record
+    kind: str = "gradients"                       # "backward", "gradients", "tape", "torch"
+    notes: tuple[str, ...] = ()                   # said at step 0 (e.g. what was not recorded)
+    previous_grads: Mapping[int, np.ndarray] = field(default_factory=dict)
+    # ^ a leaf's accumulated gradient from earlier backward passes (PyTorch's .grad)
+
+    def tensor(self, index: int) -> TracedTensor:
+        """The tensor at ``index``."""
+        return self.tensors[index]
