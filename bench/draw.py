@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 import vizgrad as vg  # noqa: E402
-from vizgrad.drawing.graph import COLLAPSE_LIMIT  # noqa: E402
+from vizgrad.drawing.group import COLLAPSE_LIMIT  # noqa: E402
 from vizgrad.drawing.render import render_svg  # noqa: E402
 from vizgrad.errors import RenderError  # noqa: E402
 

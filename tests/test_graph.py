@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import vizgrad as vg
-from vizgrad.drawing.graph import COLLAPSE_LIMIT
+from vizgrad.drawing.group import COLLAPSE_LIMIT
 
 
 def worked_example() -> vg.Graph:

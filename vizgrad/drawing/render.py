@@ -18,9 +18,15 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RenderError
+from .dot import to_dot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .graph import Graph
 
 ENGINES = ("graphviz-pure", "dot")
 TIMEOUT_SECONDS = 120
@@ -72,3 +78,27 @@ def render_svg(dot: str, engine: str | None = None, timeout: float = TIMEOUT_SEC
 def strip_transparent(svg: str) -> str:
     """Remove text drawn in transparent colour (gradients that have not arrived yet)."""
     return _TRANSPARENT_TEXT.sub("", svg)
+
+
+# -- drawings of a Graph ---------------------------------------------------------------
+def to_svg(graph: Graph, step: int | None = None, *, collapse: Iterable[str] | None = None,
+           engine: str | None = None, **style: Any) -> str:
+    """The drawing of ``graph`` at ``step`` (None: the last step) as SVG text."""
+    dot = to_dot(graph, graph.check_step(step), collapse=collapse, **style)
+    return render_svg(dot, engine=engine)
+
+
+def save(graph: Graph, path: str | Path, step: int | None = None, **options: Any) -> Path:
+    """Write the drawing of ``graph`` at ``step`` to an SVG file."""
+    path = Path(path)
+    path.write_text(to_svg(graph, step, **options), encoding="utf-8")
+    return path
+
+
+def save_steps(graph: Graph, directory: str | Path, **options: Any) -> list[Path]:
+    """Write one SVG per step (``step_00.svg`` ...) for slides."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    width = max(2, len(str(graph.last_step)))
+    return [save(graph, directory / f"step_{i:0{width}d}.svg", i, **options)
+            for i in range(len(graph.steps))]

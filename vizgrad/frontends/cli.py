@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 
 from ..core.tensor import Tensor
-from ..drawing.graph import graph
+from ..drawing.api import graph
 from ..errors import ArgumentError, VizgradError
 
 MAX_STEPS = 500  # one SVG per step: a long chain would otherwise write thousands of files

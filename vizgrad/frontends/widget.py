@@ -14,7 +14,8 @@ import anywidget
 import traitlets
 
 from ..core.tensor import Tensor
-from ..drawing.graph import Graph, graph
+from ..drawing.api import graph
+from ..drawing.graph import Graph
 from ..errors import ArgumentError, VizgradError
 
 BUNDLE = Path(__file__).parent.parent / "static" / "widget.js"
