@@ -143,7 +143,7 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
     Gradients flow only into tensors on a path to a source (``is_source``),
     only through ops in ``allowed`` (a tape's) and never past ``stops``.
     """
-    walk, needed, reached_sources = _ops_to_walk(roots, is_source, allowed, stops)
+    walk, masks, reached_sources = _ops_to_walk(roots, is_source, allowed, stops)
 
     # 3. the reverse walk; each step is kept as its tensor id and its contributions
     grads: dict[int, np.ndarray] = {}
@@ -151,9 +151,10 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         previous = grads.get(root._id)
         grads[root._id] = seed if previous is None else previous + seed
     step_ids = array("q")
-    offsets = array("q", [0])
+    offsets = array("I", [0])
     flat: list[np.ndarray | None] = []
-    for t in reversed(walk):
+    while walk:  # popped, not iterated: the list shrinks as the pass grows
+        t, mask = walk.pop(), masks.pop()
         g = grads.get(t._id)
         if g is None:
             continue
@@ -161,7 +162,8 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         rules = op.rules if type(op.rules) is tuple else [
             op.rule(index) for index in range(len(saved))]
         for x, rule, value in zip(t._inputs, rules, saved):
-            if rule is None or x._id not in needed:
+            needed, mask = mask & 1, mask >> 1
+            if rule is None or not needed:
                 flat.append(None)
                 continue
             c = rule(g, out, *saved, **params) if params else rule(g, out, *saved)
@@ -186,9 +188,13 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
 
 def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
                  allowed: frozenset[int] | None, stops: frozenset[int]
-                 ) -> tuple[list[Tensor], set[int], list[Tensor]]:
-    """The ops backpropagation goes through (in creation order), the ids that need a
-    gradient, and the sources reached; what only this needs is freed on return."""
+                 ) -> tuple[list[Tensor], list[int], list[Tensor]]:
+    """The ops backpropagation goes through (in creation order), for each a bit mask of
+    the inputs that need a gradient, and the sources reached.
+
+    What only this needs (every tensor reached, which ids need a gradient) is freed on
+    return, before the gradients are made: that keeps the peak memory of a pass low.
+    """
     everywhere = allowed is None and not stops
 
     def passable(tid: int) -> bool:
@@ -208,18 +214,23 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
     # 2. in creation order, which tensors lead to a source: only those need a gradient
     needed: set[int] = set()
     walk: list[Tensor] = []
+    masks: list[int] = []
     sources: list[Tensor] = []
     for tid in sorted(reached):
         t = reached[tid]
-        if is_source(t):
+        source = is_source(t)
+        if source:
             needed.add(tid)
             sources.append(t)
-            if t._op is not None and (everywhere or passable(tid)):
-                walk.append(t)
-        elif t._op is not None and t._data.dtype.kind == "f" and (everywhere or passable(tid)):
-            for x in t._inputs:
-                if x._id in needed:
-                    needed.add(tid)
-                    walk.append(t)
-                    break
-    return walk, needed, sources
+        if t._op is None or not (everywhere or passable(tid)) or not (
+                source or t._data.dtype.kind == "f"):
+            continue
+        mask = 0
+        for j, x in enumerate(t._inputs):
+            if x._id in needed:
+                mask |= 1 << j
+        if mask or source:
+            needed.add(tid)
+            walk.append(t)
+            masks.append(mask)
+    return walk, masks, sources

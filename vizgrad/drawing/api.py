@@ -13,7 +13,7 @@ from typing import Any
 
 from ..core.engine import BackwardPass
 from .build import build_graph
-from .graph import Graph
+from .graph import Graph, paused_gc
 from .record import trace_of_tensor
 from .trace import Trace
 
@@ -46,8 +46,9 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
     >>> vg.graph(f).find("x").grad
     '6'
     """
-    trace = trace_of(y, names=names, extra=extra, backward_pass=backward_pass)
-    return build_graph(trace, max_values=max_values)
+    with paused_gc():
+        trace = trace_of(y, names=names, extra=extra, backward_pass=backward_pass)
+        return build_graph(trace, max_values=max_values)
 
 
 def export_svg(y: Any, path: str | Path, step: int | None = None, *,

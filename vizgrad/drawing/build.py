@@ -26,7 +26,7 @@ import numpy as np
 
 from . import narrate
 from .format import detail, has_nonfinite, short
-from .graph import Edge, Graph, GraphStep, Items, Node, Scope, Structure
+from .graph import Edge, Graph, GraphStep, Items, Node, Scope, Structure, paused_gc
 from .group import COLLAPSE_LIMIT, group
 from .options import OPTIONS, check_max_values
 from .palette import COLORS
@@ -49,7 +49,8 @@ def build_graph(trace: Trace, *, max_values: int | None = None, **options: Any) 
     if options:
         raise TypeError(f"build_graph() got an unexpected option {next(iter(options))!r}")
     limit = OPTIONS["max_values"] if max_values is None else check_max_values(max_values)
-    return Drawing(trace, limit).graph()
+    with paused_gc():
+        return Drawing(trace, limit).graph()
 
 
 class Drawing:
@@ -65,20 +66,34 @@ class Drawing:
         self.has_output = tensors[target].op is not None
 
         # edges: one per (tensor, input), in tensor order; edge k of tensor t is
-        # edge_start[t] + its input's position
-        users: list[list[int]] = [[] for _ in range(n)]
-        out_edges: list[list[int]] = [[] for _ in range(n)]
+        # edge_start[t] + its input's position. Who uses whom is kept only where it is
+        # read: the edges leaving a tensor used twice or more (its gradient is a sum)
+        # and the users of leaves (a leaf is drawn in its users' group)
+        fan_out = [0] * n
+        first_edge: dict[int, int] = {}
+        out_edges: dict[int, list[int]] = {}
+        leaf_users: dict[int, list[int]] = {}
         sources: list[int] = []
         targets: list[int] = []
         edge_start = [0] * n
         for t in tensors:
-            edge_start[t.index] = len(sources)
+            i = t.index
+            edge_start[i] = len(sources)
             for x in t.inputs:
-                users[x].append(t.index)
-                out_edges[x].append(len(sources))
+                k = len(sources)
                 sources.append(x)
-                targets.append(t.index)
-        self.users, self.out_edges, self.edge_start = users, out_edges, edge_start
+                targets.append(i)
+                fan_out[x] += 1
+                if fan_out[x] == 1:
+                    first_edge[x] = k
+                elif fan_out[x] == 2:
+                    out_edges[x] = [first_edge[x], k]
+                else:
+                    out_edges[x].append(k)
+                if tensors[x].op is None:
+                    leaf_users.setdefault(x, []).append(i)
+        self.fan_out, self.out_edges, self.edge_start = fan_out, out_edges, edge_start
+        self.leaf_users = leaf_users
 
         on_path = bytearray(n)
         stack = [target]
@@ -111,7 +126,7 @@ class Drawing:
         named = tensors[target].name
         self.target_name = named if named else "f"
         node_count = n + self.has_output
-        grouping = group(tensors, users, node_count)
+        grouping = group(tensors, leaf_users, node_count)
         self.scopes = tuple(Scope(f"s{k}", name, size, grouping.collapsed)
                             for k, (name, size) in enumerate(zip(grouping.names,
                                                                  grouping.sizes)))
@@ -129,13 +144,20 @@ class Drawing:
         self._texts: dict[int, tuple[Any, str, bool]] = {}
 
     # -- names ----------------------------------------------------------------------
-    def _labels(self) -> list[str]:
-        labels: list[str] = []
+    def _labels(self) -> list[str | None]:
+        """Each tensor's label; None for a literal, drawn by its value (``label``)."""
+        labels: list[str | None] = []
         counters: dict[str, int] = {}
         used: set[str] = set()
+        target = self.trace.target if self.has_output else -1
         for t in self.trace.tensors:
-            label = t.name
+            # the op that makes the target is not labelled like the output box after it
+            label = t.name if t.index != target else None
             if not label:
+                if t.op is None and not t.requires_grad and t.value is not None and \
+                        np.ndim(t.value) == 0:
+                    labels.append(None)  # a literal such as the 2 of x * 2
+                    continue
                 kind = SHORT_OP_NAMES.get(t.op, t.op) if t.op is not None else (
                     "var" if t.requires_grad else "const")
                 counters[kind] = counters.get(kind, 0) + 1
@@ -146,6 +168,11 @@ class Drawing:
             used.add(label)
             labels.append(label)
         return labels
+
+    def label(self, i: int) -> str:
+        """How tensor ``i`` is named in the drawing and the explanations."""
+        label = self.labels[i]
+        return self.text(self.trace.tensors[i].value) if label is None else label
 
     # -- texts, made once per array -------------------------------------------------
     def text(self, array: Any) -> str:
@@ -188,7 +215,7 @@ class Drawing:
         node = Node(
             id=f"n{i}", kind="op" if t.op is not None else (
                 "variable" if t.requires_grad else "constant"),
-            label=self.labels[i], op=t.op, symbol=t.symbol, shape=shape,
+            label=self.label(i), op=t.op, symbol=t.symbol, shape=shape,
             dtype=t.dtype or str(np.asarray(value).dtype),
             value="" if value is None else self.text(value),
             grad=None if k is None or total is None else self.text(total), grad_step=k,
@@ -198,7 +225,7 @@ class Drawing:
             stopped=i in trace.stopped,
             nonfinite=value is not None and self.nonfinite(value) and not any(
                 v is not None and has_nonfinite(v) for v in t.input_values),
-            fan_out=len(self.users[i]), size=math.prod(shape),
+            fan_out=self.fan_out[i], size=math.prod(shape),
             details=self.details(value, total))
         notes = narrate.node_notes(node, self.target_name)
         if notes:

@@ -9,7 +9,9 @@ boxes formats 41 boxes' values, not 100,000.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, overload
@@ -25,6 +27,19 @@ from .palette import COLORS
 INLINE_DETAIL = 64   # to_dict sends the click-for-details text of values up to this size
 STEP_WINDOW = 500    # to_dict sends the explanations of this many steps; more on request
 Detail = dict[str, "str | None"]
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: drawing makes many small objects and no cycles,
+    and each collection it would trigger walks every recorded tensor (3x the build time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Detailed:
@@ -244,6 +259,11 @@ class Graph:
         node_indices, drawn_edges = self.drawn(collapsed)
         if steps is None:
             steps = range(min(len(self.steps), STEP_WINDOW))
+        with paused_gc():
+            return self._dict(collapsed, node_indices, drawn_edges, steps)
+
+    def _dict(self, collapsed: list[str], node_indices: list[int], drawn_edges: list[tuple],
+              steps: Iterable[int]) -> dict[str, Any]:
         return {
             "nodes": [self._node_dict(self.nodes[i]) for i in node_indices],
             "edges": [self._edge_dict(self.edges[k]) for k, *_ in drawn_edges],
@@ -294,8 +314,14 @@ class Graph:
 
     def drawn(self, collapse: Iterable[str]) -> tuple[list[int], list[tuple]]:
         """Node indices drawn on their own and edges drawn (see ``group.drawn_parts``)."""
-        s = self.structure
-        return _group.drawn_parts(s.node_scopes, s.edge_sources, s.edge_targets, collapse)
+        key = frozenset(collapse)
+        cache = self.__dict__.setdefault("_drawn", {})
+        if key not in cache:  # the widget asks twice per layout: for its data and the DOT
+            if len(cache) > 8:
+                cache.clear()
+            s = self.structure
+            cache[key] = _group.drawn_parts(s.node_scopes, s.edge_sources, s.edge_targets, key)
+        return cache[key]
 
     def scope_ids(self, names: Iterable[str]) -> list[str]:
         """The ids of the scopes called ``names``; a clear error for a name it lacks."""

@@ -8,7 +8,7 @@ of depth, so the collapsed drawing reads left to right.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .trace import TracedTensor
@@ -27,44 +27,25 @@ class Grouping:
     group_of: list[int | None]        # tensor index -> position in ``names``
 
 
-def group(tensors: Sequence[TracedTensor], users: Sequence[Sequence[int]],
+def group(tensors: Sequence[TracedTensor], leaf_users: Mapping[int, Sequence[int]],
           node_count: int) -> Grouping:
-    """Group the tensors of a trace; ``users[i]``: the tensors that take tensor i as input."""
+    """Group the tensors of a trace; ``leaf_users[i]``: the tensors that take leaf i as input."""
     def top(path: str | None) -> str | None:
         return path.split("/")[0] if path else None
 
-    scope_of: list[str | None] = [None] * len(tensors)
-    for t in tensors:
-        if t.op is not None:
-            scope_of[t.index] = top(t.scope)
+    scope_of: list[str | None] = [None if t.scope is None or t.op is None else top(t.scope)
+                                  for t in tensors]
     for t in tensors:
         if t.op is None:  # a leaf goes with its users when they share one scope
-            shared = {scope_of[u] for u in users[t.index]}
+            shared = {scope_of[u] for u in leaf_users.get(t.index, ())}
             scope_of[t.index] = shared.pop() if len(shared) == 1 else top(t.scope)
     large = node_count > COLLAPSE_LIMIT
-    unscoped_ops = [t.index for t in tensors if t.op is not None and not scope_of[t.index]]
-    named = set(scope_of) - {None}
-    visible = len(named) + sum(1 for name in scope_of if not name)
     chunks: dict[str, int] = {}  # the groups made for a large graph, in order
-    if large and visible > COLLAPSE_LIMIT and unscoped_ops:
-        # groups are bands of depth (longest path from a leaf), so edges run from one
-        # group to a later one and the collapsed drawing reads left to right
-        depth = [0] * len(tensors)
-        for t in tensors:  # index order: inputs before their users
-            depth[t.index] = 1 + max((depth[x] for x in t.inputs), default=-1)
-        order = sorted(unscoped_ops, key=lambda i: (depth[i], i))
-        rank = {i: r for r, i in enumerate(order)}
-        size = math.ceil(len(order) / CHUNKS)
-        for r, i in enumerate(order):
-            first = r - r % size
-            last = min(first + size, len(order))
-            scope_of[i] = f"ops {first + 1}–{last}"
-            chunks.setdefault(scope_of[i], 0)
-        for t in tensors:  # a leaf goes with the first group that uses it
-            if t.op is None and not scope_of[t.index]:
-                ranked = [u for u in users[t.index] if u in rank]
-                if ranked:
-                    scope_of[t.index] = scope_of[min(ranked, key=rank.__getitem__)]
+    if large:
+        unscoped_ops = [t.index for t in tensors if t.op is not None and not scope_of[t.index]]
+        visible = len(set(scope_of) - {None}) + scope_of.count(None)
+        if visible > COLLAPSE_LIMIT and unscoped_ops:
+            _chunk(tensors, leaf_users, scope_of, unscoped_ops, chunks)
     # scopes in order of first appearance (index order is creation order), then groups
     sizes: dict[str, int] = {}
     for name in scope_of:
@@ -74,8 +55,38 @@ def group(tensors: Sequence[TracedTensor], users: Sequence[Sequence[int]],
             chunks[name] += 1
     sizes.update(chunks)
     position = {name: k for k, name in enumerate(sizes)}
+    position[None] = None  # type: ignore[index]
     return Grouping(tuple(sizes), tuple(sizes.values()), large,
-                    [None if name is None else position[name] for name in scope_of])
+                    [position[name] for name in scope_of])
+
+
+def _chunk(tensors: Sequence[TracedTensor], leaf_users: Mapping[int, Sequence[int]],
+           scope_of: list[str | None], unscoped_ops: list[int], chunks: dict[str, int]) -> None:
+    """Cut the unscoped ops into about CHUNKS groups, bands of depth (the longest path
+    from a leaf), so edges run from one group to a later one and the collapsed drawing
+    reads left to right."""
+    depth = [0] * len(tensors)
+    for t in tensors:  # index order: inputs before their users
+        inputs = t.inputs
+        if len(inputs) == 1:
+            depth[t.index] = depth[inputs[0]] + 1
+        elif inputs:
+            depth[t.index] = 1 + max([depth[x] for x in inputs])
+    order = sorted(unscoped_ops, key=depth.__getitem__)  # stable: ties stay in index order
+    size = math.ceil(len(order) / CHUNKS)
+    rank = [-1] * len(tensors)
+    for first in range(0, len(order), size):
+        band = order[first:first + size]
+        name = f"ops {first + 1}–{first + len(band)}"
+        chunks[name] = 0
+        for r, i in enumerate(band, start=first):
+            scope_of[i] = name
+            rank[i] = r
+    for t in tensors:  # a leaf goes with the first group that uses it
+        if t.op is None and not scope_of[t.index]:
+            ranked = [u for u in leaf_users.get(t.index, ()) if rank[u] >= 0]
+            if ranked:
+                scope_of[t.index] = scope_of[min(ranked, key=rank.__getitem__)]
 
 
 def drawn_parts(node_scopes: Sequence[str | None], edge_sources: Sequence[int],

@@ -12,7 +12,7 @@ from typing import Any
 from ..errors import ArgumentError
 
 OPTIONS: dict[str, Any] = {
-    "max_values": 8,    # a tensor with at most this many entries shows them all (a 4x4 whole)
+    "max_values": 16,   # a tensor with at most this many entries shows them all (a 4x4 whole)
 }
 
 

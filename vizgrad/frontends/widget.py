@@ -66,7 +66,9 @@ class GraphWidget(anywidget.AnyWidget):
 
     @traitlets.observe("collapsed")
     def _relayout(self, change: dict) -> None:
-        self.dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
+        ids = self._scope_ids()
+        self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
+        self.dot = self._graph.to_dot(collapse=ids, highlight=False)
 
     def _scope_ids(self, names: list[str] | None = None) -> list[str]:
         return self._graph.scope_ids(self.collapsed if names is None else names)
