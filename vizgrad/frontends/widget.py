@@ -64,8 +64,8 @@ class GraphWidget(anywidget.AnyWidget):
 
     >>> import vizgrad as vg
     >>> x = vg.Variable(3.0, name="x"); f = x * x
-    >>> w = vg.show(f, step=1); w.step, w.data.last_step
-    (1, 2)
+    >>> w = vg.show(f); w.step = 1; w.data.last_step
+    1
     """
 
     _esm = BUNDLE
@@ -170,8 +170,8 @@ class GraphWidget(anywidget.AnyWidget):
 
         >>> import vizgrad as vg
         >>> x = vg.Variable(3.0, name="x"); f = x * x
-        >>> vg.show(f, step=2).picture_bundle(include=["text/plain"])
-        {'text/plain': 'vizgrad graph of f, step 2/2'}
+        >>> vg.show(f, step=1).picture_bundle(include=["text/plain"])
+        {'text/plain': 'vizgrad graph of f, step 1/1'}
         """
         wanted = _filtered({"image/svg+xml": None, "text/plain": None}, include, exclude)
         data = {}
