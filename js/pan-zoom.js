@@ -122,6 +122,18 @@ export function createPanZoom(viewport, canvas) {
       fitted &&= framing;
       apply();
     },
+    // The widget's framing never shows paper beyond the drawing's edge where
+    // the drawing is larger than the view, and centres it where it is smaller.
+    keepContentInView() {
+      const width = viewport.clientWidth;
+      const height = viewport.clientHeight;
+      if (!width || !height) return;
+      const clampAxis = (offset, room, size) =>
+        (size <= room ? (room - size) / 2 : Math.min(0, Math.max(room - size, offset)));
+      x = clampAxis(x, width, contentWidth * scale);
+      y = clampAxis(y, height, contentHeight * scale);
+      apply();
+    },
     get scale() { return scale; },
     // where a point of the unscaled drawing lands in the viewport
     toViewport: (px, py) => [x + px * scale, y + py * scale],

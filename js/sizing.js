@@ -14,9 +14,13 @@ export const MAX_TEXT_PX = 20;
 export const MIN_VIEW_PX = 120;
 // a border's worth of room, so a fitted drawing does not touch the edges
 const PADDING_PX = 8;
+// A text's box on screen (what getBoundingClientRect measures, and what a
+// reader sees as its height) is its font size times this: 1.09-1.17 in
+// Chromium for Graphviz's sans fonts; the low end, so 12 px is a floor.
+export const TEXT_BOX_RATIO = 1.09;
 
 // `drawing`: the drawing's size in CSS px at scale 1; `textPx`: its typical
-// (median) font size at scale 1; `room.width`: the view's width;
+// (median) font size at scale 1 (its box on screen is TEXT_BOX_RATIO times that); `room.width`: the view's width;
 // `room.maxHeight`: the tallest the view may be (`room.height`, when given,
 // fixes its height, as in presentation mode).
 export function frame({ drawing, textPx, room, textScale = 1 }) {
@@ -24,7 +28,7 @@ export function frame({ drawing, textPx, room, textScale = 1 }) {
   const fixedHeight = room.height != null ? Math.max(0, room.height - PADDING_PX) : null;
   const maxHeight = fixedHeight ?? Math.max(MIN_VIEW_PX, room.maxHeight ?? Infinity) - PADDING_PX;
   const multiplier = textScale > 0 && Number.isFinite(textScale) ? textScale : 1;
-  const text = textPx > 0 ? textPx : MIN_TEXT_PX;
+  const text = (textPx > 0 ? textPx : MIN_TEXT_PX) * TEXT_BOX_RATIO;
   const readable = (MIN_TEXT_PX * multiplier) / text;
   const cap = Math.max(readable, (MAX_TEXT_PX * multiplier) / text);
   const room_ = (height) => (height == null ? null : Math.round(height + PADDING_PX));

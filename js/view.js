@@ -200,6 +200,7 @@ export function createView(el, callbacks = {}) {
       top >= REVEAL_MARGIN_PX && bottom <= height - REVEAL_MARGIN_PX;
     if (inside && !always) return;
     panZoom.panBy(width / 2 - (left + right) / 2, height / 2 - (top + bottom) / 2, framing);
+    if (framing) panZoom.keepContentInView();
   }
 
   // The viewport's size (null while it is hidden). Read before a new SVG is

@@ -1,11 +1,13 @@
 // How big the drawing is shown as opened: whole when its text can be read that
 // way, else at the smallest readable size (and the reader pans).
 import { describe, expect, test } from "vitest";
-import { frame, MAX_TEXT_PX, maxInlineHeight, medianFontSize, MIN_TEXT_PX, MIN_VIEW_PX } from "../sizing.js";
+import { frame, MAX_TEXT_PX, maxInlineHeight, medianFontSize, MIN_TEXT_PX, MIN_VIEW_PX, TEXT_BOX_RATIO }
+  from "../sizing.js";
 
 // the worked example's drawing: about 700 x 250 px with 13.3-px labels (10 pt)
 const SMALL = { drawing: { width: 700, height: 250 }, textPx: 13.3 };
-const onScreen = ({ textPx }, { scale }) => textPx * scale;
+// the height of a typical text on screen
+const onScreen = ({ textPx }, { scale }) => textPx * TEXT_BOX_RATIO * scale;
 
 describe("frame", () => {
   test("a small graph is enlarged to fill the width, up to the readable cap", () => {
