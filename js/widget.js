@@ -1,5 +1,5 @@
 // The anywidget entry point: connects the model's traits to the view.
-//   graph, dot, svg, collapsed: Python -> view;  step: both ways;  collapsed: view -> Python
+//   graph, dot, svg, collapsed, scale: Python -> view;  step: both ways;  collapsed: view -> Python
 //
 // When the kernel can run Graphviz it sends `svg`, the layout of `dot`, and the
 // page lays nothing out: that is the small bundle (widget-kernel-layout.js,
@@ -10,7 +10,7 @@ import { sharedLayoutEngine } from "./layout.js";
 import { prepareSvg } from "./svg-text.js";
 import { hideSavedPicture } from "./saved-picture.js";
 
-const TRAITS = ["graph", "dot", "step", "collapsed"];
+const TRAITS = ["graph", "dot", "step", "collapsed", "scale"];
 
 // A layout engine that answers with the kernel's layout of the DOT it is asked for.
 export function kernelLayoutEngine(model, browserEngine = sharedLayoutEngine) {
@@ -41,7 +41,7 @@ function render({ model, el }) {
       model.save_changes();
     },
   });
-  // every change hands the view all four traits; it redraws only what differs
+  // every change hands the view all the traits; it redraws only what differs
   const sync = () => view.update(Object.fromEntries(TRAITS.map((name) => [name, model.get(name)])));
   for (const name of TRAITS) model.on(`change:${name}`, sync);
   sync();

@@ -153,10 +153,10 @@ def test_without_graphviz_the_browser_lays_out(no_graphviz):
     assert [sorted(o["data"]) for o in displayed(widget)] == [[VIEW, "text/plain"]]
 
 
-def test_in_pyodide_the_export_error_says_what_works(monkeypatch):
+def test_in_pyodide_the_export_error_says_what_works(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "platform", "emscripten")
     with pytest.raises(vg.RenderError, match="vg.show.*download button"):
-        vg.export_svg(worked_example(), "never.svg")
+        vg.export_svg(worked_example(), tmp_path / "never.svg")
 
 
 def test_graphviz_pure_is_not_required_in_pyodide():
