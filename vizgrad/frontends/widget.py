@@ -95,8 +95,10 @@ class GraphWidget(anywidget.AnyWidget):
             collapsed = _scope_names(collapsed)
             scope_ids = data.scope_ids(collapsed)
         dot = data.to_dot(collapse=scope_ids, highlight=False)
+        self._constructing = True
         super().__init__(graph=data.to_dict(), collapsed=collapsed, dot=dot, svg=self._layout(dot),
                          step=data.check_step(step), **kwargs)
+        self._constructing = False
 
     @property
     def data(self) -> Graph:
@@ -130,9 +132,9 @@ class GraphWidget(anywidget.AnyWidget):
 
     @traitlets.observe("collapsed")
     def _relayout(self, change: dict) -> None:
-        dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
-        if dot == self.dot:  # e.g. the collapsed scopes given at construction
+        if self._constructing:  # __init__ already sent the DOT for these scopes
             return
+        dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
         with self.hold_sync():  # the view gets the DOT and its layout in one message
             self.svg = self._layout(dot)
             self.dot = dot
