@@ -39,4 +39,4 @@ class RenderError(VizgradError, RuntimeError):
 
 
 class UnsupportedError(VizgradError, TypeError):
-    """A numpy function or argument with no vizgrad op behind it (it could not record a gradient)."""
+    """A numpy function or argument with no vizgrad op behind it (no gradient could pass)."""

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentError
-from .ops import Op, OPS, defop
+from .ops import OPS, Op, defop
 from .tensor import Tensor, apply, as_tensor
 
 _CONTRACT_FIX = "the summed axes must have the same lengths on both sides"

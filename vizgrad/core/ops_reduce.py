@@ -126,7 +126,8 @@ _weighted_logsumexp = defop(
     lambda g, out, a, b, axis, keepdims: b * _weighted_logsumexp_weights(g, out, a, b, axis,
                                                                          keepdims),
     _weighted_logsumexp_weights,
-    formulas=("b·exp(x)/Σ b·exp(x)", "exp(x)/Σ b·exp(x)"), shape_fix="make b broadcast against x, then use an axis between -ndim and ndim-1")
+    formulas=("b·exp(x)/Σ b·exp(x)", "exp(x)/Σ b·exp(x)"),
+    shape_fix="make b broadcast against x, then use an axis between -ndim and ndim-1")
 
 
 # -- the public functions -------------------------------------------------------------------

@@ -632,5 +632,5 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
     return record(op, inputs, data, params, values)
 
 
-from . import ops  # noqa: E402  (the operator methods above call into ops)
-from . import dispatch, ops_linalg, ops_math, ops_reduce, ops_shape  # noqa: E402
+# the operator methods above call into the op modules
+from . import dispatch, ops, ops_linalg, ops_math, ops_reduce, ops_shape  # noqa: E402, I001
