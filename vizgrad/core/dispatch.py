@@ -60,7 +60,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.std: ops_reduce.std, np.cumsum: ops_reduce.cumsum, np.cumprod: ops_reduce.cumprod,
     np.clip: ops.clip, np.where: ops.where, np.reshape: ops.reshape,
     np.transpose: ops.transpose, np.broadcast_to: ops.broadcast_to,
-    np.concatenate: ops.concatenate, np.stack: ops.stack,
+    np.concatenate: ops.concatenate, np.stack: ops.stack, np.linalg.norm: ops_linalg.norm,
     **{getattr(np, name): getattr(ops_linalg, name) for name in [
         "dot", "inner", "outer", "tensordot", "einsum", "kron", "cross", "trace"]},
     **{getattr(np, name): getattr(ops_shape, name) for name in [
@@ -98,11 +98,24 @@ def _supported_names() -> dict[str, str]:
     return {name.removeprefix("np."): name for name in sorted(names)}
 
 
+# what to write instead, where the spelling alone does not lead there
+_ALTERNATIVES = {
+    "np.fmod": ["np.remainder"], "np.round": ["np.floor", "np.ceil"],
+    "np.around": ["np.floor", "np.ceil"], "np.rint": ["np.floor", "np.ceil"],
+    "np.average": ["np.mean", "np.sum"], "np.median": ["np.sort"],
+    "np.nansum": ["np.sum"], "np.nanmean": ["np.mean"], "np.nanmax": ["np.max"],
+    "np.nanmin": ["np.min"], "np.cumulative_sum": ["np.cumsum"],
+    "np.cumulative_prod": ["np.cumprod"], "np.true_divide": ["np.divide"],
+}
+
+
 def unsupported(name: str) -> UnsupportedError:
     """The error for a numpy function vizgrad has no op for, with the nearest supported ones."""
     names = _supported_names()
     bare = name.removeprefix("np.").removeprefix("linalg.").removeprefix("fft.")
-    nearest = [names[n] for n in difflib.get_close_matches(bare, list(names), n=5, cutoff=0.6)]
+    nearest = _ALTERNATIVES.get(name, []) + [
+        names[n] for n in difflib.get_close_matches(bare, list(names), n=5, cutoff=0.6)]
+    nearest = list(dict.fromkeys(nearest))[:5]
     hint = (f"The nearest supported: {', '.join(nearest)}. " if nearest else
             "See the op list in the README (vg.ops.OPS has them all). ")
     return UnsupportedError(
@@ -145,10 +158,10 @@ def _checked_kwargs(name: str, handler: Callable[..., Any], kwargs: dict) -> dic
         if key in _HARMLESS and (harmless is None or value in harmless or
                                  (isinstance(value, tuple) and all(v is None for v in value))):
             continue
-        options = ", ".join(sorted(accepted)) or "none"
-        raise UnsupportedError(f"{name}(..., {key}={value!r}) is not supported on tensors: "
-                               f"vizgrad's {name} takes the keywords {options}. Fix: leave "
-                               f"{key} out")
+        options = (f"the keywords {', '.join(sorted(accepted))}" if accepted else
+                   "no keywords")
+        raise UnsupportedError(f"{name}(..., {key}=...) is not supported on tensors: "
+                               f"vizgrad's {name} takes {options}. Fix: leave {key} out")
     return passed
 
 

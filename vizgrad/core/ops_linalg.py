@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, UnsupportedError
+from . import ops
 from .ops import OPS, Op, defop
 from .tensor import Tensor, apply, as_tensor
 
@@ -287,3 +288,19 @@ def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     return apply(_trace, (as_tensor(x),), {"offset": int(offset), "axis1": int(axis1),
                                            "axis2": int(axis2)})
 
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The Euclidean (Frobenius) norm, recorded as the ops it is made of: √(Σ x²).
+
+    >>> norm(Tensor([3., 4.])).item()
+    5.0
+    """
+    x_t = as_tensor(x)
+    vector = x_t.ndim == 1 or isinstance(axis, (int, np.integer))
+    if not (ord is None or ord == "fro" or (ord == 2 and vector)):
+        raise UnsupportedError(f"np.linalg.norm(..., ord={ord!r}) has no vizgrad op; only the "
+                               "Euclidean norm (ord=None, 'fro', or 2 for vectors) is built in. "
+                               "Fix: write the norm from its formula, e.g. np.sum(np.abs(x)) "
+                               "for ord=1")
+    return ops.sqrt(ops.sum(ops.square(x_t), axis, keepdims))
