@@ -1,8 +1,8 @@
 // The anywidget entry point: connects the model's traits to the view.
-//   graph, dot, collapsed: Python -> view;  step: both ways;  collapsed: view -> Python
+//   graph, dot, collapsed, scale: Python -> view;  step: both ways;  collapsed: view -> Python
 import { createView } from "./view.js";
 
-const TRAITS = ["graph", "dot", "step", "collapsed"];
+const TRAITS = ["graph", "dot", "step", "collapsed", "scale"];
 
 function render({ model, el }) {
   const view = createView(el, {
@@ -15,7 +15,7 @@ function render({ model, el }) {
       model.save_changes();
     },
   });
-  // every change hands the view all four traits; it redraws only what differs
+  // every change hands the view all the traits; it redraws only what differs
   const sync = () => view.update(Object.fromEntries(TRAITS.map((name) => [name, model.get(name)])));
   for (const name of TRAITS) model.on(`change:${name}`, sync);
   sync();

@@ -33,12 +33,19 @@ class GraphWidget(anywidget.AnyWidget):
     dot = traitlets.Unicode("").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    # text size multiplier: 1.5 draws every text half as large again (projectors)
+    scale = traitlets.Float(1.0).tag(sync=True)
 
-    def __init__(self, data: Graph, step: int | None = 0, **kwargs: Any) -> None:
+    def __init__(self, data: Graph, step: int | None = 0, *,
+                 collapsed: list[str] | None = None, **kwargs: Any) -> None:
         self._graph = data
-        scope_ids = data.default_collapsed()
-        names = [s.name for s in data.scopes if s.id in scope_ids]
-        super().__init__(graph=data.to_dict(), collapsed=names,
+        if collapsed is None:
+            scope_ids = data.default_collapsed()
+            collapsed = [s.name for s in data.scopes if s.id in scope_ids]
+        else:
+            collapsed = _scope_names(collapsed)
+            scope_ids = data.scope_ids(collapsed)
+        super().__init__(graph=data.to_dict(), collapsed=collapsed,
                          dot=data.to_dot(collapse=scope_ids, highlight=False),
                          step=data.check_step(step), **kwargs)
 
@@ -53,6 +60,15 @@ class GraphWidget(anywidget.AnyWidget):
             return self._graph.check_step(proposal["value"])
         except ArgumentError as error:
             raise traitlets.TraitError(str(error)) from None
+
+    @traitlets.validate("scale")
+    def _valid_scale(self, proposal: dict) -> float:
+        scale = proposal["value"]
+        if not (0.25 <= scale <= 8):
+            raise traitlets.TraitError(
+                f"scale={scale!r} is out of range; fix: a text size multiplier between 0.25 and "
+                "8, e.g. scale=1.5 for a projector")
+        return scale
 
     @traitlets.validate("collapsed")
     def _valid_collapsed(self, proposal: dict) -> list[str]:
@@ -82,16 +98,35 @@ class GraphWidget(anywidget.AnyWidget):
 
 
 def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int | None = 0,
+         scale: float = 1.0, collapsed: list[str] | None = None, max_values: int | None = None,
          **options: Any) -> GraphWidget:
     """A widget that draws ``y``'s graph and steps through backpropagation.
 
     ``names``: a namespace (``locals()``) to name tensors after their variables;
     in a notebook the notebook's own variables are used when it is not given.
+    ``scale``: text size multiplier (1.5 for a projector). ``collapsed``: the
+    scopes drawn as one box each (default: those of large graphs); ``[]``
+    expands them all. ``max_values``: show every entry of tensors up to this size.
+
+    >>> import vizgrad as vg
+    >>> x = vg.Variable(3.0, name="x")
+    >>> vg.show(x * x, scale=1.5).scale
+    1.5
     """
     if names is None:
         names = _notebook_namespace()
+    if max_values is not None:
+        options["max_values"] = max_values
     data = y if isinstance(y, Graph) else graph(y, names=names, **options)
-    return GraphWidget(data, step=step)
+    return GraphWidget(data, step=step, collapsed=collapsed, scale=scale)
+
+
+def _scope_names(collapsed: Any) -> list[str]:
+    """``collapsed`` as a list of scope names, or a clear error."""
+    if isinstance(collapsed, str) or not all(isinstance(name, str) for name in collapsed):
+        raise ArgumentError(f"collapsed={collapsed!r} is not a list of scope names; fix: e.g. "
+                            'collapsed=["layer1"], or collapsed=[] to expand every scope')
+    return list(collapsed)
 
 
 def _notebook_namespace() -> Mapping[str, Any] | None:
