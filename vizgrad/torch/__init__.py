@@ -22,16 +22,12 @@ from typing import Any
 import torch
 
 from ..drawing.trace import Trace
-from ..errors import ArgumentError, NonScalarBackwardError, VizgradError
+from ..errors import ArgumentError, NonScalarBackwardError
 from .convert import trace_of_recording
-from .record import RECORDED, Recording, record
+from .record import RECORDED, InPlaceError, Recording, explain, record
 from .walk import trace_of_graph
 
 __all__ = ["record", "trace_of", "backward", "Recording", "InPlaceError"]
-
-
-class InPlaceError(VizgradError, RuntimeError):
-    """PyTorch's version counter caught a tensor changed in place after an op saved it."""
 
 
 def trace_of(t: torch.Tensor, *, names: Mapping[str, Any] | None = None,
@@ -51,7 +47,10 @@ def trace_of(t: torch.Tensor, *, names: Mapping[str, Any] | None = None,
             return trace_of_recording(t, names=names, extra=extra)
         return trace_of_graph(t, names=names, extra=extra)
     except RuntimeError as error:
-        raise explain(error) from error
+        explained = explain(error)
+        if explained is None:
+            raise
+        raise explained from error
 
 
 def backward(loss: torch.Tensor, gradient: torch.Tensor | None = None, **options: Any) -> None:
@@ -72,17 +71,7 @@ def backward(loss: torch.Tensor, gradient: torch.Tensor | None = None, **options
     try:
         loss.backward(gradient, **options)
     except RuntimeError as error:
-        raise explain(error) from error
-
-
-def explain(error: RuntimeError) -> Exception:
-    """PyTorch's version-counter error, said in vizgrad's words; any other error unchanged."""
-    text = str(error)
-    if "modified by an inplace operation" not in text:
-        return error
-    return InPlaceError(
-        "A tensor was changed in place (add_, relu_, x += ..., x[i] = ...) after an op had "
-        "saved it for the backward pass, so its gradient would be computed from the wrong "
-        "values; PyTorch's version counter noticed and refused. PyTorch says: "
-        f"{text.splitlines()[0]} Fix: use the out-of-place form (x = x + 1 instead of "
-        "x.add_(1) or x += 1), or .clone() the tensor before changing it.")
+        explained = explain(error)
+        if explained is None:
+            raise
+        raise explained from error

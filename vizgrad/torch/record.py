@@ -36,7 +36,7 @@ import torch
 from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils.weak import WeakIdKeyDictionary
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, VizgradError
 from .naming import Look, describe
 
 # tensor -> (the Recording that made it, its entry index there); weak, so it never
@@ -89,6 +89,23 @@ class Pass:
     contributions: dict[int, dict[int, torch.Tensor]] = field(default_factory=dict)
     leaf_totals: dict[int, torch.Tensor] = field(default_factory=dict)
     previous: dict[int, torch.Tensor] = field(default_factory=dict)   # .grad before it
+
+
+class InPlaceError(VizgradError, RuntimeError):
+    """PyTorch's version counter caught a tensor changed in place after an op saved it."""
+
+
+def explain(error: RuntimeError) -> InPlaceError | None:
+    """PyTorch's version-counter error, said in vizgrad's words (None for any other error)."""
+    text = str(error)
+    if "modified by an inplace operation" not in text:
+        return None
+    return InPlaceError(
+        "A tensor was changed in place (add_, relu_, x += ..., x[i] = ...) after an op had "
+        "saved it for the backward pass, so its gradient would be computed from the wrong "
+        "values; PyTorch's version counter noticed and refused. PyTorch says: "
+        f"{text.splitlines()[0]} Fix: use the out-of-place form (x = x + 1 instead of "
+        "x.add_(1) or x += 1), or .clone() the tensor before changing it.")
 
 
 def _copy(t: torch.Tensor) -> torch.Tensor:
@@ -152,7 +169,13 @@ class Recording:
         look = describe(qualified)
         if look.name == "backward":
             self.attach_hooks()
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except RuntimeError as error:
+                explained = explain(error)
+                if explained is None:
+                    raise
+                raise explained from error
         tensors, numbers = _operands(args, kwargs, look)
         if not tensors or look.name in _NOT_OPS or qualified.endswith(".__get__") and \
                 look.name not in ("T", "mT", "transpose"):

@@ -71,7 +71,8 @@ def trace_of_graph(t: torch.Tensor, *, names: Mapping[str, Any] | None = None,
         if type(node).__name__ == "AccumulateGrad":
             sources.append(k)
             tensors.append(TracedTensor(k, labels.get(id(node.variable)), None, "", (), False,
-                                        (), (), values[k], True, None))
+                                        (), (), values[k], True, None,
+                                        shape=values[k].shape, dtype=str(values[k].dtype)))
             continue
         slots = [(j, position[id(nxt)]) for j, (nxt, _) in enumerate(node.next_functions)
                  if nxt is not None]
