@@ -22,6 +22,9 @@ import torch
 from ..drawing.trace import Trace, TracedStep, TracedTensor
 from .record import RECORDED, Pass, Recording, as_numpy
 
+CHANGED = ("changed in place after it was recorded, outside `vizgrad.torch.record()`, so its "
+           "values as the op saw them are gone; clone it before changing it")
+
 
 def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = None,
                        extra: Iterable[Any] = ()) -> Trace:
@@ -46,7 +49,8 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
         chosen = recording.run_for_drawing(t)
 
     labels = _namespace_labels(recording, names or {})
-    values: dict[int, np.ndarray | None] = {i: as_numpy(entries[i].value) for i in order}
+    values: dict[int, np.ndarray | None] = {i: as_numpy(entries[i].current_value())
+                                             for i in order}
     tensors = []
     for old in order:
         e = entries[old]
@@ -59,7 +63,8 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
             inputs=tuple(new[i] for i in e.inputs),
             input_values=tuple(values[i] for i in e.inputs), value=value,
             requires_grad=e.requires_grad and look is None, scope=e.scope,
-            shape=tuple(value.shape), dtype=str(value.dtype), note=e.note))
+            shape=tuple(e.value.shape), dtype=str(e.value.dtype).removeprefix("torch."),
+            note=e.note if value is not None else CHANGED))
 
     steps: list[TracedStep] = []
     totals: dict[int, np.ndarray] = {}

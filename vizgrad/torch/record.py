@@ -43,6 +43,8 @@ from .naming import Look, describe
 # keeps a tensor (or the recording, which holds only numbers) alive
 RECORDED: WeakIdKeyDictionary = WeakIdKeyDictionary()
 
+_NAMES: dict[Any, tuple[str, Look]] = {}  # PyTorch function -> (its name, how it is drawn)
+
 # functions that read a tensor rather than compute a new one
 _NOT_OPS = frozenset({
     "grad", "data", "shape", "dtype", "device", "requires_grad", "grad_fn", "is_leaf",
@@ -69,7 +71,7 @@ class Entry:
     index: int
     look: Look | None
     inputs: tuple[int, ...]
-    value: torch.Tensor | None            # a private copy, taken when it was made or first used
+    value: torch.Tensor | None            # the tensor's values when it was made or first used
     requires_grad: bool
     scope: str | None
     name: str | None = None
@@ -77,6 +79,18 @@ class Entry:
     leaf: weakref.ref | None = None       # a leaf's tensor, for a pass run for the drawing
     note: str | None = None
     external: bool = False                # made by autograd before the recording started
+    version: int | None = None            # ``value`` is an alias at this version (None: a copy)
+
+    def current_value(self) -> torch.Tensor | None:
+        """Its values as recorded, or None when an alias was changed in place since."""
+        if self.version is None or self.value._version == self.version:
+            return self.value
+        return None
+
+    def own(self) -> None:
+        """Copy the values before an in-place op changes the tensor they alias."""
+        if self.version is not None:
+            self.value, self.version = self.value.clone(), None
 
 
 @dataclass(eq=False)
@@ -111,6 +125,11 @@ def explain(error: RuntimeError) -> InPlaceError | None:
 def _copy(t: torch.Tensor) -> torch.Tensor:
     return t.detach().clone()
 
+# Gradients seen by the hooks are kept as the very tensor objects PyTorch passed, not
+# copies: while a reference is held, PyTorch's engine neither adds into that tensor in
+# place nor adopts it as a leaf's .grad (it copies instead), so the values stay as they
+# were, and a leaf used once costs one copy (PyTorch's) instead of two.
+
 
 def _task_id() -> int:
     return torch._C._current_graph_task_id()
@@ -139,8 +158,12 @@ class Recording:
         found = self._where.get(t)
         if found is not None and found[1] == t._version:
             return found[0]
-        entry = Entry(len(self.entries), None, (), _copy(t), t.requires_grad, None,
-                      name=self.param_names.get(id(t)), leaf=weakref.ref(t))
+        # a parameter is copied (an optimizer step will change it in place); anything
+        # else is aliased and checked against its version counter when drawn
+        variable = t.requires_grad and t.grad_fn is None
+        entry = Entry(len(self.entries), None, (), _copy(t) if variable else t.detach(),
+                      t.requires_grad, None, name=self.param_names.get(id(t)),
+                      leaf=weakref.ref(t), version=None if variable else t._version)
         if found is not None:
             entry.note = "changed in place outside the recording; drawn as it was when used"
         elif t.grad_fn is not None:
@@ -165,8 +188,11 @@ class Recording:
 
     def call(self, func: Any, args: tuple, kwargs: dict) -> Any:
         """Run one PyTorch function and record it if it computes a tensor from tensors."""
-        qualified = resolve_name(func) or getattr(func, "__name__", "op")
-        look = describe(qualified)
+        named = _NAMES.get(func)
+        if named is None:  # resolve_name is slow (it silences warnings on every call)
+            qualified = resolve_name(func) or getattr(func, "__name__", "op")
+            named = _NAMES[func] = (qualified, describe(qualified))
+        qualified, look = named
         if look.name == "backward":
             self.attach_hooks()
             try:
@@ -183,6 +209,8 @@ class Recording:
         if look.reversed:
             tensors, numbers = tensors[::-1], numbers[::-1]
         inputs = [self.index_of(t) if t is not None else None for t in tensors]
+        if look.inplace and inputs[0] is not None:
+            self.entries[inputs[0]].own()
         edges = [self._edge(t, i) if t is not None and t.requires_grad else None
                  for t, i in zip(tensors, inputs)]
         result = func(*args, **kwargs)
@@ -199,8 +227,9 @@ class Recording:
         cut = not torch.is_grad_enabled() and any(t is not None and t.requires_grad
                                                    for t in tensors)
         for out in outputs:
-            entry = Entry(len(self.entries), look, tuple(inputs), _copy(out), out.requires_grad,
-                          self.scopes[-1], stopped=cut or look.name == "detach")
+            entry = Entry(len(self.entries), look, tuple(inputs), out.detach(),
+                          out.requires_grad, self.scopes[-1],
+                          stopped=cut or look.name == "detach", version=out._version)
             self.entries.append(entry)
             self._remember(out, entry.index)
             RECORDED[out] = (self, entry.index)
@@ -279,7 +308,7 @@ class Recording:
             if g is not None:
                 p = self._pass()
                 p.order.append(op)
-                p.upstream[op] = _copy(g)
+                p.upstream[op] = g
         return hook
 
     def _contribution_hook(self, op: int, targets: list[tuple[int, int]]):  # noqa: ANN202
@@ -289,7 +318,7 @@ class Recording:
                 g = grad_inputs[j]
                 if g is not None:
                     before = pieces.get(position)
-                    pieces[position] = _copy(g) if before is None else before + g
+                    pieces[position] = g if before is None else before + g
         return hook
 
     def _leaf_hook(self, leaf: int):  # noqa: ANN202
@@ -297,7 +326,7 @@ class Recording:
             if _task_id() != self._last_task:
                 return  # a pass through another recording's graph that shares this leaf
             p = self._pass()
-            p.leaf_totals[leaf] = _copy(grad_outputs[0])
+            p.leaf_totals[leaf] = grad_outputs[0]
             tensor = self.entries[leaf].leaf()
             if tensor is not None and tensor.grad is not None:
                 p.previous[leaf] = _copy(tensor.grad)
@@ -325,7 +354,7 @@ class Recording:
             return None
         for index, g in zip(leaves, grads):
             if g is not None:
-                p.leaf_totals[index] = _copy(g)
+                p.leaf_totals[index] = g
         return p
 
 
