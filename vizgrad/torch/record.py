@@ -8,7 +8,7 @@ Global module hooks keep the stack of ``nn.Module`` names the call ran in.
 
 Backward: each recorded op owns the autograd nodes between its output's
 ``grad_fn`` and its inputs' gradient edges (``linear`` owns ``AddmmBackward0``
-and ``TBackward0``). A pre-hook on the first gives the gradient that reached
+and ``TBackward0``). A post-hook on the first gives the gradient that reached
 the op, post-hooks on those that feed an input give each input's
 contribution, and pre-hooks on ``AccumulateGrad`` give what reached each leaf
 (what PyTorch adds to ``.grad``). Hooks fire in the order the engine runs
@@ -255,20 +255,29 @@ class Recording:
 
     # -- backward -------------------------------------------------------------------------
     def attach_hooks(self) -> None:
-        """Put hooks on the autograd nodes of the ops recorded since the last call."""
+        """Put hooks on the autograd nodes of the ops recorded since the last call.
+
+        One post-hook per node: its ``grad_outputs`` are what reached the op (when the
+        node is an op's first), its ``grad_inputs`` what it sends to the op's inputs.
+        """
         pending, self._pending = self._pending, []
+        plans: dict[int, tuple[Any, list, list]] = {}
         for op, head, output_nr, edges in pending:
-            head.register_prehook(self._upstream_hook(op, output_nr))
+            plans.setdefault(id(head), (head, [], []))[1].append((op, output_nr))
             if id(head) in self._heads:
                 continue  # a second output of one node (split, max with indices)
             self._heads.add(id(head))
-            self._walk(op, head, edges)
+            for node, targets in self._walk(head, edges):
+                plans.setdefault(id(node), (node, [], []))[2].extend(
+                    (op, j, position) for j, position in targets)
+        for node, heads, targets in plans.values():
+            node.register_hook(self._node_hook(heads, targets))
         for leaf, node in self._accumulators.items():
             node.register_prehook(self._leaf_hook(leaf))
         self._accumulators.clear()
 
-    def _walk(self, op: int, head: Any, edges: list) -> None:
-        """Hook the nodes of ``op`` that send a gradient to one of its inputs."""
+    def _walk(self, head: Any, edges: list) -> Iterator[tuple[Any, list[tuple[int, int]]]]:
+        """The nodes from ``head`` that send a gradient to an input: (node, [(slot, input)])."""
         wanted: dict[tuple[int, int], list[int]] = {}
         for position, edge in enumerate(edges):
             if edge is not None:
@@ -282,7 +291,7 @@ class Recording:
                 if nxt is None:
                     continue
                 key = (id(nxt), nr)
-                if key in wanted:
+                if key in wanted:  # the same tensor twice (x * x): its uses in order
                     queue = wanted[key]
                     last[key] = queue.pop(0) if queue else last[key]
                     targets.append((j, last[key]))
@@ -291,7 +300,7 @@ class Recording:
                     seen.add(id(nxt))
                     stack.append(nxt)
             if targets:
-                node.register_hook(self._contribution_hook(op, targets))
+                yield node, targets
 
     def _pass(self) -> Pass:
         task = _task_id()
@@ -302,21 +311,19 @@ class Recording:
                 del self.passes[next(iter(self.passes))]
         return self.passes[task]
 
-    def _upstream_hook(self, op: int, output_nr: int):  # noqa: ANN202
-        def hook(grad_outputs: tuple) -> None:
-            g = grad_outputs[output_nr] if output_nr < len(grad_outputs) else None
-            if g is not None:
-                p = self._pass()
-                p.order.append(op)
-                p.upstream[op] = g
-        return hook
-
-    def _contribution_hook(self, op: int, targets: list[tuple[int, int]]):  # noqa: ANN202
+    def _node_hook(self, heads: list[tuple[int, int]],
+                   targets: list[tuple[int, int, int]]):  # noqa: ANN202
         def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
-            pieces = self._pass().contributions.setdefault(op, {})
-            for j, position in targets:
+            p = self._pass()
+            for op, output_nr in heads:
+                g = grad_outputs[output_nr] if output_nr < len(grad_outputs) else None
+                if g is not None:
+                    p.order.append(op)
+                    p.upstream[op] = g
+            for op, j, position in targets:
                 g = grad_inputs[j]
                 if g is not None:
+                    pieces = p.contributions.setdefault(op, {})
                     before = pieces.get(position)
                     pieces[position] = g if before is None else before + g
         return hook
