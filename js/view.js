@@ -31,7 +31,7 @@ export const SPEEDS = [
 ];
 const DEFAULT_SPEED = 1;
 // in presentation mode the drawing may grow this much larger than inline
-const PRESENTING_TEXT_FACTOR = 2;
+const PRESENTING_ENLARGE = 2.5;
 const REVEAL_MARGIN_PX = 24;
 // Putting a new SVG in runs in slices this long, then lets the page breathe.
 const SLICE_MS = 12;
@@ -222,11 +222,11 @@ export function createView(el, callbacks = {}) {
       panZoom.fit(); // hidden, or nothing measures (jsdom): framed once it shows
       return;
     }
-    const textScale = state.textScale * (state.presenting ? PRESENTING_TEXT_FACTOR : 1);
+    const enlarge = state.presenting ? PRESENTING_ENLARGE : 1;
     const room = state.presenting
       ? { width, height: viewport.clientHeight }
       : { width, maxHeight: maxInlineHeight(window.innerHeight) };
-    framing = frame({ drawing, textPx: drawing.textPx, room, textScale });
+    framing = frame({ drawing, textPx: drawing.textPx, room, textScale: state.textScale, enlarge });
     if (!state.presenting) viewport.style.height = `${framing.height}px`;
     panZoom.fit(framing.scale);
     geometry = measureGeometry();
@@ -239,8 +239,8 @@ export function createView(el, callbacks = {}) {
   // readable cap (a reader who wants more zooms in).
   function fitWhole() {
     const drawing = state.drawing;
-    const textScale = state.textScale * (state.presenting ? PRESENTING_TEXT_FACTOR : 1);
-    const cap = drawing?.textPx ? (MAX_TEXT_PX * textScale) / drawing.textPx : 1;
+    const enlarge = state.presenting ? PRESENTING_ENLARGE : 1;
+    const cap = drawing?.textPx ? (MAX_TEXT_PX * state.textScale * enlarge) / drawing.textPx : 1;
     panZoom.fit(null, cap);
   }
 
