@@ -138,8 +138,9 @@ def test_a_clicker_steps_and_presentation_mode_is_large(page, open_notebook, art
 SCOPED = """\
 import numpy as np
 model = vg.nn.MLP(2, [3, 2], seed=0)
+logits = model(np.array([[0.5, -1.0], [1.0, 2.0]]))
 with vg.scope("loss"):
-    loss = vg.nn.cross_entropy(model(np.array([[0.5, -1.0], [1.0, 2.0]])), np.array([0, 1]))
+    loss = vg.nn.cross_entropy(logits, np.array([0, 1]))
 vg.show(loss, collapsed=["layer1", "layer2", "loss"])"""
 
 
