@@ -541,9 +541,10 @@ export function createView(el, callbacks = {}) {
   });
 
   // Keys are caught on the window, in the capture phase, before anything else
-  // on the page sees them: Notebook 7 and JupyterLab handle their shortcuts
-  // (arrows move between cells, Enter edits one) from listeners on the
-  // document, and would take them first. Only keys aimed at this widget (it or
+  // on the page sees them: the notebook's shortcuts (arrows move between cells,
+  // Enter edits one) are read by a keydown listener on the document, in the
+  // capture phase in Notebook 7 (so it sees a key before the widget does) and
+  // in the bubbling phase in JupyterLab. Only keys aimed at this widget (it or
   // something in it has focus) are taken, and only the widget's own keys.
   const onKeyDown = (event) => {
     if (event.defaultPrevented || !root.contains(event.target)) return;

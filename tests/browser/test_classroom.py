@@ -9,6 +9,7 @@ sees each step; expanding a scope keeps it in view.
 
 from __future__ import annotations
 
+import re
 import statistics
 
 import pytest
@@ -106,11 +107,15 @@ def test_a_clicker_steps_and_presentation_mode_is_large(page, open_notebook, art
     keyboard = page.keyboard
     for key, step in [("PageDown", 1), ("Space", 2), ("ArrowRight", 3), ("ArrowDown", 4),
                       ("PageUp", 3), ("ArrowLeft", 2), ("ArrowUp", 1), ("End", GRAPH.last_step),
-                      ("Home", 0), ("PageDown", 1), ("PageDown", 2)]:
+                      ("Home", 0), ("Enter", 1), ("Space", 2), ("Shift+Space", 1),
+                      ("PageDown", 2)]:
         keyboard.press(key)
         expect(widget).to_have_attribute("data-step", str(step))
-    # the keys stepped the widget, not the notebook: still one widget in view, focused
+    # the keys stepped the widget, not the notebook: no cell moved into edit mode or
+    # lost its selection, and the widget kept the focus
     expect(widget).to_be_focused()
+    expect(notebook.cell(1)).to_have_class(re.compile(r"\bjp-mod-selected\b"))
+    expect(page.locator(".jp-Notebook.jp-mod-editMode")).to_have_count(0)
     notebook.run(3)
     expect(notebook.output(3)).to_have_text("2")
 
