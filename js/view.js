@@ -299,11 +299,15 @@ export function createView(el, callbacks = {}) {
   function describe({ kind, data }) {
     const graph = state.graph;
     const rows = [];
+    // A many-line value is a summary line, which wraps to the panel's width so
+    // it is never cut off, then the array, whose columns must stay aligned.
     const row = (term, value, className = "") => {
-      const content = typeof value === "string" && value.includes("\n")
-        ? h("pre", { class: className, text: value })
-        : h("span", { class: className, text: String(value) });
-      rows.push(h("dt", { text: term }), h("dd", {}, content));
+      const lines = String(value).split("\n");
+      const content = lines.length > 1
+        ? [h("div", { class: `vg-detail-head ${className}`, text: lines[0] }),
+          h("pre", { class: className, text: lines.slice(1).join("\n") })]
+        : [h("span", { class: className, text: lines[0] })];
+      rows.push(h("dt", { text: term }), h("dd", {}, ...content));
     };
     let title;
     if (kind === "edge") {
