@@ -387,3 +387,12 @@ def _structure_of(nodes: Sequence[Node], edges: Sequence[Edge],
     return Structure([n.scope for n in nodes], [n.greyed for n in nodes],
                      [position[e.source] for e in edges], [position[e.target] for e in edges],
                      [None if s.node is None else position[s.node] for s in steps])
+
+
+def __getattr__(name: str) -> Any:
+    """``graph`` and ``export_svg`` live in :mod:`vizgrad.drawing.api`; older imports of
+    them from here keep working (imported on use: api imports this module)."""
+    if name in ("graph", "export_svg"):
+        from . import api
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
