@@ -138,7 +138,9 @@ export function createView(el, callbacks = {}) {
   let geometry = null; // see measureGeometry()
 
   // ---- steps ----------------------------------------------------------------
-  const lastStep = () => Math.max(0, (state.graph.steps?.length ?? 1) - 1);
+  // a long pass sends only its first steps' explanations (more_steps, Graph.to_dict)
+  const lastStep = () => (state.graph.more_steps ? state.graph.last_step
+    : Math.max(0, (state.graph.steps?.length ?? 1) - 1));
   const clampStep = (step) => Math.min(lastStep(), Math.max(0, Math.trunc(Number(step)) || 0));
 
   // `redraw`: draw the step even if it is the one on show (the graph changed)

@@ -26,7 +26,7 @@ TRANSPARENT = "transparent"
 DIM = COLORS["dim"]
 RANKDIRS = ("LR", "TB")
 _SPACES = re.compile(r"  +")  # kept as written: the padding that aligns matrix columns
-_PLAIN = re.compile(r"(?! )(?:[^&<>\"'\x00-\x1f\x7f ]| (?! ))*")
+_PLAIN = re.compile(r"(?! )(?:[^&<>\"'\\\x00-\x1f\x7f ]| (?! ))*")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _BARE_TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
 _MATRIX_ROW = re.compile(r"^ *(\[+)(.*?)(\]+,?)$")
@@ -39,13 +39,20 @@ _WIDTHS = {**dict.fromkeys("0123456789", 2.0), ".": 1.0, ",": 1.0, "-": 1.2, "+"
 def escape(text: str) -> str:
     """Text made safe for an HTML-like label; newlines become line breaks.
 
+    A backslash is doubled: Graphviz expands escapes such as \\G (the graph's name) and
+    \\l (a line break) even inside HTML-like labels, and \\\\ shows one backslash.
+
     >>> escape('"]; evil [label="x <script>')
     '&quot;]; evil [label=&quot;x &lt;script&gt;'
+    >>> backslash = chr(92); escape(f"{backslash}Gamma") == 2 * backslash + "Gamma"
+    True
     """
     text = str(text)
     if _PLAIN.fullmatch(text):  # most labels are plain numbers and names
         return text
-    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    text = text.replace("\\", "\\\\")
+    # a control character is shown as its escape; \r would be Graphviz's line break
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1].replace("\\r", "\\\\r"), text)
     lines = []
     for line in text.split("\n"):
         body = line.lstrip(" ")

@@ -260,7 +260,9 @@ class Graph:
         if steps is None:
             steps = range(min(len(self.steps), STEP_WINDOW))
         with paused_gc():
-            return self._dict(collapsed, node_indices, drawn_edges, steps)
+            data = self._dict(collapsed, node_indices, drawn_edges, steps)
+        data["more_steps"] = len(data["steps"]) < len(self.steps)  # the rest: steps_dict
+        return data
 
     def _dict(self, collapsed: list[str], node_indices: list[int], drawn_edges: list[tuple],
               steps: Iterable[int]) -> dict[str, Any]:
@@ -353,6 +355,10 @@ class Graph:
     def save_svg(self, path: str | Path, step: int | None = None, **options: Any) -> Path:
         """Write the drawing at ``step`` to an SVG file."""
         return _render.save(self, path, step, **options)
+
+    def save_png(self, path: str | Path, step: int | None = None, **options: Any) -> Path:
+        """Write the drawing at ``step`` to a PNG (``width=1920`` pixels) for slides."""
+        return _render.save_png(self, path, step, **options)
 
     def save_steps(self, directory: str | Path, **options: Any) -> list[Path]:
         """Write one SVG per step (``step_00.svg`` ...) for slides."""
