@@ -139,7 +139,7 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
             needed.add(tid)
             if t._op is not None and (everywhere or passable(tid)):
                 walk.append(t)
-        elif t._op is not None and t._data.dtype.kind == "f" and (everywhere or passable(tid)):
+        elif t._op is not None and t._data.dtype.kind in "fc" and (everywhere or passable(tid)):
             for x in t._inputs:
                 if x._id in needed:
                     needed.add(tid)

@@ -518,9 +518,9 @@ class _Builder:
             head = f"∂{target}/∂{x_name} = ∂{target}/∂{target} · (local derivative)"
         upstream_text, c_text = self.texts(upstream)[0], self.texts(c)[0]
         if t._op.elementwise and np.size(upstream) == 1 and np.size(c) == 1:
-            g = float(np.asarray(upstream).reshape(()))
+            g = np.asarray(upstream).reshape(()).item()   # complex in the middle, too
             if g != 0:
-                local = float(np.asarray(c).reshape(())) / g
+                local = np.asarray(c).reshape(()).item() / g
                 return f"{head} = {upstream_text} · {short(local)} = {c_text}"
         formula = t._op.formula(index)
         letters = {"a": 0, "b": 1, "x": 0}
