@@ -2,6 +2,7 @@
 // out once, with every gradient label present; a step then only hides the
 // gradients that have not arrived yet and marks the current operation, so
 // nodes never move and stepping costs one pass over a precomputed list.
+import { medianFontSize } from "./sizing.js";
 import { ACTIVE_CONTENT, CUT_MARK, SANITISED_MARK } from "./svg-text.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -84,7 +85,8 @@ function drawnIdFor(nodeId, nodesById, groups) {
 }
 
 // -> the drawing of `graph` on `svg` (which it adapts in place), with
-// showStep(k), select(id), itemAt(element), box(id), exportSvg(), width, height.
+// showStep(k), select(id), itemAt(element), box(id), exportSvg(), width, height,
+// textPx (the median font size in drawing pixels).
 // Indexing pauses (see parseSvg) between nodes and edges.
 export async function createDrawing(svg, graph, pause = noPause) {
   const colors = graph.colors ?? {};
@@ -240,6 +242,10 @@ export async function createDrawing(svg, graph, pause = noPause) {
   }
 
   const toPixels = pixelMapping(svg);
+  // the typical text size, in drawing pixels: the view keeps it readable on screen
+  const fontSizes = [...svg.querySelectorAll("text")].map((text) => text.getAttribute("font-size"));
+  const fontUnits = medianFontSize(fontSizes);
+  const textPx = fontUnits == null ? null : Math.abs(toPixels(0, fontUnits)[1] - toPixels(0, 0)[1]);
 
   // The box of a node (or a collapsed scope) in unscaled drawing pixels, read
   // from its shape's attributes: no layout is forced to measure it.
@@ -262,6 +268,7 @@ export async function createDrawing(svg, graph, pause = noPause) {
     svg,
     width: lengthInPixels(svg.getAttribute("width")),
     height: lengthInPixels(svg.getAttribute("height")),
+    textPx,
     box,
     hasItem: (id) => items.has(id),
     item: (id) => items.get(id) ?? null,

@@ -11,7 +11,11 @@ export const ICONS = {
   pause: "M4 3h3v10H4z M9 3h3v10H9z",
   zoomIn: "M7 3h2v4h4v2H9v4H7V9H3V7h4z",
   zoomOut: "M3 7h10v2H3z",
-  fit: "M2 2h5v2H4v3H2z M14 2v5h-2V4H9V2z M2 14V9h2v3h3v2z M14 14H9v-2h3V9h2z",
+  // a frame with the drawing inside it, shrunk to fit
+  fit: "M1 3h14v10H1z M2.5 4.5v7h11v-7z M5 6h6v4H5z",
+  // the usual full-screen corners, pointing out; pointing in to leave
+  fullscreen: "M2 2h5v2H4v3H2z M14 2v5h-2V4H9V2z M2 14V9h2v3h3v2z M14 14H9v-2h3V9h2z",
+  exitFullscreen: "M5 2h2v5H2V5h3z M9 2h2v3h3v2H9z M2 9h5v5H5v-3H2z M9 9h5v2h-3v3H9z",
   download: "M7 1.5h2v6.5h3l-4 4.5-4-4.5h3z M2 13h12v2H2z",
   close: "M3.5 2.1 8 6.6l4.5-4.5 1.4 1.4L9.4 8l4.5 4.5-1.4 1.4L8 9.4l-4.5 4.5-1.4-1.4L6.6 8 2.1 3.5z",
 };

@@ -1,7 +1,10 @@
 // Lays out DOT into SVG text off the main thread, so a large graph never
 // freezes the notebook. One engine (one Worker, one compiled Graphviz) serves
-// every widget on the page.
-import workerSource, { LAYOUT_WORKER_GLOBAL } from "vizgrad:layout-worker-source";
+// every widget on the page. Where the page allows no Worker (a strict
+// Content-Security-Policy, as in VS Code's webviews), the same script runs in
+// the page, started without eval; if even that fails, every layout asked for
+// fails with the reason, so the widget shows it instead of waiting forever.
+import workerSource, { startLayoutWorkerScript } from "vizgrad:layout-worker-source";
 
 let sharedEngine = null;
 
@@ -11,11 +14,28 @@ export function sharedLayoutEngine() {
 }
 
 // -> { layout(dot): Promise<svgText>, dispose() }
-export function createLayoutEngine() {
+// `inPage`: how the page runs the script itself (the tests replace it).
+export function createLayoutEngine({ inPage = startInPage } = {}) {
   let nextId = 1;
   const pending = new Map(); // request id -> { dot, resolve, reject }
   let workerAnswered = false;
-  let port = startWorker(receive, workerFailed) ?? startInPage(receive);
+  let port = startWorker(receive, workerFailed) ?? startInPageOrFail();
+
+  // The in-page engine, or a port that fails every request with the reason.
+  function startInPageOrFail() {
+    try {
+      return inPage(receive);
+    } catch (error) {
+      const reason = `Graphviz could not start in this page (${error?.message ?? error}); ` +
+        "it allows no Web Worker either";
+      for (const { reject } of pending.values()) reject(new Error(reason));
+      pending.clear();
+      return {
+        postMessage: ({ id }) => setTimeout(() => receive({ data: { id, error: reason } }), 0),
+        terminate() {},
+      };
+    }
+  }
 
   function receive({ data }) {
     workerAnswered = true;
@@ -32,7 +52,7 @@ export function createLayoutEngine() {
     if (!workerAnswered) {
       // The worker never started (e.g. a Content-Security-Policy without blob:
       // workers): lay out in the page instead, and resend what was asked.
-      port = startInPage(receive);
+      port = startInPageOrFail();
       for (const [id, { dot }] of pending) port.postMessage({ id, dot });
       return;
     }
@@ -42,7 +62,7 @@ export function createLayoutEngine() {
       reject(new Error(`Graphviz stopped: ${event?.message || "the layout worker crashed"}`));
     }
     pending.clear();
-    port = startWorker(receive, workerFailed) ?? startInPage(receive);
+    port = startWorker(receive, workerFailed) ?? startInPageOrFail();
   }
 
   return {
@@ -67,8 +87,7 @@ function startWorker(receive, failed) {
   }
   let url = null;
   try {
-    const script = new Blob([workerSource, `\n${LAYOUT_WORKER_GLOBAL}.serve(self);\n`],
-      { type: "text/javascript" });
+    const script = new Blob([workerSource], { type: "text/javascript" });
     url = URL.createObjectURL(script);
     const worker = new Worker(url);
     const release = () => { if (url) URL.revokeObjectURL(url); url = null; };
@@ -83,9 +102,10 @@ function startWorker(receive, failed) {
 
 // The same worker script, run in this page and spoken to through the same
 // message shape. Messages go through setTimeout so the page can paint
-// "Laying out…" before Graphviz blocks it.
+// "Laying out…" before Graphviz runs; compiling the wasm is asynchronous, but
+// one layout is one call into Graphviz, which cannot be cut into slices.
 function startInPage(receive) {
-  const worker = new Function(`${workerSource}\nreturn ${LAYOUT_WORKER_GLOBAL};`)();
+  const worker = startLayoutWorkerScript();
   const workerSide = {
     onmessage: null,
     postMessage: (data) => setTimeout(() => receive({ data }), 0),

@@ -11,7 +11,8 @@ export function createPanZoom(viewport, canvas) {
   let y = 0;
   let contentWidth = 0;
   let contentHeight = 0;
-  let fitted = true; // still at "fit": refit when the cell changes width
+  // framed by the widget, not moved by the reader: reframe when the view resizes
+  let fitted = true;
   let drag = null; // { pointerId, startX, startY, originX, originY, moved }
   let lastWasDrag = false;
   // Plain wheel zooms only once the reader has clicked into the graph, so
@@ -23,16 +24,18 @@ export function createPanZoom(viewport, canvas) {
     canvas.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
   }
 
-  function fit() {
+  // The drawing at `target` scale (default: the whole of it in the view),
+  // centred; `maxScale` caps how far a small drawing is enlarged.
+  function fit(target = null, maxScale = 1) {
     const width = viewport.clientWidth;
     const height = viewport.clientHeight;
     fitted = true;
     if (!width || !height || !contentWidth || !contentHeight) {
-      scale = 1;
+      scale = target ?? 1;
       x = 0;
       y = 0;
     } else {
-      scale = Math.min(1, width / contentWidth, height / contentHeight);
+      scale = target ?? Math.min(maxScale, width / contentWidth, height / contentHeight);
       x = (width - contentWidth * scale) / 2;
       y = (height - contentHeight * scale) / 2;
     }
@@ -111,12 +114,24 @@ export function createPanZoom(viewport, canvas) {
     zoomIn: () => zoomAtCentre(BUTTON_ZOOM),
     zoomOut: () => zoomAtCentre(1 / BUTTON_ZOOM),
     zoomAt,
-    // a fixed scale, e.g. a readable one for a graph too big to fit legibly
-    zoomTo: (target) => zoomAtCentre(target / scale),
-    panBy(dx, dy) {
+    // `framing`: the widget moving the view (which it may redo on a resize),
+    // not the reader
+    panBy(dx, dy, framing = false) {
       x += dx;
       y += dy;
-      fitted = false;
+      fitted &&= framing;
+      apply();
+    },
+    // The widget's framing never shows paper beyond the drawing's edge where
+    // the drawing is larger than the view, and centres it where it is smaller.
+    keepContentInView() {
+      const width = viewport.clientWidth;
+      const height = viewport.clientHeight;
+      if (!width || !height) return;
+      const clampAxis = (offset, room, size) =>
+        (size <= room ? (room - size) / 2 : Math.min(0, Math.max(room - size, offset)));
+      x = clampAxis(x, width, contentWidth * scale);
+      y = clampAxis(y, height, contentHeight * scale);
       apply();
     },
     get scale() { return scale; },

@@ -45,7 +45,8 @@ export const CSS = `
   border: 1px solid var(--vg-border);
   border-radius: 4px;
   font-family: var(--jp-ui-font-family, var(--vscode-font-family, system-ui, -apple-system, "Segoe UI", sans-serif));
-  font-size: var(--jp-ui-font-size1, 13px);
+  /* the scale trait (--vg-scale) grows the panels' text with the drawing's */
+  font-size: calc(var(--jp-ui-font-size1, 13px) * var(--vg-scale, 1));
   line-height: 1.4;
 }
 ${DARK} {
@@ -193,11 +194,41 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light, #d1451b); }
   font-family: var(--jp-code-font-family, var(--vscode-editor-font-family, monospace));
   font-size: 0.95em;
 }
+.vizgrad-widget .vg-details .vg-detail-head { overflow-wrap: anywhere; }
 .vizgrad-widget .vg-details .vg-value-text { color: var(--vg-value); }
 .vizgrad-widget .vg-details .vg-grad-text { color: var(--vg-grad); }
 .vizgrad-widget .vg-details .vg-close { position: absolute; right: 4px; top: 4px; width: 22px; height: 22px; }
 .vizgrad-widget .vg-details .vg-close svg { width: 10px; height: 10px; }
 .vizgrad-widget .vg-details .vg-panel-title { padding-right: 26px; }
+
+/* Presentation mode: full screen (or the whole window where full screen is
+   refused), the drawing taking what the explanation leaves, text for the back
+   of the room: at least 24 px on a 1024x768 projector. */
+.vizgrad-widget.vg-presenting {
+  position: fixed;
+  inset: 0;
+  z-index: 2147483000;
+  width: 100vw;
+  max-width: none;
+  height: 100vh;
+  padding: 10px 14px;
+  gap: 10px;
+  border: 0;
+  border-radius: 0;
+  font-size: calc(max(24px, 3.2vh) * var(--vg-scale, 1));
+  line-height: 1.3;
+}
+.vizgrad-widget.vg-presenting .vg-toolbar { font-size: 0.7em; flex: 0 0 auto; }
+.vizgrad-widget.vg-presenting button { width: 44px; height: 40px; }
+.vizgrad-widget.vg-presenting button svg { width: 20px; height: 20px; }
+.vizgrad-widget.vg-presenting .vg-play { width: 52px; }
+.vizgrad-widget.vg-presenting select { height: 40px; }
+.vizgrad-widget.vg-presenting .vg-viewport { flex: 1 1 auto; height: auto; min-height: 0; }
+.vizgrad-widget.vg-presenting .vg-panels { flex: 0 1 auto; flex-wrap: nowrap; max-height: 40vh; min-height: 0; }
+.vizgrad-widget.vg-presenting .vg-explain { flex: 3 1 0; overflow: auto; }
+.vizgrad-widget.vg-presenting .vg-explain-lines { max-height: none; overflow: visible; }
+.vizgrad-widget.vg-presenting .vg-details { flex: 1 1 0; overflow: auto; font-size: 0.6em; }
+.vizgrad-widget.vg-presenting .vg-legend { font-size: 0.55em; }
 `;
 
 const styledRoots = new WeakSet();

@@ -10,10 +10,17 @@
 // The root gets data-rendered="true" once an SVG is in, and data-step="k" after
 // step k is drawn; aria-busy is "true" while a layout is running or a new SVG
 // is being put in.
+//
+// Sizing (sizing.js): as opened, after each layout and whenever the view
+// resizes, the whole graph is shown with its text at least 12 px on screen;
+// a graph too big for that is shown at 12 px around the current op instead.
+// Presentation mode puts the root element full screen (key F).
 import { createDrawing, parseSvg } from "./drawing.js";
 import { icon } from "./icons.js";
+import { keyAction, keyIsTheControls } from "./keys.js";
 import { sharedLayoutEngine } from "./layout.js";
 import { createPanZoom } from "./pan-zoom.js";
+import { frame, MAX_TEXT_PX, maxInlineHeight } from "./sizing.js";
 import { colorVariables, injectStyles } from "./styles.js";
 
 export const SPEEDS = [
@@ -23,12 +30,8 @@ export const SPEEDS = [
   { label: "4×", interval: 250 },
 ];
 const DEFAULT_SPEED = 1;
-const MIN_VIEWPORT_PX = 140;
-const MAX_VIEWPORT_PX = 560;
-// Below this "fit" scale the labels are unreadable: start zoomed in on the
-// current op instead, at READABLE_SCALE, and let Fit show the whole graph.
-const LEGIBLE_FIT_SCALE = 0.5;
-const READABLE_SCALE = 0.8;
+// in presentation mode the drawing may grow this much larger than inline
+const PRESENTING_ENLARGE = 2.5;
 const REVEAL_MARGIN_PX = 24;
 // Putting a new SVG in runs in slices this long, then lets the page breathe.
 const SLICE_MS = 12;
@@ -65,6 +68,9 @@ export function createView(el, callbacks = {}) {
     selectedId: null,
     playTimer: null,
     speed: SPEEDS[DEFAULT_SPEED],
+    textScale: 1, // the `scale` trait: text size multiplier
+    presenting: false, // full screen (or, where that is refused, the whole window)
+    keepInView: null, // a scope just expanded or collapsed: frame the next drawing around it
     destroyed: false,
   };
 
@@ -100,6 +106,7 @@ export function createView(el, callbacks = {}) {
   const zoomOutButton = button("zoomOut", "Zoom out");
   const zoomInButton = button("zoomIn", "Zoom in");
   const fitButton = button("fit", "Fit");
+  const fullscreenButton = button("fullscreen", "Full screen");
   const downloadButton = button("download", "Download SVG");
 
   const toolbar = h("div", { class: "vg-toolbar" },
@@ -107,7 +114,8 @@ export function createView(el, callbacks = {}) {
       lastButton),
     h("div", { class: "vg-group vg-stepper" }, slider, counter),
     h("div", { class: "vg-group" }, speedSelect),
-    h("div", { class: "vg-group vg-view-tools" }, zoomOutButton, zoomInButton, fitButton, downloadButton));
+    h("div", { class: "vg-group vg-view-tools" }, zoomOutButton, zoomInButton, fitButton,
+      downloadButton, fullscreenButton));
 
   const canvas = h("div", { class: "vg-canvas" });
   const status = h("div", { class: "vg-status", role: "status" });
@@ -154,12 +162,14 @@ export function createView(el, callbacks = {}) {
     setDisabled(previousButton, step === 0);
     setDisabled(nextButton, step === last);
     setDisabled(lastButton, step === last);
+    setDisabled(playButton, last === 0 && !state.playTimer);
     showExplanation(state.graph.steps?.[step]);
     showDetails();
     // while a new SVG is going in, it draws the step itself once it is ready
     if (state.drawing && !state.installing) {
       state.drawing.showStep(step);
-      if (!panZoom.fitted) reveal(state.drawing.currentGroup()?.id);
+      // a graph shown whole stays put; a larger one follows the current op
+      if (!framing?.fits) reveal(state.drawing.currentGroup()?.id, false, panZoom.fitted);
       root.setAttribute("data-step", String(step));
     }
   }
@@ -179,7 +189,8 @@ export function createView(el, callbacks = {}) {
   // from the SVG's attributes and the viewport size is measured once per
   // layout, so neither a step nor a new SVG forces the browser to lay out the
   // page; under jsdom, which measures nothing, it does nothing.
-  function reveal(id, always = false) {
+  // `framing`: the widget's own move, redone when the view resizes.
+  function reveal(id, always = false, framing = false) {
     const box = geometry ? state.drawing?.box(id) : null;
     if (!box) return;
     const [left, top] = panZoom.toViewport(box.left, box.top);
@@ -188,7 +199,8 @@ export function createView(el, callbacks = {}) {
     const inside = left >= REVEAL_MARGIN_PX && right <= width - REVEAL_MARGIN_PX &&
       top >= REVEAL_MARGIN_PX && bottom <= height - REVEAL_MARGIN_PX;
     if (inside && !always) return;
-    panZoom.panBy(width / 2 - (left + right) / 2, height / 2 - (top + bottom) / 2);
+    panZoom.panBy(width / 2 - (left + right) / 2, height / 2 - (top + bottom) / 2, framing);
+    if (framing) panZoom.keepContentInView();
   }
 
   // The viewport's size (null while it is hidden). Read before a new SVG is
@@ -199,14 +211,37 @@ export function createView(el, callbacks = {}) {
     return { width, height: viewport.clientHeight };
   }
 
-  // "Fit", unless that makes the graph too small to read: then a readable
-  // scale around the current op (or the target, where backpropagation starts).
-  function initialView() {
-    panZoom.fit();
+  // Sizes the view for the drawing and frames it (see sizing.js): the whole
+  // graph when its text is readable that way, else a readable scale around
+  // the scope just toggled, the current op or the target.
+  let framing = null; // the last frame(): { scale, height, fits }
+  function frameView() {
+    const drawing = state.drawing;
+    const width = viewport.clientWidth;
+    if (!drawing?.width || !drawing?.height || !width) {
+      panZoom.fit(); // hidden, or nothing measures (jsdom): framed once it shows
+      return;
+    }
+    const enlarge = state.presenting ? PRESENTING_ENLARGE : 1;
+    const room = state.presenting
+      ? { width, height: viewport.clientHeight }
+      : { width, maxHeight: maxInlineHeight(window.innerHeight) };
+    framing = frame({ drawing, textPx: drawing.textPx, room, textScale: state.textScale, enlarge });
+    if (!state.presenting) viewport.style.height = `${framing.height}px`;
+    panZoom.fit(framing.scale);
     geometry = measureGeometry();
-    if (panZoom.scale >= LEGIBLE_FIT_SCALE) return;
-    panZoom.zoomTo(READABLE_SCALE);
-    reveal(state.drawing.currentGroup()?.id ?? state.graph.target, true);
+    const focus = [state.keepInView, drawing.currentGroup()?.id, state.graph.target]
+      .find((id) => id != null && drawing.box(id));
+    if (!framing.fits && focus != null) reveal(focus, true, true);
+  }
+
+  // Fit: the whole graph, however small, enlarged no further than the
+  // readable cap (a reader who wants more zooms in).
+  function fitWhole() {
+    const drawing = state.drawing;
+    const enlarge = state.presenting ? PRESENTING_ENLARGE : 1;
+    const cap = drawing?.textPx ? (MAX_TEXT_PX * state.textScale * enlarge) / drawing.textPx : 1;
+    panZoom.fit(null, cap);
   }
 
   // ---- play -----------------------------------------------------------------
@@ -264,11 +299,15 @@ export function createView(el, callbacks = {}) {
   function describe({ kind, data }) {
     const graph = state.graph;
     const rows = [];
+    // A many-line value is a summary line, which wraps to the panel's width so
+    // it is never cut off, then the array, whose columns must stay aligned.
     const row = (term, value, className = "") => {
-      const content = typeof value === "string" && value.includes("\n")
-        ? h("pre", { class: className, text: value })
-        : h("span", { class: className, text: String(value) });
-      rows.push(h("dt", { text: term }), h("dd", {}, content));
+      const lines = String(value).split("\n");
+      const content = lines.length > 1
+        ? [h("div", { class: `vg-detail-head ${className}`, text: lines[0] }),
+          h("pre", { class: className, text: lines.slice(1).join("\n") })]
+        : [h("span", { class: className, text: lines[0] })];
+      rows.push(h("dt", { text: term }), h("dd", {}, ...content));
     };
     let title;
     if (kind === "edge") {
@@ -303,6 +342,8 @@ export function createView(el, callbacks = {}) {
 
   // ---- scopes ---------------------------------------------------------------
   function toggleScope(scope) {
+    // the next drawing is framed around this scope, not the current op
+    state.keepInView = scope.id;
     const collapsed = new Set(state.collapsed);
     if (collapsed.has(scope.name)) collapsed.delete(scope.name);
     else collapsed.add(scope.name);
@@ -370,12 +411,7 @@ export function createView(el, callbacks = {}) {
       }
     }
     if (!current()) return;
-    if (drawing) {
-      // size and frame the view before the SVG is in the page, so that
-      // reading the viewport's size lays out the controls, not the graph
-      panZoom.setContentSize(drawing.width, drawing.height);
-      sizeViewport();
-    }
+    if (drawing) panZoom.setContentSize(drawing.width, drawing.height);
     state.drawing = drawing;
     geometry = null;
     status.classList.remove("vg-error");
@@ -388,7 +424,10 @@ export function createView(el, callbacks = {}) {
     if (drawing) {
       drawing.select(state.selectedId);
       drawing.showStep(state.step);
-      initialView();
+      // size and frame the view before the SVG is in the page, so that
+      // reading the viewport's size lays out the controls, not the graph
+      frameView();
+      state.keepInView = null;
     }
     if (drawing && !(await attachByFrames(drawing.svg, current))) return;
     canvas.replaceChildren(...(drawing ? [drawing.svg] : []));
@@ -421,16 +460,44 @@ export function createView(el, callbacks = {}) {
     return true;
   }
 
-  // The viewport is as tall as the drawing at "fit" width, within limits.
-  function sizeViewport() {
-    const drawing = state.drawing;
-    if (!drawing?.width || !drawing?.height) return;
-    const width = viewport.clientWidth || drawing.width;
-    const fitWidth = Math.min(1, width / drawing.width);
-    const scale = fitWidth >= LEGIBLE_FIT_SCALE ? fitWidth : READABLE_SCALE;
-    const height = Math.min(MAX_VIEWPORT_PX, Math.max(MIN_VIEWPORT_PX, drawing.height * scale + 2));
-    viewport.style.height = `${Math.round(height)}px`;
+  // ---- presentation mode ----------------------------------------------------
+  // The Fullscreen API on the root; where a page refuses it (an iframe without
+  // allowfullscreen, a webview), the root covers the window instead.
+  const fullscreenElement = () => document.fullscreenElement ?? document.webkitFullscreenElement ?? null;
+
+  function togglePresenting() {
+    if (state.presenting) {
+      if (fullscreenElement() === root) document.exitFullscreen?.();
+      else setPresenting(false);
+      return;
+    }
+    const request = root.requestFullscreen ?? root.webkitRequestFullscreen;
+    if (!request || document.fullscreenEnabled === false) {
+      setPresenting(true);
+      return;
+    }
+    Promise.resolve()
+      .then(() => request.call(root))
+      .catch(() => setPresenting(true));
   }
+
+  function setPresenting(presenting) {
+    if (presenting === state.presenting) return;
+    state.presenting = presenting;
+    root.classList.toggle("vg-presenting", presenting);
+    root.toggleAttribute("data-presenting", presenting);
+    const label = presenting ? "Leave full screen" : "Full screen";
+    fullscreenButton.setAttribute("aria-label", label);
+    fullscreenButton.title = `${label} (F)`;
+    fullscreenButton.replaceChildren(icon(presenting ? "exitFullscreen" : "fullscreen", document));
+    if (presenting) viewport.style.height = "";
+    root.focus({ preventScroll: true });
+    frameView();
+  }
+
+  const onFullscreenChange = () => setPresenting(fullscreenElement() === root);
+  document.addEventListener("fullscreenchange", onFullscreenChange);
+  document.addEventListener("webkitfullscreenchange", onFullscreenChange);
 
   // ---- download -------------------------------------------------------------
   function downloadName() {
@@ -465,7 +532,8 @@ export function createView(el, callbacks = {}) {
   onClick(playButton, () => (state.playTimer ? pause() : play()));
   onClick(zoomInButton, () => panZoom.zoomIn());
   onClick(zoomOutButton, () => panZoom.zoomOut());
-  onClick(fitButton, () => panZoom.fit());
+  onClick(fitButton, fitWhole);
+  onClick(fullscreenButton, togglePresenting);
   onClick(downloadButton, download);
   slider.addEventListener("input", () => stepByHand(slider.value));
   speedSelect.addEventListener("change", () => {
@@ -476,17 +544,34 @@ export function createView(el, callbacks = {}) {
     }
   });
 
-  root.addEventListener("keydown", (event) => {
-    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-    // the slider and the speed list have their own arrow keys
-    if (/^(INPUT|SELECT|TEXTAREA)$/.test(event.target?.tagName ?? "")) return;
-    const moves = { ArrowLeft: state.step - 1, ArrowRight: state.step + 1, Home: 0, End: lastStep() };
-    if (!(event.key in moves)) return;
-    event.preventDefault();
+  // Keys are caught on the window, in the capture phase, before anything else
+  // on the page sees them: the notebook's shortcuts (arrows move between cells,
+  // Enter edits one) are read by a keydown listener on the document, in the
+  // capture phase in Notebook 7 (so it sees a key before the widget does) and
+  // in the bubbling phase in JupyterLab. Only keys aimed at this widget (it or
+  // something in it has focus) are taken, and only the widget's own keys.
+  const onKeyDown = (event) => {
+    if (event.defaultPrevented || !root.contains(event.target)) return;
+    const action = keyAction(event);
+    if (action == null) {
+      if (event.key === "Escape" && state.presenting && fullscreenElement() !== root) {
+        event.stopPropagation();
+        setPresenting(false);
+      }
+      return;
+    }
     // keep the notebook from treating the key as a shortcut of its own
     event.stopPropagation();
-    stepByHand(moves[event.key]);
-  });
+    // the slider and the speed list have their own arrow keys, a button its Space and Enter
+    if (keyIsTheControls(event.key, event.target?.tagName)) return;
+    event.preventDefault();
+    if (action === "fullscreen") togglePresenting();
+    else if (action === "next") stepByHand(state.step + 1);
+    else if (action === "previous") stepByHand(state.step - 1);
+    else if (action === "first") stepByHand(0);
+    else if (action === "last") stepByHand(lastStep());
+  };
+  window.addEventListener("keydown", onKeyDown, true);
 
   viewport.addEventListener("click", (event) => {
     if (panZoom.takeDragEnd()) return;
@@ -496,27 +581,25 @@ export function createView(el, callbacks = {}) {
     else select(item ? item.group.id : null);
   });
 
+  // The view follows its container: a wider cell, a side panel closed, full
+  // screen. The height it sets itself does not count as a resize inline.
   let resizeObserver = null;
-  let observedWidth = 0;
+  let observed = { width: 0, height: 0 };
   if (typeof window.ResizeObserver === "function") {
     resizeObserver = new window.ResizeObserver(() => {
       const width = viewport.clientWidth;
+      const height = viewport.clientHeight;
       if (!state.drawing || !width) return;
+      const resized = width !== observed.width || (state.presenting && height !== observed.height);
+      observed = { width, height };
       if (!geometry) {
         // drawn while hidden (a collapsed output, a background tab): frame it now
-        observedWidth = width;
-        sizeViewport();
-        initialView();
+        frameView();
         return;
       }
       geometry.width = width;
-      geometry.height = viewport.clientHeight;
-      if (width === observedWidth) return;
-      observedWidth = width;
-      if (panZoom.fitted) {
-        sizeViewport();
-        panZoom.fit();
-      }
+      geometry.height = height;
+      if (resized && panZoom.fitted) frameView();
     });
     resizeObserver.observe(viewport);
   }
@@ -525,8 +608,14 @@ export function createView(el, callbacks = {}) {
 
   return {
     root,
-    update({ graph, dot, step, collapsed } = {}) {
+    update({ graph, dot, step, collapsed, scale } = {}) {
       if (state.destroyed) return;
+      const textScale = Number(scale);
+      if (scale !== undefined && textScale > 0 && textScale !== state.textScale) {
+        state.textScale = textScale;
+        root.style.setProperty("--vg-scale", String(textScale));
+        if (panZoom.fitted) frameView();
+      }
       if (collapsed !== undefined) state.collapsed = [...(collapsed ?? [])];
       const graphChanged = graph !== undefined && graph !== state.graph;
       if (graphChanged) {
@@ -547,6 +636,8 @@ export function createView(el, callbacks = {}) {
       if (step !== undefined || graphChanged) goTo(step ?? state.step, false, graphChanged);
     },
     get step() { return state.step; },
+    get presenting() { return state.presenting; },
+    togglePresenting,
     play,
     pause,
     select,
@@ -556,6 +647,10 @@ export function createView(el, callbacks = {}) {
       state.destroyed = true;
       pause();
       resizeObserver?.disconnect();
+      window.removeEventListener("keydown", onKeyDown, true);
+      document.removeEventListener("fullscreenchange", onFullscreenChange);
+      document.removeEventListener("webkitfullscreenchange", onFullscreenChange);
+      if (fullscreenElement() === root) document.exitFullscreen?.();
       panZoom.destroy();
       root.remove();
     },

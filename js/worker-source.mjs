@@ -1,6 +1,7 @@
 // Bundles layout-worker.js (with Graphviz and its inlined wasm) into one
-// script and hands it to the widget as a string, under the import name
-// "vizgrad:layout-worker-source". Used by the esbuild build (build.mjs) and by
+// script and hands it to the widget under the import name
+// "vizgrad:layout-worker-source": as a function that runs it in the page, and
+// as the text a Worker runs. Used by the esbuild build (build.mjs) and by
 // vitest (vitest.config.mjs), so the tests run the same worker text that ships.
 import * as esbuild from "esbuild";
 import { fileURLToPath } from "node:url";
@@ -26,10 +27,15 @@ export function bundleLayoutWorker() {
   return bundled;
 }
 
+// The worker script is put in the widget as code, inside a function, not as a
+// string: the page can then run it by calling that function (no eval, which a
+// strict Content-Security-Policy forbids), and the Blob for the Worker is the
+// function's own source text (Function.prototype.toString), so it ships once.
 async function workerSourceModule() {
   const source = await bundleLayoutWorker();
   return `export const LAYOUT_WORKER_GLOBAL = ${JSON.stringify(LAYOUT_WORKER_GLOBAL)};\n` +
-    `export default ${JSON.stringify(source)};\n`;
+    `export function startLayoutWorkerScript() {\n${source}\nreturn ${LAYOUT_WORKER_GLOBAL};\n}\n` +
+    "export default `(${startLayoutWorkerScript})().serve(self);\\n`;\n";
 }
 
 export function esbuildLayoutWorkerSource() {

@@ -59,7 +59,12 @@ export async function mountWidget(widget, fixture, { step = 0, collapsed = [] } 
     svg: () => root.querySelector(".vg-canvas > svg"),
     group: (id) => root.querySelector(`.vg-canvas > svg g[id="${id}"]`),
     click: (label) => control(label).click(),
-    press: (key) => root.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true })),
+    // a key pressed while `target` (default: the widget) has focus; -> the event
+    press(key, { target = root, ...modifiers } = {}) {
+      const event = new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...modifiers });
+      target.dispatchEvent(event);
+      return event;
+    },
     explanation: () => root.querySelector(".vg-explain").textContent,
     details: () => root.querySelector(".vg-details").textContent,
     stepDrawn: (k) => attributeBecomes(root, "data-step", String(k)),

@@ -49,7 +49,8 @@ describe("layout engine", () => {
     expect(workers[0].url).toBe("blob:layout-1");
     expect(workers[0].posted[0].dot).toBe(DOT);
     const script = await blobs[0].text();
-    expect(script).toContain("vizgradLayoutWorker.serve(self)");
+    expect(script).toMatch(/\)\(\)\.serve\(self\);\s*$/);
+    expect(script).toContain("Graphviz");
     expect(blobs[0].type).toBe("text/javascript");
     expect(URL.revokeObjectURL).toHaveBeenCalledWith("blob:layout-1");
   });
@@ -79,6 +80,22 @@ describe("layout engine", () => {
     expect(typeof Worker).toBe("undefined"); // jsdom
     const svg = await createLayoutEngine().layout(DOT);
     expect(svg).toContain('<g id="e" class="edge">');
+  });
+
+  test("the in-page script runs as code, not through eval", async () => {
+    // a page under a Content-Security-Policy without 'unsafe-eval'
+    vi.stubGlobal("Function", () => { throw new EvalError("Refused to evaluate a string as JavaScript"); });
+    vi.stubGlobal("eval", () => { throw new EvalError("Refused to evaluate a string as JavaScript"); });
+    installFakeWorker((worker) => worker.onerror({ message: "blocked by Content-Security-Policy" }));
+    const svg = await createLayoutEngine().layout(DOT);
+    expect(svg).toContain('id="a"');
+  });
+
+  test("when the page cannot lay out either, the layout fails with the reason, never hangs", async () => {
+    installFakeWorker((worker) => worker.onerror({ message: "blocked by Content-Security-Policy" }));
+    const engine = createLayoutEngine({ inPage: () => { throw new EvalError("eval is refused"); } });
+    await expect(engine.layout(DOT)).rejects.toThrow(/could not start in this page \(eval is refused\)/);
+    await expect(engine.layout(DOT)).rejects.toThrow(/eval is refused/);
   });
 
   test("DOT that Graphviz rejects comes back as an error", async () => {

@@ -45,7 +45,7 @@ describe.each(builds)("widget (%s)", (_, load) => {
     expect(w.root.classList.contains("vizgrad-widget")).toBe(true);
     expect(w.root.getAttribute("data-rendered")).toBe("true");
     for (const label of ["First step", "Previous step", "Play", "Next step", "Last step", "Speed", "Step",
-      "Zoom in", "Zoom out", "Fit", "Download SVG"]) {
+      "Zoom in", "Zoom out", "Fit", "Download SVG", "Full screen"]) {
       expect(w.control(label), label).not.toBeNull();
     }
     expect(w.control("Step").type).toBe("range");
@@ -154,6 +154,67 @@ describe.each(builds)("widget (%s)", (_, load) => {
     expect(w.model.saved.map((values) => values.step)).toEqual([1, 4, 0, 3, 4, 3, 0]);
   });
 
+  test("a presenter's clicker steps, and the notebook never sees the widget's keys", async () => {
+    const w = await mount(worked);
+    // Notebook 7 and JupyterLab read shortcuts on the document, in the capture phase
+    const seenByNotebook = [];
+    const notebook = (event) => seenByNotebook.push(event.key);
+    document.addEventListener("keydown", notebook, true);
+    try {
+      for (const [key, modifiers, step] of [["PageDown", {}, 1], [" ", {}, 2], ["ArrowDown", {}, 3],
+        ["PageUp", {}, 2], [" ", { shiftKey: true }, 1], ["ArrowUp", {}, 0], ["Enter", {}, 1], ["End", {}, 4]]) {
+        const event = w.press(key, modifiers);
+        await w.stepDrawn(step);
+        expect(event.defaultPrevented, key).toBe(true); // no page scroll, no cell edit
+      }
+      expect(seenByNotebook).toEqual([]);
+      // keys that are not the widget's, and keys aimed elsewhere, pass through untouched
+      w.press("a");
+      const outside = document.createElement("div");
+      document.body.append(outside);
+      const elsewhere = w.press("PageUp", { target: outside });
+      outside.remove();
+      expect(elsewhere.defaultPrevented).toBe(false);
+      expect(seenByNotebook).toEqual(["a", "PageUp"]);
+      expect(w.root.getAttribute("data-step")).toBe("4");
+      // a focused button keeps Enter for itself
+      const enter = w.press("Enter", { target: w.control("First step") });
+      expect(enter.defaultPrevented).toBe(false);
+    } finally {
+      document.removeEventListener("keydown", notebook, true);
+    }
+  });
+
+  test("F opens presentation mode (the whole window where full screen is refused); Esc leaves", async () => {
+    const w = await mount(worked);
+    expect(w.control("Full screen")).not.toBeNull();
+    w.press("f");
+    expect(w.root.classList.contains("vg-presenting")).toBe(true);
+    expect(w.control("Leave full screen")).not.toBeNull();
+    w.press("PageDown"); // the controls still work in presentation mode
+    await w.stepDrawn(1);
+    w.press("Escape");
+    expect(w.root.classList.contains("vg-presenting")).toBe(false);
+    w.click("Full screen");
+    expect(w.root.classList.contains("vg-presenting")).toBe(true);
+    w.click("Leave full screen");
+    expect(w.root.classList.contains("vg-presenting")).toBe(false);
+  });
+
+  test("the scale trait sizes the text", async () => {
+    const w = await mount(worked);
+    w.model.set("scale", 1.5);
+    expect(w.root.style.getPropertyValue("--vg-scale")).toBe("1.5");
+  });
+
+  test("Play is disabled on a graph with no backward steps", async () => {
+    const w = await mount({ ...worked, graph: { ...worked.graph, steps: worked.graph.steps.slice(0, 1) } });
+    expect(w.root.textContent).toContain("step 0 / 0");
+    expect(w.control("Play").getAttribute("aria-disabled")).toBe("true");
+    w.click("Play");
+    expect(w.control("Pause")).toBeNull();
+  });
+
   test("Play walks to the last step and turns back into Play", async () => {
     const w = await mount(worked);
     const speed = w.control("Speed");
@@ -174,12 +235,18 @@ describe.each(builds)("widget (%s)", (_, load) => {
     expect(w.details()).toContain("x");
     expect(w.details()).toContain("float64");
     expect(w.details()).toContain("()");
-    expect(w.details()).toContain(x.detail.value);
+    const [summary, ...values] = x.detail.value.split("\n");
+    for (const line of [summary, ...values]) expect(w.details()).toContain(line);
+    // the summary line wraps in a narrow panel (never cut off); the array keeps its columns
+    const head = w.root.querySelector(".vg-details .vg-detail-head");
+    expect(head.textContent).toBe(summary);
+    expect(head.closest("pre")).toBeNull();
+    expect(head.nextElementSibling.localName).toBe("pre");
     expect(w.details()).toContain("no gradient yet");
-    expect(w.details()).not.toContain(x.detail.grad);
+    expect(w.details()).not.toContain(x.detail.grad.split("\n").at(-1)); // ∂f/∂x = 24
     w.click("Last step");
     await w.stepDrawn(4);
-    expect(w.details()).toContain(x.detail.grad);
+    for (const line of x.detail.grad.split("\n")) expect(w.details()).toContain(line);
   });
 
   test("clicking an edge shows the value that flowed and the gradient that came back", async () => {
@@ -187,8 +254,9 @@ describe.each(builds)("widget (%s)", (_, load) => {
     const edge = worked.graph.edges.find((e) => e.grad === "9");
     clickOn(w.group(edge.id).querySelector("path"));
     expect(w.details()).toContain("y → mul2");
-    expect(w.details()).toContain(edge.detail.value);
-    expect(w.details()).toContain(edge.detail.grad);
+    for (const line of [...edge.detail.value.split("\n"), ...edge.detail.grad.split("\n")]) {
+      expect(w.details()).toContain(line);
+    }
   });
 
   test("no name can inject HTML or script", async () => {
