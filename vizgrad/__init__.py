@@ -157,6 +157,12 @@ def show(y, **options):  # noqa: ANN001, ANN201 - imported lazily: ipywidgets is
     return _show(y, **options)
 
 
+def export_html(y, path, step=0, **options):  # noqa: ANN001, ANN201
+    """Write one self-contained HTML page that steps through ``y``'s backward pass, offline."""
+    from .frontends.html import export_html as _export_html
+    return _export_html(y, path, step=step, **options)
+
+
 def load_ipython_extension(ipython) -> None:  # noqa: ANN001
     """``%load_ext vizgrad`` registers the ``%vizgrad`` magics."""
     from .frontends.magic import load_ipython_extension as _load
@@ -166,7 +172,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArgumentError", "BackwardPass", "DtypeError", "GradcheckError", "GradientTape", "Graph",
-    "graph", "export_svg", "show",
+    "graph", "export_html", "export_svg", "show",
     "NonScalarBackwardError", "OPS", "RenderError", "ShapeError", "Step", "TapeError", "Tensor",
     "Variable", "VizgradError", "abs", "add", "backward", "broadcast_to", "clip",
     "clip_by_global_norm", "clip_by_value", "concatenate", "constant", "conv2d", "cos",
