@@ -283,3 +283,33 @@ def test_import_vizgrad_does_not_import_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_intermediate_is_drawn_with_its_own_pass_not_the_losss(mlp) -> None:
+    model, x, labels = mlp
+    with vt.record():
+        logits = model(x)
+        loss = F.cross_entropy(logits, labels)
+    loss.backward(retain_graph=True)
+    trace = vt.trace_of(logits)        # backpropagation from logits, seeded with ones
+    assert trace.kind == "gradients" and np.array_equal(trace.seed, np.ones((5, 2)))
+    weight = index_named(trace, "2.weight")
+    expected = torch.autograd.grad(logits, model[2].weight, torch.ones_like(logits))[0]
+    assert np.allclose(trace.totals[weight], expected.numpy())
+
+
+def test_a_freed_graph_is_said_so() -> None:
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    with vt.record():
+        h = w.exp()
+        loss = h.sum()
+    loss.backward()                    # frees the graph: h's own pass cannot run
+    trace = vt.trace_of(h)
+    assert trace.steps == () and any("freed" in note for note in trace.notes)
+    assert trace.tensors[trace.target].value.tolist() == pytest.approx([np.e, np.e ** 2])
+
+
+def test_a_leaf_alone_is_one_box() -> None:
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    trace = vt.trace_of(w, names={"w": w})
+    assert [t.name for t in trace.tensors] == ["w"] and trace.steps == ()
