@@ -313,3 +313,17 @@ def test_a_leaf_alone_is_one_box() -> None:
     w = torch.tensor([1.0, 2.0], requires_grad=True)
     trace = vt.trace_of(w, names={"w": w})
     assert [t.name for t in trace.tensors] == ["w"] and trace.steps == ()
+
+
+def test_assignment_into_a_tensor_is_an_in_place_op() -> None:
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with vt.record():
+        h = w * 2
+        h[0] = 10.0
+        loss = (h * h).sum()
+    loss.backward()
+    trace = vt.trace_of(loss)
+    ops = [t for t in trace.tensors if t.op]
+    assert [t.op for t in ops] == ["mul", "setitem", "mul", "sum"]
+    assert ops[0].value.tolist() == [2, 4, 6] and ops[1].value.tolist() == [10, 4, 6]
+    assert np.array_equal(trace.totals[0], w.grad.numpy()) and w.grad.tolist() == [0, 16, 24]

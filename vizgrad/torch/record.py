@@ -56,8 +56,7 @@ _NOT_OPS = frozenset({
     "__deepcopy__", "__setstate__", "type", "is_floating_point", "get_device", "__array__",
     "__contains__", "_is_view", "has_names", "__dlpack__", "new_empty", "new_zeros",
     "new_ones", "new_full", "new_tensor", "zeros_like", "ones_like", "empty_like",
-    "full_like", "rand_like", "randn_like", "to", "cpu", "cuda", "float", "double",
-    "retains_grad", "is_complex", "nelement", "_has_symbolic_sizes_strides", "__get__",
+    "full_like", "rand_like", "randn_like", "retains_grad", "is_complex", "nelement", "_has_symbolic_sizes_strides", "__get__",
     "__set__", "__torch_function__", "grad_fn.__get__",
 })
 _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "pow", "add_", "sub_", "mul_", "div_",
@@ -217,6 +216,8 @@ class Recording:
         outputs = [result] if isinstance(result, torch.Tensor) else [
             r for r in result if isinstance(r, torch.Tensor)] if isinstance(
             result, (tuple, list)) else []
+        if not outputs and look.inplace:  # x[0] = 5 returns None and changes x
+            outputs = [tensors[0]]
         if not outputs:
             return result
         if len(outputs) == 1 and outputs[0] is tensors[0] and not look.inplace:
