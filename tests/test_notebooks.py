@@ -2,7 +2,9 @@
 
 Each notebook asserts its own key numbers, so a wrong gradient fails here. The
 kernel is this interpreter (the test's venv) with the repository on its path,
-registered as ``python3`` in a temporary JUPYTER_PATH.
+registered as ``python3`` in a temporary JUPYTER_PATH. The executed notebooks
+are saved, widget state and all, to test-artifacts/notebooks/ as a reader would
+get them, and each widget there must carry its picture.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+SAVED = ROOT / "test-artifacts" / "notebooks"
 WHERE = "import os, sys\nprint(sys.executable)\nprint(os.getcwd())"
 
 
@@ -95,3 +99,19 @@ def test_notebook_runs(path: Path, python3_kernel: str) -> None:
         models = [model["state"] for model in state.values()]
         assert any("graph" in model and "dot" in model for model in models), \
             "no vizgrad widget state was stored"
+    SAVED.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, SAVED / path.name)
+    assert_every_widget_has_a_picture(nbformat.read(SAVED / path.name, as_version=4))
+
+
+def assert_every_widget_has_a_picture(nb: nbformat.NotebookNode) -> None:
+    """Where no JavaScript runs (GitHub, nbviewer) each widget's next output is its picture."""
+    for cell in nb.cells:
+        outputs = cell.get("outputs", [])
+        for i, output in enumerate(outputs):
+            if WIDGET_VIEW not in output.get("data", {}):
+                continue
+            assert i + 1 < len(outputs), f"a widget without its picture in:\n{cell.source}"
+            picture = outputs[i + 1]["data"]
+            assert picture["image/svg+xml"].lstrip().startswith(("<?xml", "<svg", "<!DOCTYPE"))
+            assert picture["text/plain"].startswith("vizgrad graph of "), picture["text/plain"]
