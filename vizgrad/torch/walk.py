@@ -64,6 +64,8 @@ def trace_of_graph(t: torch.Tensor, *, names: Mapping[str, Any] | None = None,
             continue
         value, by_input, gone = _saved_values(node)
         freed = freed or gone
+        if node is t.grad_fn:  # the tensor asked for: its value is at hand
+            value = as_numpy(t.detach().clone())
         values.append(value)
         saved.append(by_input)
 
