@@ -255,7 +255,9 @@ def test_drawing_before_backward_leaves_grad_alone(mlp) -> None:
 def test_without_record_the_grad_fn_graph_is_drawn(mlp) -> None:
     model, x, labels = mlp
     loss = F.cross_entropy(model(x), labels)
-    trace = vt.trace_of(loss, names={"loss": loss})
+    trace = vt.trace_of(loss, names={"loss": loss, "model": model})
+    assert {t.name for t in trace.tensors if t.op is None} == {
+        name for name, _ in model.named_parameters()}
     ops = [t.op for t in trace.tensors if t.op]
     assert ops.count("addmm") == 2 and "relu" in ops and ops[-1] == "nll_loss"
     assert "with vizgrad.torch.record()" in trace.notes[0]
