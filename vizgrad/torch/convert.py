@@ -98,6 +98,11 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
         _sum_into_external_leaves(steps, tensors, totals,
                                   {new[i] for i in order if entries[i].external})
     notes = [FREED] if freed else []
+    cut = [tensors[new[i]] for i in order if entries[i].stopped]
+    if cut:
+        notes.append(f"{', '.join(_label(t) for t in cut)}: made by detach() or under "
+                     "torch.no_grad(), so PyTorch keeps no graph behind it and no gradient "
+                     "flows back through it.")
     if previous:
         held = ", ".join(_label(tensors[i]) for i in sorted(previous))
         notes.append(f"{held} already held a gradient from an earlier backward(): PyTorch adds "
@@ -143,4 +148,4 @@ def _sum_into_external_leaves(steps: list[TracedStep], tensors: list[TracedTenso
 
 
 def _label(t: TracedTensor) -> str:
-    return t.name or f"tensor {t.index}"
+    return t.name or (f"the output of {t.op}" if t.op else f"tensor {t.index}")
