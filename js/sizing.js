@@ -1,13 +1,14 @@
 // How big the drawing is shown: a pure function of the drawing's size, the
 // room it has and the size of its text, so the rule can be tested on its own.
 //
-//   frame({ drawing: {width, height}, textPx, room: {width, maxHeight}, textScale })
+//   frame({ drawing: {width, height}, textPx, room: {width, maxHeight}, textScale, enlarge })
 //     -> { scale, height, fits }
 //
 // The whole graph is shown when its text can be at least MIN_TEXT_PX tall on
 // screen that way, enlarged up to MAX_TEXT_PX (a projector-friendly size, not
 // a poster); otherwise it is shown at MIN_TEXT_PX and the reader pans. Both
-// sizes grow with `textScale` (the widget's `scale` trait).
+// sizes grow with `textScale` (the widget's `scale` trait); `enlarge` raises
+// the cap alone (presentation mode, where the drawing has the whole screen).
 export const MIN_TEXT_PX = 12;
 export const MAX_TEXT_PX = 20;
 // the view is never shorter than this, so the status line and a small graph fit
@@ -23,14 +24,14 @@ export const TEXT_BOX_RATIO = 1.09;
 // (median) font size at scale 1 (its box on screen is TEXT_BOX_RATIO times that); `room.width`: the view's width;
 // `room.maxHeight`: the tallest the view may be (`room.height`, when given,
 // fixes its height, as in presentation mode).
-export function frame({ drawing, textPx, room, textScale = 1 }) {
+export function frame({ drawing, textPx, room, textScale = 1, enlarge = 1 }) {
   const width = Math.max(0, (room.width ?? 0) - PADDING_PX);
   const fixedHeight = room.height != null ? Math.max(0, room.height - PADDING_PX) : null;
   const maxHeight = fixedHeight ?? Math.max(MIN_VIEW_PX, room.maxHeight ?? Infinity) - PADDING_PX;
   const multiplier = textScale > 0 && Number.isFinite(textScale) ? textScale : 1;
   const text = (textPx > 0 ? textPx : MIN_TEXT_PX) * TEXT_BOX_RATIO;
   const readable = (MIN_TEXT_PX * multiplier) / text;
-  const cap = Math.max(readable, (MAX_TEXT_PX * multiplier) / text);
+  const cap = Math.max(readable, (MAX_TEXT_PX * multiplier * Math.max(1, enlarge)) / text);
   const room_ = (height) => (height == null ? null : Math.round(height + PADDING_PX));
   if (!drawing?.width || !drawing?.height || !width) {
     return { scale: readable, height: room.height ?? MIN_VIEW_PX, fits: false };

@@ -194,6 +194,7 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light, #d1451b); }
   font-family: var(--jp-code-font-family, var(--vscode-editor-font-family, monospace));
   font-size: 0.95em;
 }
+.vizgrad-widget .vg-details .vg-detail-head { overflow-wrap: anywhere; }
 .vizgrad-widget .vg-details .vg-value-text { color: var(--vg-value); }
 .vizgrad-widget .vg-details .vg-grad-text { color: var(--vg-grad); }
 .vizgrad-widget .vg-details .vg-close { position: absolute; right: 4px; top: 4px; width: 22px; height: 22px; }

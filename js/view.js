@@ -31,7 +31,7 @@ export const SPEEDS = [
 ];
 const DEFAULT_SPEED = 1;
 // in presentation mode the drawing may grow this much larger than inline
-const PRESENTING_TEXT_FACTOR = 2;
+const PRESENTING_ENLARGE = 2.5;
 const REVEAL_MARGIN_PX = 24;
 // Putting a new SVG in runs in slices this long, then lets the page breathe.
 const SLICE_MS = 12;
@@ -222,11 +222,11 @@ export function createView(el, callbacks = {}) {
       panZoom.fit(); // hidden, or nothing measures (jsdom): framed once it shows
       return;
     }
-    const textScale = state.textScale * (state.presenting ? PRESENTING_TEXT_FACTOR : 1);
+    const enlarge = state.presenting ? PRESENTING_ENLARGE : 1;
     const room = state.presenting
       ? { width, height: viewport.clientHeight }
       : { width, maxHeight: maxInlineHeight(window.innerHeight) };
-    framing = frame({ drawing, textPx: drawing.textPx, room, textScale });
+    framing = frame({ drawing, textPx: drawing.textPx, room, textScale: state.textScale, enlarge });
     if (!state.presenting) viewport.style.height = `${framing.height}px`;
     panZoom.fit(framing.scale);
     geometry = measureGeometry();
@@ -239,8 +239,8 @@ export function createView(el, callbacks = {}) {
   // readable cap (a reader who wants more zooms in).
   function fitWhole() {
     const drawing = state.drawing;
-    const textScale = state.textScale * (state.presenting ? PRESENTING_TEXT_FACTOR : 1);
-    const cap = drawing?.textPx ? (MAX_TEXT_PX * textScale) / drawing.textPx : 1;
+    const enlarge = state.presenting ? PRESENTING_ENLARGE : 1;
+    const cap = drawing?.textPx ? (MAX_TEXT_PX * state.textScale * enlarge) / drawing.textPx : 1;
     panZoom.fit(null, cap);
   }
 
@@ -299,11 +299,15 @@ export function createView(el, callbacks = {}) {
   function describe({ kind, data }) {
     const graph = state.graph;
     const rows = [];
+    // A many-line value is a summary line, which wraps to the panel's width so
+    // it is never cut off, then the array, whose columns must stay aligned.
     const row = (term, value, className = "") => {
-      const content = typeof value === "string" && value.includes("\n")
-        ? h("pre", { class: className, text: value })
-        : h("span", { class: className, text: String(value) });
-      rows.push(h("dt", { text: term }), h("dd", {}, content));
+      const lines = String(value).split("\n");
+      const content = lines.length > 1
+        ? [h("div", { class: `vg-detail-head ${className}`, text: lines[0] }),
+          h("pre", { class: className, text: lines.slice(1).join("\n") })]
+        : [h("span", { class: className, text: lines[0] })];
+      rows.push(h("dt", { text: term }), h("dd", {}, ...content));
     };
     let title;
     if (kind === "edge") {
@@ -541,9 +545,10 @@ export function createView(el, callbacks = {}) {
   });
 
   // Keys are caught on the window, in the capture phase, before anything else
-  // on the page sees them: Notebook 7 and JupyterLab handle their shortcuts
-  // (arrows move between cells, Enter edits one) from listeners on the
-  // document, and would take them first. Only keys aimed at this widget (it or
+  // on the page sees them: the notebook's shortcuts (arrows move between cells,
+  // Enter edits one) are read by a keydown listener on the document, in the
+  // capture phase in Notebook 7 (so it sees a key before the widget does) and
+  // in the bubbling phase in JupyterLab. Only keys aimed at this widget (it or
   // something in it has focus) are taken, and only the widget's own keys.
   const onKeyDown = (event) => {
     if (event.defaultPrevented || !root.contains(event.target)) return;

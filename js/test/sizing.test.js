@@ -53,6 +53,13 @@ describe("frame", () => {
     expect(onScreen(SMALL, tight)).toBeCloseTo(2 * MIN_TEXT_PX, 5);
   });
 
+  test("presentation mode enlarges up to a higher cap, and shows whole what fits inline", () => {
+    const big = frame({ ...SMALL, room: { width: 3000, height: 2000 }, enlarge: 2.5 });
+    expect(onScreen(SMALL, big)).toBeCloseTo(2.5 * MAX_TEXT_PX, 5);
+    const wide = { drawing: { width: 1000, height: 250 }, textPx: 13.3 };
+    expect(frame({ ...wide, room: { width: 1000, height: 500 }, enlarge: 2.5 }).fits).toBe(true);
+  });
+
   test("a fixed height (presentation mode) is kept whatever the drawing", () => {
     const result = frame({ ...SMALL, room: { width: 1000, height: 500 } });
     expect(result.height).toBe(500);

@@ -9,6 +9,7 @@ sees each step; expanding a scope keeps it in view.
 
 from __future__ import annotations
 
+import re
 import statistics
 
 import pytest
@@ -28,7 +29,8 @@ MEASURE = """(root) => {
   };
   const visible = (text) => !text.closest('[visibility="hidden"]') && text.textContent.trim();
   return {
-    texts: [...root.querySelectorAll(".vg-canvas svg text")].filter(visible).map((t) => box(t).height),
+    texts: [...root.querySelectorAll(".vg-canvas svg text")].filter(visible)
+      .map((text) => box(text).height),
     view: box(root.querySelector(".vg-viewport")),
     nodes: Object.fromEntries([...root.querySelectorAll(".vg-canvas svg g.node")]
       .map((node) => [node.id, box(node)])),
@@ -84,8 +86,9 @@ def test_as_opened_the_text_is_readable_and_every_node_in_view(page, open_notebo
         page.wait_for_function("(root) => { const v = root.querySelector('.vg-viewport');"
                                " return v.getBoundingClientRect().left < 200; }",
                                arg=widget.element_handle())
-        widget.locator(".vg-viewport").evaluate(
-            "(v) => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        # the view reframes in the resize observer, before the next frame is painted
+        page.evaluate("() => new Promise((done) => requestAnimationFrame("
+                      "() => requestAnimationFrame(done)))")
         seen = widget.evaluate(MEASURE)
         widget.screenshot(path=str(artifacts / f"classroom-{app}-{size}-sidebar-closed.png"))
     assert_whole_and_readable(seen)
@@ -104,15 +107,19 @@ def test_a_clicker_steps_and_presentation_mode_is_large(page, open_notebook, art
     keyboard = page.keyboard
     for key, step in [("PageDown", 1), ("Space", 2), ("ArrowRight", 3), ("ArrowDown", 4),
                       ("PageUp", 3), ("ArrowLeft", 2), ("ArrowUp", 1), ("End", GRAPH.last_step),
-                      ("Home", 0), ("PageDown", 1), ("PageDown", 2)]:
+                      ("Home", 0), ("Enter", 1), ("Space", 2), ("Shift+Space", 1),
+                      ("PageDown", 2)]:
         keyboard.press(key)
         expect(widget).to_have_attribute("data-step", str(step))
-    # the keys stepped the widget, not the notebook: still one widget in view, focused
+    # the keys stepped the widget, not the notebook: no cell moved into edit mode or
+    # lost its selection, and the widget kept the focus
     expect(widget).to_be_focused()
+    expect(notebook.cell(1)).to_have_class(re.compile(r"\bjp-mod-selected\b"))
+    expect(page.locator(".jp-Notebook.jp-mod-editMode")).to_have_count(0)
     notebook.run(3)
     expect(notebook.output(3)).to_have_text("2")
 
-    widget.click(position={"x": 4, "y": 4})  # focus again after running the cell
+    # running the cell took the focus: click the drawing again, then F for full screen
     widget.locator(".vg-viewport").click(position={"x": 4, "y": 4})
     keyboard.press("f")
     expect(widget).to_have_attribute("data-presenting", "")
@@ -121,7 +128,8 @@ def test_a_clicker_steps_and_presentation_mode_is_large(page, open_notebook, art
     expect(widget).to_have_attribute("data-step", "3")
     explain = widget.locator(".vg-explain-lines > div").first
     expect(explain).to_be_visible()
-    font_px = float(explain.evaluate("(line) => getComputedStyle(line).fontSize").removesuffix("px"))
+    font_size = explain.evaluate("(line) => getComputedStyle(line).fontSize")
+    font_px = float(font_size.removesuffix("px"))
     assert font_px >= 24, f"explanation text {font_px} px in presentation mode"
     assert_whole_and_readable(widget.evaluate(MEASURE))
     page.screenshot(path=str(artifacts / f"classroom-{app}-presenting.png"))
@@ -138,8 +146,9 @@ def test_a_clicker_steps_and_presentation_mode_is_large(page, open_notebook, art
 SCOPED = """\
 import numpy as np
 model = vg.nn.MLP(2, [3, 2], seed=0)
+logits = model(np.array([[0.5, -1.0], [1.0, 2.0]]))
 with vg.scope("loss"):
-    loss = vg.nn.cross_entropy(model(np.array([[0.5, -1.0], [1.0, 2.0]])), np.array([0, 1]))
+    loss = vg.nn.cross_entropy(logits, np.array([0, 1]))
 vg.show(loss, collapsed=["layer1", "layer2", "loss"])"""
 
 
