@@ -8,7 +8,7 @@ import pytest
 import traitlets
 
 import vizgrad as vg
-from vizgrad.frontends.widget import BUNDLE, GraphWidget
+from vizgrad.frontends.widget import BUNDLE, KERNEL_LAYOUT_BUNDLE, GraphWidget
 
 
 def worked_example() -> vg.Tensor:
@@ -37,10 +37,15 @@ def test_state_holds_the_front_end_and_every_synced_trait():
     f = worked_example()
     widget = vg.show(f)
     state = widget.get_state()
-    if BUNDLE.exists():
-        assert state["_esm"] == BUNDLE.read_text(encoding="utf-8")
+    # this kernel has Graphviz: it lays out, and the front end it sends has no engine of its own
+    if KERNEL_LAYOUT_BUNDLE.exists():
+        assert state["_esm"] == KERNEL_LAYOUT_BUNDLE.read_text(encoding="utf-8")
+        assert len(state["_esm"]) < BUNDLE.stat().st_size / 10
     else:
         assert "export default" in state["_esm"]
+    # the layout of the DOT it sends, every gradient in it: a step only restyles it
+    assert state["svg"].lstrip().startswith(("<?xml", "<svg", "<!DOCTYPE"))
+    assert "∂f/∂x = 24" in state["svg"] and "∂f/∂y = 10" in state["svg"]
     expected = vg.graph(f).to_dict()
     assert json.loads(json.dumps(state["graph"])) == json.loads(json.dumps(expected))
     assert state["graph"]["last_step"] == 4

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from . import nn, optim
 from .core import ops as ops  # vg.ops, the op table module
-from .core.autodiff import GradientTape, backward, custom_gradient, grad, gradients
+from .core.autodiff import (
+    GradientTape,
+    backward,
+    custom_gradient,
+    grad,
+    gradients,
+    value_and_grad,
+)
 from .core.engine import BackwardPass, Step
 from .core.gradcheck import gradcheck
 from .core.ops import (
@@ -33,7 +40,6 @@ from .core.ops import (
     less_equal,
     log,
     log_softmax,
-    logsumexp,
     matmul,
     max,
     maximum,
@@ -64,6 +70,71 @@ from .core.ops import (
     transpose,
     where,
 )
+from .core.ops_linalg import cross, dot, einsum, inner, kron, outer, tensordot, trace
+from .core.ops_math import (
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    ceil,
+    cosh,
+    erf,
+    exp2,
+    expm1,
+    floor,
+    fmax,
+    fmin,
+    hypot,
+    log1p,
+    log2,
+    log10,
+    logaddexp,
+    logaddexp2,
+    logit,
+    mod,
+    reciprocal,
+    remainder,
+    sinc,
+    sinh,
+    tan,
+)
+from .core.ops_reduce import cumprod, cumsum, logsumexp, prod, reduce_prod, std, var
+from .core.ops_shape import (
+    array_split,
+    astype,
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    column_stack,
+    diag,
+    diagonal,
+    diff,
+    expand_dims,
+    flatten,
+    flip,
+    fliplr,
+    flipud,
+    hsplit,
+    hstack,
+    moveaxis,
+    pad,
+    ravel,
+    repeat,
+    roll,
+    rot90,
+    sort,
+    split,
+    squeeze,
+    swapaxes,
+    tile,
+    tril,
+    triu,
+    vsplit,
+    vstack,
+)
 from .core.tensor import Tensor, Variable, constant, no_grad, scope, tensor
 from .drawing.graph import Graph, export_svg, graph
 from .errors import (
@@ -74,6 +145,7 @@ from .errors import (
     RenderError,
     ShapeError,
     TapeError,
+    UnsupportedError,
     VizgradError,
 )
 from .optim import clip_by_global_norm
@@ -85,6 +157,12 @@ def show(y, **options):  # noqa: ANN001, ANN201 - imported lazily: ipywidgets is
     return _show(y, **options)
 
 
+def export_html(y, path, step=0, **options):  # noqa: ANN001, ANN201
+    """Write one self-contained HTML page that steps through ``y``'s backward pass, offline."""
+    from .frontends.html import export_html as _export_html
+    return _export_html(y, path, step=step, **options)
+
+
 def load_ipython_extension(ipython) -> None:  # noqa: ANN001
     """``%load_ext vizgrad`` registers the ``%vizgrad`` magics."""
     from .frontends.magic import load_ipython_extension as _load
@@ -94,7 +172,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArgumentError", "BackwardPass", "DtypeError", "GradcheckError", "GradientTape", "Graph",
-    "graph", "export_svg", "show",
+    "graph", "export_html", "export_svg", "show",
     "NonScalarBackwardError", "OPS", "RenderError", "ShapeError", "Step", "TapeError", "Tensor",
     "Variable", "VizgradError", "abs", "add", "backward", "broadcast_to", "clip",
     "clip_by_global_norm", "clip_by_value", "concatenate", "constant", "conv2d", "cos",
@@ -104,4 +182,18 @@ __all__ = [
     "optim", "power", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "relu",
     "reshape", "scope", "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack",
     "stop_gradient", "subtract", "sum", "tanh", "tensor", "transpose", "where",
+    "UnsupportedError", "value_and_grad",
+    # elementwise math
+    "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "ceil", "cosh",
+    "erf", "exp2", "expm1", "floor", "fmax", "fmin", "hypot", "log10", "log1p", "log2",
+    "logaddexp", "logaddexp2", "logit", "mod", "reciprocal", "remainder", "sinc", "sinh", "tan",
+    # reductions and running totals
+    "cumprod", "cumsum", "prod", "reduce_prod", "std", "var",
+    # products
+    "cross", "dot", "einsum", "inner", "kron", "outer", "tensordot", "trace",
+    # shapes
+    "array_split", "astype", "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "diag",
+    "diagonal", "diff", "expand_dims", "flatten", "flip", "fliplr", "flipud", "hsplit",
+    "hstack", "moveaxis", "pad", "ravel", "repeat", "roll", "rot90", "sort", "split",
+    "squeeze", "swapaxes", "tile", "tril", "triu", "vsplit", "vstack",
 ]

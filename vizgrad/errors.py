@@ -36,3 +36,7 @@ class GradcheckError(VizgradError, AssertionError):
 
 class RenderError(VizgradError, RuntimeError):
     """Graphviz could not lay out or render a graph."""
+
+
+class UnsupportedError(VizgradError, TypeError):
+    """A numpy function or argument with no vizgrad op behind it (no gradient could pass)."""

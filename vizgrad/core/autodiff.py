@@ -246,11 +246,26 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
     >>> grad(lambda x: x ** 2 + x - 1)(2.0)
     array(5.)
     """
+    value_and_gradient = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def gradient_of_f(*args: Any) -> Any:
+        return value_and_gradient(*args)[1]
+
+    return gradient_of_f
+
+
+def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+    """Like :func:`grad`, but the function returns ``(f(...), gradient)``: one forward pass.
+
+    >>> value_and_grad(lambda x: x ** 2)(3.0)
+    (tensor(9., op='power'), array(6.))
+    """
     many = not isinstance(argnums, int)
     indices = list(argnums) if many else [argnums]
 
     @functools.wraps(f)
-    def gradient_of_f(*args: Any) -> Any:
+    def value_and_gradient_of_f(*args: Any) -> Any:
         args = list(args)
         for i in indices:
             value = args[i]
@@ -266,9 +281,9 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
         result = gradients(y, [args[i] for i in indices])
         out = [np.zeros(args[i].shape, args[i].dtype) if g is None else g.numpy()
                for i, g in zip(indices, result)]
-        return tuple(out) if many else out[0]
+        return y, (tuple(out) if many else out[0])
 
-    return gradient_of_f
+    return value_and_gradient_of_f
 
 
 def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:

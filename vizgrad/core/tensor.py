@@ -169,7 +169,6 @@ class Tensor:
     __slots__ = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
                  "_saved",
                  "_params", "_id", "_scope", "_pass", "__weakref__")
-    __array_ufunc__ = None  # let numpy arrays on the left defer to our operators
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
@@ -257,7 +256,16 @@ class Tensor:
         return np.array(self._data, copy=True)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """``np.asarray(t)``: a copy of the values; what numpy computes from it is off the graph."""
         return np.array(self._data, dtype=dtype, copy=True)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """numpy ufuncs (``np.exp(t)``, ``array + t``) record the vizgrad op of the same name."""
+        return dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: tuple, args: tuple, kwargs: dict) -> Any:
+        """numpy functions (``np.sum(t)``, ``np.concatenate``) record the matching vizgrad op."""
+        return dispatch.array_function(func, types, args, kwargs)
 
     def detach(self) -> Tensor:
         """A new leaf with the same values and no history."""
@@ -357,6 +365,8 @@ class Tensor:
     def __eq__(self, other): return ops.equal(self, other)  # type: ignore[override]
     def __ne__(self, other): return ops.not_equal(self, other)  # type: ignore[override]
     def __getitem__(self, index): return ops.getitem(self, index)
+    def __mod__(self, other): return ops_math.remainder(self, other)
+    def __rmod__(self, other): return ops_math.remainder(other, self)
 
     # -- methods mirroring the common functions ------------------------------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
@@ -443,6 +453,64 @@ class Tensor:
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x − logsumexp(x) along ``axis``, computed stably."""
         return ops.log_softmax(self, axis)
+
+    def prod(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Product over ``axis`` (all axes by default)."""
+        return ops_reduce.prod(self, axis, keepdims)
+
+    def var(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+            ddof: int = 0) -> Tensor:
+        """Variance over ``axis``; ``ddof=1`` divides by n − 1."""
+        return ops_reduce.var(self, axis, keepdims, ddof)
+
+    def std(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False,
+            ddof: int = 0) -> Tensor:
+        """Standard deviation over ``axis``; ``ddof=1`` divides by n − 1."""
+        return ops_reduce.std(self, axis, keepdims, ddof)
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        """Running sum along ``axis`` (flattened when None)."""
+        return ops_reduce.cumsum(self, axis)
+
+    def cumprod(self, axis: int | None = None) -> Tensor:
+        """Running product along ``axis`` (flattened when None)."""
+        return ops_reduce.cumprod(self, axis)
+
+    def dot(self, other: Any) -> Tensor:
+        """numpy's dot with ``other``."""
+        return ops_linalg.dot(self, other)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        """Sum of the diagonal."""
+        return ops_linalg.trace(self, offset, axis1, axis2)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        """The diagonal of the ``axis1``, ``axis2`` planes."""
+        return ops_shape.diagonal(self, offset, axis1, axis2)
+
+    def ravel(self) -> Tensor:
+        """The values as one flat axis."""
+        return ops_shape.ravel(self)
+
+    def flatten(self) -> Tensor:
+        """The values as one flat axis (a recorded op; nothing is copied out of the graph)."""
+        return ops_shape.ravel(self)
+
+    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
+        """Drop axes of length 1."""
+        return ops_shape.squeeze(self, axis)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Exchange two axes."""
+        return ops_shape.swapaxes(self, axis1, axis2)
+
+    def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
+        """Repeat each entry along ``axis``."""
+        return ops_shape.repeat(self, repeats, axis)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """The values in another dtype (float to float keeps the gradient)."""
+        return ops_shape.astype(self, dtype)
 
     @property
     def T(self) -> Tensor:
@@ -564,4 +632,5 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
     return record(op, inputs, data, params, values)
 
 
-from . import ops  # noqa: E402  (the operator methods above call into ops)
+# the operator methods above call into the op modules
+from . import dispatch, ops, ops_linalg, ops_math, ops_reduce, ops_shape  # noqa: E402, I001

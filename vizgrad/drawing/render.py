@@ -32,6 +32,11 @@ _TRANSPARENT_TEXT = re.compile(r'<text[^>]*fill="(?:transparent|#fffffe)"[^>]*>.
 def find_engine(engine: str | None = None) -> str:
     """The path of the layout program for ``engine`` (default: graphviz-pure)."""
     engine = engine or os.environ.get("VIZGRAD_ENGINE") or "graphviz-pure"
+    if sys.platform == "emscripten":  # Pyodide (JupyterLite): no Graphviz wheel, no subprocess
+        raise RenderError(
+            "this Python (Pyodide, e.g. JupyterLite) cannot run Graphviz, so it cannot write SVG "
+            "files; what works here: vg.show(y) draws and steps in the browser, and the "
+            "widget's download button saves the drawing as SVG")
     if engine not in ENGINES:
         raise RenderError(f"unknown engine {engine!r}; fix: use one of {', '.join(ENGINES)}")
     candidates = [Path(sysconfig.get_path("scripts")) / engine,

@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 
 from ..core.tensor import Tensor
-from ..drawing.graph import graph
+from ..drawing.graph import Graph, graph
 from ..errors import ArgumentError, VizgradError
 
 MAX_STEPS = 500  # one SVG per step: a long chain would otherwise write thousands of files
@@ -21,7 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="run a script and export the graph of a tensor")
     export.add_argument("script", type=Path, help="the Python script to run")
     export.add_argument("--target", required=True, help="the tensor to backpropagate from")
-    export.add_argument("-o", "--output", type=Path, help="the SVG file to write")
+    export.add_argument("-o", "--output", type=Path,
+                        help="the file to write: .svg, or .html for a page that steps "
+                             "through backpropagation offline")
     export.add_argument("--steps", type=Path, help="a folder for one SVG per step")
     export.add_argument("--max-steps", type=int, default=MAX_STEPS,
                         help=f"refuse --steps past this many files (default {MAX_STEPS})")
@@ -81,7 +83,12 @@ def main(argv: list[str] | None = None) -> int:
                 return fail(str(error), 2)
         if args.output is not None:
             args.output.parent.mkdir(parents=True, exist_ok=True)
-            drawing.save_svg(args.output, args.step, **options)
+            if args.output.suffix.lower() in (".html", ".htm"):
+                from .html import save_html
+                save_html(drawing, args.output, step=0 if args.step is None else args.step,
+                          collapsed=_scope_names(drawing, options.get("collapse")))
+            else:
+                drawing.save_svg(args.output, args.step, **options)
             print(f"wrote {args.output}")
         if args.steps is not None:
             if len(drawing.steps) > args.max_steps:
@@ -93,6 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     except VizgradError as error:
         return fail(str(error))
     return 0
+
+
+def _scope_names(drawing: Graph, ids: list[str] | None) -> list[str] | None:
+    """The names of the scopes with ``ids`` (None: the drawing's default)."""
+    if ids is None:
+        return None
+    return [s.name for s in drawing.scopes if s.id in ids]
 
 
 def _print_script_traceback(error: BaseException, script: Path) -> None:

@@ -1,12 +1,25 @@
 """The notebook widget: a thin anywidget that hands a Graph to the browser.
 
-It holds no autodiff code: it sends ``Graph.to_dict()`` and the DOT to lay
-out, and keeps ``step`` and the collapsed scopes in sync with the view.
+It holds no autodiff code: it sends ``Graph.to_dict()`` and the DOT, and keeps
+``step`` and the collapsed scopes in sync with the view.
+
+Where the layout runs: when the kernel has Graphviz (``graphviz-pure``, the
+same Graphviz 16.1.0 the browser would run, so the same SVG) the kernel lays
+the DOT out and sends the SVG, and the browser gets a 32 KB bundle without the
+WebAssembly engine; a notebook saved with widget state then stays light. Where
+it has none (Pyodide in JupyterLite) the browser lays out with the full bundle.
+
+Displayed, the widget is followed by a second output: a picture of the drawing
+at the step shown (``image/svg+xml``), kept current, for the readers of a
+saved notebook that run no JavaScript. The view hides that picture wherever it
+runs itself.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,39 +28,77 @@ import traitlets
 
 from ..core.tensor import Tensor
 from ..drawing.graph import Graph, graph
-from ..errors import ArgumentError, VizgradError
+from ..errors import ArgumentError, RenderError, VizgradError
 
-BUNDLE = Path(__file__).parent.parent / "static" / "widget.js"
+STATIC = Path(__file__).parent.parent / "static"
+BUNDLE = STATIC / "widget.js"  # lays out in the browser (Graphviz as WebAssembly inside)
+KERNEL_LAYOUT_BUNDLE = STATIC / "widget-kernel-layout.js"  # shows the kernel's layout only
+NOT_BUILT = ("export default { render({ el }) { el.textContent = 'vizgrad: the widget "
+             "front-end is not built; run ./dev lab or (cd js && npm ci && npm run build)'; } }")
+# the mark on the saved picture's root element that tells the view it may hide it
+PICTURE_MARK = "data-vizgrad-picture"
+# a reader clicking through steps sends a burst of changes: redraw the picture once after it
+PICTURE_DELAY_SECONDS = 0.4
+
+
+@cache
+def _bundle(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.exists() else NOT_BUILT
+
+
+@cache
+def kernel_can_lay_out() -> bool:
+    """True when this Python has a Graphviz engine (graphviz-pure, or VIZGRAD_ENGINE)."""
+    from ..drawing.render import find_engine
+    try:
+        find_engine()
+    except RenderError:
+        return False
+    return True
 
 
 class GraphWidget(anywidget.AnyWidget):
     """Draws a Graph and steps through its backward pass.
 
     ``step`` is synced both ways: set it from Python and the view follows.
+
+    >>> import vizgrad as vg
+    >>> x = vg.Variable(3.0, name="x"); f = x * x
+    >>> w = vg.show(f); w.step = 1; w.data.last_step
+    1
     """
 
-    _esm = BUNDLE if BUNDLE.exists() else "export default { render({ el }) { el.textContent = " \
-        "'vizgrad: the widget front-end is not built; run ./dev lab or (cd js && npm ci && " \
-        "npm run build)'; } }"
+    _esm = BUNDLE
     graph = traitlets.Dict().tag(sync=True)
     dot = traitlets.Unicode("").tag(sync=True)
+    # the layout of ``dot`` made in the kernel; empty: the browser lays out
+    svg = traitlets.Unicode("").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
     scale = traitlets.Float(1.0).tag(sync=True)
 
     def __init__(self, data: Graph, step: int | None = 0, *,
-                 collapsed: list[str] | None = None, **kwargs: Any) -> None:
+                 collapsed: list[str] | None = None, kernel_layout: bool | None = None,
+                 **kwargs: Any) -> None:
         self._graph = data
+        self._kernel_layout = kernel_can_lay_out() if kernel_layout is None else kernel_layout
+        # an instance attribute, read by AnyWidget.__init__ as the front end to send
+        self._esm = _bundle(KERNEL_LAYOUT_BUNDLE if self._kernel_layout else BUNDLE)
+        self._picture_id: str | None = None  # the display id of the picture, once shown
+        self._picture_timer: asyncio.TimerHandle | None = None
+        self._pictures: dict[tuple[int, tuple[str, ...]], str] = {}
         if collapsed is None:
             scope_ids = data.default_collapsed()
             collapsed = [s.name for s in data.scopes if s.id in scope_ids]
         else:
             collapsed = _scope_names(collapsed)
             scope_ids = data.scope_ids(collapsed)
-        super().__init__(graph=data.to_dict(), collapsed=collapsed,
-                         dot=data.to_dot(collapse=scope_ids, highlight=False),
+        dot = data.to_dot(collapse=scope_ids, highlight=False)
+        self._constructing = True
+        super().__init__(graph=data.to_dict(), collapsed=collapsed, dot=dot, svg=self._layout(dot),
                          step=data.check_step(step), **kwargs)
+        self._constructing = False
 
     @property
     def data(self) -> Graph:
@@ -81,7 +132,23 @@ class GraphWidget(anywidget.AnyWidget):
 
     @traitlets.observe("collapsed")
     def _relayout(self, change: dict) -> None:
-        self.dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
+        if self._constructing:  # __init__ already sent the DOT for these scopes
+            return
+        dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
+        with self.hold_sync():  # the view gets the DOT and its layout in one message
+            self.svg = self._layout(dot)
+            self.dot = dot
+        self._picture_changed()
+
+    @traitlets.observe("step")
+    def _stepped(self, change: dict) -> None:
+        self._picture_changed()
+
+    def _layout(self, dot: str) -> str:
+        if not self._kernel_layout:
+            return ""
+        from ..drawing.render import render_svg
+        return render_svg(dot)
 
     def _scope_ids(self, names: list[str] | None = None) -> list[str]:
         return self._graph.scope_ids(self.collapsed if names is None else names)
@@ -95,6 +162,92 @@ class GraphWidget(anywidget.AnyWidget):
         """The drawing at ``step`` (default: the step shown) as SVG text."""
         return self._graph.to_svg(self.step if step is None else step,
                                   collapse=self._scope_ids())
+
+    def save_html(self, path: str | Path) -> Path:
+        """Write one self-contained HTML page that steps through this drawing, offline."""
+        from .html import save_html
+        return save_html(self._graph, path, step=self.step, collapsed=self.collapsed)
+
+    # ---- what a notebook saves --------------------------------------------------------
+    def _describe(self) -> str:
+        return f"vizgrad graph of {self._graph.target_name}, step {self.step}/" \
+               f"{self._graph.last_step}"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
+                          **kwargs: Any) -> tuple[dict, dict] | None:
+        """The widget view and a line of text; ``include``/``exclude`` as IPython passes them."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        data = {**data, "text/plain": f"{self._describe()} (an interactive widget)"}
+        return _filtered(data, include, exclude), metadata
+
+    def picture_bundle(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """The step shown as ``image/svg+xml`` and a line of text; no layout for text only.
+
+        >>> import vizgrad as vg
+        >>> x = vg.Variable(3.0, name="x"); f = x * x
+        >>> vg.show(f, step=1).picture_bundle(include=["text/plain"])
+        {'text/plain': 'vizgrad graph of f, step 1/1'}
+        """
+        wanted = _filtered({"image/svg+xml": None, "text/plain": None}, include, exclude)
+        data = {}
+        if "image/svg+xml" in wanted and self._kernel_layout:
+            data["image/svg+xml"] = self._picture()
+        if "text/plain" in wanted:
+            data["text/plain"] = self._describe()
+        return data
+
+    def _picture(self) -> str:
+        key = (self.step, tuple(self.collapsed))
+        if key not in self._pictures:
+            svg = self._graph.to_svg(self.step, collapse=self._scope_ids())
+            self._pictures[key] = svg.replace("<svg", f'<svg {PICTURE_MARK}=""', 1)
+        return self._pictures[key]
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        """Two outputs: the live view, then the picture a reader without JavaScript sees."""
+        from IPython.display import display
+        bundle = self._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            display(bundle[0], metadata=bundle[1], raw=True)
+        if not self._kernel_layout:  # no Graphviz here to draw it (JupyterLite)
+            return
+        if self._picture_id is None:
+            self._picture_id = f"vizgrad-picture-{self.model_id}"
+        display(self.picture_bundle(), raw=True, display_id=self._picture_id)
+
+    def _picture_changed(self) -> None:
+        if self._picture_id is None:
+            return
+        # a change that came from the view (a click) is one of a burst: wait for the last
+        from_view = bool(getattr(self, "_property_lock", None))
+        loop = _running_loop()
+        if not from_view or loop is None:
+            self._update_picture()
+            return
+        if self._picture_timer is not None:
+            self._picture_timer.cancel()
+        self._picture_timer = loop.call_later(PICTURE_DELAY_SECONDS, self._update_picture)
+
+    def _update_picture(self) -> None:
+        from IPython.display import update_display
+        self._picture_timer = None
+        update_display(self.picture_bundle(), raw=True, display_id=self._picture_id)
+
+
+def _filtered(data: dict, include: Any, exclude: Any) -> dict:
+    """``data`` keeping the mime types in ``include`` (all when None) and not in ``exclude``."""
+    return {mime: value for mime, value in data.items()
+            if (include is None or mime in include) and not (exclude and mime in exclude)}
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int | None = 0,

@@ -1,0 +1,54 @@
+// The exported HTML page: the widget's view driven by a stand-in model, with
+// every drawing it can show stored in the page (see vizgrad/frontends/html.py):
+//   <script type="application/json" id="vizgrad-data">
+//     {"graph": ..., "step": k, "collapsed": [...], "expandable": bool,
+//      "drawings": {"<collapsed names, sorted, joined by \n>": {"dot": ..., "svg": ...}}}
+// No network, no kernel: a step only restyles the stored SVG.
+import { createView } from "./view.js";
+import { createFakeModel } from "./fake-model.js";
+import { kernelLayoutEngine } from "./widget.js";
+
+export const drawingKey = (names) => [...names].sort().join("\n");
+
+export function mount(el, data, note) {
+  const first = data.drawings[drawingKey(data.collapsed)];
+  const model = createFakeModel({ graph: data.graph, ...first, step: data.step,
+    collapsed: data.collapsed });
+  let shown = data.collapsed;
+  const view = createView(el, {
+    layoutEngine: kernelLayoutEngine(model),
+    onStep(step) {
+      model.set("step", step);
+    },
+    onCollapse(names) {
+      const drawing = data.drawings[drawingKey(names)];
+      if (!drawing) {
+        // not stored: keep the drawing as it is and say why
+        if (note) note.textContent = "This page keeps only the drawings it was saved with; " +
+          "open the notebook to expand or collapse other groups.";
+        view.update({ collapsed: shown });
+        return;
+      }
+      shown = names;
+      if (note) note.textContent = "";
+      // one update with the new graph, DOT and layout together
+      const next = { graph: data.graph, ...drawing, collapsed: names };
+      for (const [name, value] of Object.entries(next)) {
+        model.set(name, value);
+      }
+      sync();
+    },
+  });
+  const sync = () => view.update({
+    graph: model.get("graph"), dot: model.get("dot"), step: model.get("step"),
+    collapsed: model.get("collapsed"),
+  });
+  sync();
+  return { view, model };
+}
+
+const data = document.getElementById("vizgrad-data");
+if (data) {
+  window.vizgradPage = mount(document.getElementById("vizgrad-view"),
+    JSON.parse(data.textContent), document.getElementById("vizgrad-note"));
+}

@@ -1,0 +1,44 @@
+"""``vg.show(loss)`` of a real PyTorch model in JupyterLab: it draws and steps like any graph.
+
+The model is notebook 12's (its gallery script is run as a cell); the gradient the last
+step must show is PyTorch's own ``.grad``, computed here in the test process.
+"""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not installed; `pip install torch==2.13.0` runs this test")
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / \
+    "12_your_pytorch_model_step_by_step.py"
+
+
+def test_show_of_a_pytorch_loss_renders_and_steps_in_jupyterlab(open_notebook, artifacts):
+    expected = runpy.run_path(str(EXAMPLE))["model"][2].bias.grad.tolist()
+    notebook = open_notebook("lab", [EXAMPLE.read_text(encoding="utf-8"),
+                                     "import vizgrad as vg\nvg.show(loss)"])
+    notebook.run(0)
+    notebook.run(1)
+    widget = notebook.widget(1)
+    expect(widget).to_have_attribute("data-rendered", "true")
+    expect(widget).to_have_attribute("data-step", "0")
+    expect(widget.locator("svg g.node", has_text="cross entropy")).to_have_count(1)
+    expect(widget.locator("svg g.node", has_text="linear")).to_have_count(2)
+
+    widget.get_by_role("button", name="Next step", exact=True).click()
+    expect(widget).to_have_attribute("data-step", "1")
+    expect(widget).to_contain_text("cross_entropy")
+    widget.get_by_role("button", name="Last step", exact=True).click()
+    expect(widget).to_have_attribute("data-step", "4")  # linear, relu, linear, cross_entropy
+    bias = widget.locator("svg g.node", has_text="2.bias")
+    for value in expected:  # PyTorch's model[2].bias.grad, as the drawing rounds it
+        expect(bias).to_contain_text(f"{value:.4g}")
+    widget.screenshot(path=str(artifacts / "torch-widget-last-step.png"))
+    assert not notebook.errors()

@@ -1,0 +1,458 @@
+"""Recording a PyTorch computation and the backward pass PyTorch's engine runs on it.
+
+Forward: a ``TorchFunctionMode`` sees every PyTorch function at the level a
+user called it (``F.linear``, ``F.cross_entropy``, ``x * w``), not the aten
+kernels underneath (``addmm``, ``_log_softmax``, ``nll_loss_forward``) that a
+dispatch mode would see, so the drawing uses the names in the user's code.
+Global module hooks keep the stack of ``nn.Module`` names the call ran in.
+
+Backward: each recorded op owns the autograd nodes between its output's
+``grad_fn`` and its inputs' gradient edges (``linear`` owns ``AddmmBackward0``
+and ``TBackward0``). A post-hook on the first gives the gradient that reached
+the op, post-hooks on those that feed an input give each input's
+contribution, and pre-hooks on ``AccumulateGrad`` give what reached each leaf
+(what PyTorch adds to ``.grad``). Hooks fire in the order the engine runs
+the nodes, so the steps are PyTorch's, not a re-simulation.
+
+>>> import torch
+>>> w = torch.tensor([2.0, 3.0], requires_grad=True)
+>>> with record() as rec:
+...     loss = (w * w).sum()
+>>> loss.backward()
+>>> [op.look.name for op in rec.entries if op.look]
+['mul', 'sum']
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch.overrides import TorchFunctionMode, resolve_name
+from torch.utils.weak import WeakIdKeyDictionary
+
+from ..errors import ArgumentError, VizgradError
+from .naming import Look, describe
+
+# tensor -> (the Recording that made it, its entry index there); weak, so it never
+# keeps a tensor (or the recording, which holds only numbers) alive
+RECORDED: WeakIdKeyDictionary = WeakIdKeyDictionary()
+
+_NAMES: dict[Any, tuple[str, Look]] = {}  # PyTorch function -> (its name, how it is drawn)
+
+# functions that read a tensor rather than compute a new one
+_NOT_OPS = frozenset({
+    "grad", "data", "shape", "dtype", "device", "requires_grad", "grad_fn", "is_leaf",
+    "layout", "names", "ndim", "output_nr", "_version", "_base", "is_cuda", "is_sparse",
+    "__repr__", "__format__", "__str__", "numpy", "item", "tolist", "size", "dim", "numel",
+    "__len__", "__bool__", "__index__", "__int__", "__float__", "__hash__", "__iter__",
+    "register_hook", "retain_grad", "requires_grad_", "data_ptr", "storage",
+    "untyped_storage", "stride", "is_contiguous", "element_size", "__reduce_ex__",
+    "__deepcopy__", "__setstate__", "type", "is_floating_point", "get_device", "__array__",
+    "__contains__", "_is_view", "has_names", "__dlpack__", "new_empty", "new_zeros",
+    "new_ones", "new_full", "new_tensor", "zeros_like", "ones_like", "empty_like",
+    "full_like", "rand_like", "randn_like", "to", "cpu", "cuda", "float", "double",
+    "retains_grad", "is_complex", "nelement", "_has_symbolic_sizes_strides", "__get__",
+    "__set__", "__torch_function__", "grad_fn.__get__",
+})
+_ARITHMETIC = frozenset({"add", "sub", "mul", "div", "pow", "add_", "sub_", "mul_", "div_",
+                         "pow_", "maximum", "minimum"})
+
+
+@dataclass(eq=False)
+class Entry:
+    """One tensor of a recording: a leaf (``look`` is None) or the result of one call."""
+
+    index: int
+    look: Look | None
+    inputs: tuple[int, ...]
+    value: torch.Tensor | None            # the tensor's values when it was made or first used
+    requires_grad: bool
+    scope: str | None
+    name: str | None = None
+    stopped: bool = False                 # made by detach() or under torch.no_grad()
+    leaf: weakref.ref | None = None       # a leaf's tensor, for a pass run for the drawing
+    note: str | None = None
+    external: bool = False                # made by autograd before the recording started
+    version: int | None = None            # ``value`` is an alias at this version (None: a copy)
+
+    def current_value(self) -> torch.Tensor | None:
+        """Its values as recorded, or None when an alias was changed in place since."""
+        if self.version is None or self.value._version == self.version:
+            return self.value
+        return None
+
+    def own(self) -> None:
+        """Copy the values before an in-place op changes the tensor they alias."""
+        if self.version is not None:
+            self.value, self.version = self.value.clone(), None
+
+
+@dataclass(eq=False)
+class Pass:
+    """What one run of PyTorch's engine did through a recording's ops."""
+
+    kind: str                                              # "backward" or "gradients"
+    order: list[int] = field(default_factory=list)         # ops, as the engine reached them
+    upstream: dict[int, torch.Tensor] = field(default_factory=dict)
+    contributions: dict[int, dict[int, torch.Tensor]] = field(default_factory=dict)
+    leaf_totals: dict[int, torch.Tensor] = field(default_factory=dict)
+    previous: dict[int, torch.Tensor] = field(default_factory=dict)   # .grad before it
+
+
+class InPlaceError(VizgradError, RuntimeError):
+    """PyTorch's version counter caught a tensor changed in place after an op saved it."""
+
+
+def explain(error: RuntimeError) -> InPlaceError | None:
+    """PyTorch's version-counter error, said in vizgrad's words (None for any other error)."""
+    text = str(error)
+    if "modified by an inplace operation" not in text:
+        return None
+    return InPlaceError(
+        "A tensor was changed in place (add_, relu_, x += ..., x[i] = ...) after an op had "
+        "saved it for the backward pass, so its gradient would be computed from the wrong "
+        "values; PyTorch's version counter noticed and refused. PyTorch says: "
+        f"{text.splitlines()[0]} Fix: use the out-of-place form (x = x + 1 instead of "
+        "x.add_(1) or x += 1), or .clone() the tensor before changing it.")
+
+
+def _copy(t: torch.Tensor) -> torch.Tensor:
+    return t.detach().clone()
+
+# Gradients seen by the hooks are kept as the very tensor objects PyTorch passed, not
+# copies: while a reference is held, PyTorch's engine neither adds into that tensor in
+# place nor adopts it as a leaf's .grad (it copies instead), so the values stay as they
+# were, and a leaf used once costs one copy (PyTorch's) instead of two.
+
+
+def _task_id() -> int:
+    return torch._C._current_graph_task_id()
+
+
+class Recording:
+    """The tensors and calls seen inside one ``record()`` block, and the passes run on them."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.passes: dict[int, Pass] = {}
+        self._where: WeakIdKeyDictionary = WeakIdKeyDictionary()  # tensor -> (entry, version)
+        self._alive: list[torch.Tensor] = []      # kept while recording: ids stay unique
+        self._pending: list[tuple] = []           # ops whose autograd nodes need hooks
+        self._accumulators: dict[int, Any] = {}   # leaf entry -> its AccumulateGrad node
+        self._heads: set[int] = set()             # id() of autograd nodes already owned
+        self._last_task: int | None = None
+        self.next_kind = "backward"
+        self.scopes: list[str | None] = [None]
+        self.module_names: dict[int, str] = {}
+        self.param_names: dict[int, str] = {}
+
+    # -- forward ------------------------------------------------------------------------
+    def index_of(self, t: torch.Tensor) -> int:
+        """The entry of ``t`` as it is now: a new leaf if it is unseen or changed in place."""
+        found = self._where.get(t)
+        if found is not None and found[1] == t._version:
+            return found[0]
+        # a parameter is copied (an optimizer step will change it in place); anything
+        # else is aliased and checked against its version counter when drawn
+        variable = t.requires_grad and t.grad_fn is None
+        entry = Entry(len(self.entries), None, (), _copy(t) if variable else t.detach(),
+                      t.requires_grad, None, name=self.param_names.get(id(t)),
+                      leaf=weakref.ref(t), version=None if variable else t._version)
+        if found is not None:
+            entry.note = "changed in place outside the recording; drawn as it was when used"
+        elif t.grad_fn is not None:
+            entry.external = True
+            entry.note = ("computed before the recording started, so the ops that made it are "
+                          "not drawn; put them inside `with vizgrad.torch.record():` too")
+        self.entries.append(entry)
+        self._remember(t, entry.index)
+        if t.requires_grad and t.grad_fn is None:
+            with torch.enable_grad():  # the AccumulateGrad node that adds into .grad
+                self._accumulators[entry.index] = t.view_as(t).grad_fn.next_functions[0][0]
+        return entry.index
+
+    def leaf_index(self, t: torch.Tensor) -> int | None:
+        """The leaf entry of a tensor this recording used, or None."""
+        found = self._where.get(t)
+        return found[0] if found is not None and self.entries[found[0]].look is None else None
+
+    def _remember(self, t: torch.Tensor, index: int) -> None:
+        self._where[t] = (index, t._version)
+        self._alive.append(t)
+
+    def call(self, func: Any, args: tuple, kwargs: dict) -> Any:
+        """Run one PyTorch function and record it if it computes a tensor from tensors."""
+        named = _NAMES.get(func)
+        if named is None:  # resolve_name is slow (it silences warnings on every call)
+            qualified = resolve_name(func) or getattr(func, "__name__", "op")
+            named = _NAMES[func] = (qualified, describe(qualified))
+        qualified, look = named
+        if look.name == "backward":
+            self.attach_hooks()
+            try:
+                return func(*args, **kwargs)
+            except RuntimeError as error:
+                explained = explain(error)
+                if explained is None:
+                    raise
+                raise explained from error
+        tensors, numbers = _operands(args, kwargs, look)
+        if not tensors or look.name in _NOT_OPS or qualified.endswith(".__get__") and \
+                look.name not in ("T", "mT", "transpose"):
+            return func(*args, **kwargs)
+        if look.reversed:
+            tensors, numbers = tensors[::-1], numbers[::-1]
+        inputs = [self.index_of(t) if t is not None else None for t in tensors]
+        if look.inplace and inputs[0] is not None:
+            self.entries[inputs[0]].own()
+        edges = [self._edge(t, i) if t is not None and t.requires_grad else None
+                 for t, i in zip(tensors, inputs)]
+        result = func(*args, **kwargs)
+        outputs = [result] if isinstance(result, torch.Tensor) else [
+            r for r in result if isinstance(r, torch.Tensor)] if isinstance(
+            result, (tuple, list)) else []
+        if not outputs:
+            return result
+        if len(outputs) == 1 and outputs[0] is tensors[0] and not look.inplace:
+            return result  # .to() of the same dtype, .contiguous() of a contiguous tensor
+        for k, number in enumerate(numbers):  # x * 2: the 2 is drawn as a constant
+            if number is not None:
+                inputs[k] = self._constant(number)
+        cut = not torch.is_grad_enabled() and any(t is not None and t.requires_grad
+                                                   for t in tensors)
+        for out in outputs:
+            entry = Entry(len(self.entries), look, tuple(inputs), out.detach(),
+                          out.requires_grad, self.scopes[-1],
+                          stopped=cut or look.name == "detach", version=out._version)
+            self.entries.append(entry)
+            self._remember(out, entry.index)
+            RECORDED[out] = (self, entry.index)
+            if out.grad_fn is not None:
+                self._pending.append((entry.index, out.grad_fn, out.output_nr, edges))
+        return result
+
+    def _constant(self, number: float) -> int:
+        entry = Entry(len(self.entries), None, (), torch.tensor(number), False, None)
+        self.entries.append(entry)
+        return entry.index
+
+    def _edge(self, t: torch.Tensor, index: int) -> tuple[Any, int]:
+        """The autograd node and slot a gradient for ``t`` goes to."""
+        if t.grad_fn is not None:
+            return t.grad_fn, t.output_nr
+        return self._accumulators[index], 0
+
+    def finish(self) -> None:
+        """End recording: hooks on the autograd graph, and no more strong references."""
+        self.attach_hooks()
+        self._alive.clear()
+
+    # -- backward -------------------------------------------------------------------------
+    def attach_hooks(self) -> None:
+        """Put hooks on the autograd nodes of the ops recorded since the last call.
+
+        One post-hook per node: its ``grad_outputs`` are what reached the op (when the
+        node is an op's first), its ``grad_inputs`` what it sends to the op's inputs.
+        """
+        pending, self._pending = self._pending, []
+        plans: dict[int, tuple[Any, list, list]] = {}
+        for op, head, output_nr, edges in pending:
+            plans.setdefault(id(head), (head, [], []))[1].append((op, output_nr))
+            if id(head) in self._heads:
+                continue  # a second output of one node (split, max with indices)
+            self._heads.add(id(head))
+            for node, targets in self._walk(head, edges):
+                plans.setdefault(id(node), (node, [], []))[2].extend(
+                    (op, j, position) for j, position in targets)
+        for node, heads, targets in plans.values():
+            node.register_hook(self._node_hook(heads, targets))
+        for leaf, node in self._accumulators.items():
+            node.register_prehook(self._leaf_hook(leaf))
+        self._accumulators.clear()
+
+    def _walk(self, head: Any, edges: list) -> Iterator[tuple[Any, list[tuple[int, int]]]]:
+        """The nodes from ``head`` that send a gradient to an input: (node, [(slot, input)])."""
+        wanted: dict[tuple[int, int], list[int]] = {}
+        for position, edge in enumerate(edges):
+            if edge is not None:
+                wanted.setdefault((id(edge[0]), edge[1]), []).append(position)
+        last: dict[tuple[int, int], int] = {}
+        stack, seen = [head], {id(head)}
+        while stack:
+            node = stack.pop()
+            targets = []
+            for j, (nxt, nr) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                key = (id(nxt), nr)
+                if key in wanted:  # the same tensor twice (x * x): its uses in order
+                    queue = wanted[key]
+                    last[key] = queue.pop(0) if queue else last[key]
+                    targets.append((j, last[key]))
+                elif id(nxt) not in seen and id(nxt) not in self._heads and \
+                        type(nxt).__name__ != "AccumulateGrad" and len(seen) < 64:
+                    seen.add(id(nxt))
+                    stack.append(nxt)
+            if targets:
+                yield node, targets
+
+    def _pass(self) -> Pass:
+        task = _task_id()
+        if task != self._last_task:
+            self._last_task = task
+            self.passes[task] = Pass(self.next_kind)
+            while len(self.passes) > 4:  # a training loop: keep the last few
+                del self.passes[next(iter(self.passes))]
+        return self.passes[task]
+
+    def _node_hook(self, heads: list[tuple[int, int]],
+                   targets: list[tuple[int, int, int]]):  # noqa: ANN202
+        def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
+            p = self._pass()
+            for op, output_nr in heads:
+                g = grad_outputs[output_nr] if output_nr < len(grad_outputs) else None
+                if g is not None:
+                    p.order.append(op)
+                    p.upstream[op] = g
+            for op, j, position in targets:
+                g = grad_inputs[j]
+                if g is not None:
+                    pieces = p.contributions.setdefault(op, {})
+                    before = pieces.get(position)
+                    pieces[position] = g if before is None else before + g
+        return hook
+
+    def _leaf_hook(self, leaf: int):  # noqa: ANN202
+        def hook(grad_outputs: tuple) -> None:
+            if _task_id() != self._last_task:
+                return  # a pass through another recording's graph that shares this leaf
+            p = self._pass()
+            p.leaf_totals[leaf] = grad_outputs[0]
+            tensor = self.entries[leaf].leaf()
+            if tensor is not None and tensor.grad is not None:
+                p.previous[leaf] = _copy(tensor.grad)
+        return hook
+
+    def run_for_drawing(self, target: torch.Tensor) -> Pass | None:
+        """Backpropagate from ``target`` to its leaves without touching ``.grad``."""
+        leaves = {}
+        for entry in self.entries:
+            tensor = entry.leaf() if entry.leaf is not None else None
+            if tensor is not None and tensor.requires_grad and tensor.grad_fn is None:
+                leaves[entry.index] = tensor
+        if target.grad_fn is None or not leaves:
+            return None
+        self.attach_hooks()
+        self.next_kind = "gradients"
+        try:
+            grads = torch.autograd.grad(target, list(leaves.values()),
+                                        torch.ones_like(target), retain_graph=True,
+                                        allow_unused=True)
+        finally:
+            self.next_kind = "backward"
+        p = self.passes.get(self._last_task)
+        if p is None or p.kind != "gradients":
+            return None
+        for index, g in zip(leaves, grads):
+            if g is not None:
+                p.leaf_totals[index] = g
+        return p
+
+
+def _operands(args: tuple, kwargs: dict, look: Look) -> tuple[list, list]:
+    """The tensor operands of a call, in order; numbers of ``x * 2`` kept beside them."""
+    tensors: list = []
+    numbers: list = []
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, torch.Tensor):
+            tensors.append(a)
+            numbers.append(None)
+        elif isinstance(a, (list, tuple)):
+            for item in a:
+                if isinstance(item, torch.Tensor):
+                    tensors.append(item)
+                    numbers.append(None)
+        elif look.name in _ARITHMETIC and isinstance(a, (int, float)) and \
+                not isinstance(a, bool) and len(tensors) + sum(n is not None for n in numbers) < 2:
+            tensors.append(None)
+            numbers.append(float(a))
+    if all(t is None for t in tensors):
+        return [], []
+    return tensors, numbers
+
+
+class _Mode(TorchFunctionMode):
+    def __init__(self, recording: Recording) -> None:
+        super().__init__()
+        self.recording = recording
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        return self.recording.call(func, args, kwargs or {})
+
+
+_active = None
+
+
+@contextmanager
+def record() -> Iterator[Recording]:
+    """Record every PyTorch op run inside the block, with its values and module.
+
+    >>> import torch
+    >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+    >>> with record():
+    ...     y = (x * 3).sum()
+    >>> y.backward()
+    >>> from vizgrad.torch import trace_of
+    >>> trace_of(y).totals[0]
+    array([3., 3.], dtype=float32)
+    """
+    global _active
+    if _active is not None:
+        raise ArgumentError("vizgrad.torch.record() is already recording; fix: use one "
+                            "`with vizgrad.torch.record():` block around the forward pass")
+    recording = Recording()
+    pre = torch.nn.modules.module.register_module_forward_pre_hook(
+        lambda module, inputs: _enter_module(recording, module))
+    post = torch.nn.modules.module.register_module_forward_hook(
+        lambda module, inputs, output: _leave_module(recording))
+    _active = recording
+    try:
+        with _Mode(recording):
+            yield recording
+    finally:
+        _active = None
+        pre.remove()
+        post.remove()
+        recording.scopes[:] = [None]
+        recording.finish()
+
+
+def _enter_module(recording: Recording, module: torch.nn.Module) -> None:
+    name = recording.module_names.get(id(module))
+    if name is None:  # a model called at the top: name its submodules and parameters
+        for sub_name, sub in module.named_modules():
+            recording.module_names.setdefault(id(sub), sub_name.replace(".", "/"))
+        for param_name, param in module.named_parameters():
+            recording.param_names.setdefault(id(param), param_name)
+        name = recording.module_names[id(module)]
+    recording.scopes.append(name or recording.scopes[-1])
+
+
+def _leave_module(recording: Recording) -> None:
+    if len(recording.scopes) > 1:
+        recording.scopes.pop()
+
+
+def as_numpy(t: torch.Tensor | None) -> np.ndarray | None:
+    """A private tensor copy as a numpy array (bfloat16 widened to float32)."""
+    if t is None:
+        return None
+    if t.dtype == torch.bfloat16:
+        t = t.float()
+    return t.cpu().resolve_conj().resolve_neg().numpy()
