@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import quote
 
 import nbformat
@@ -68,6 +69,59 @@ def test_nbconvert_html_offline_shows_each_widgets_picture(browser, executed, ar
     pictures.nth(1).scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "nbconvert-offline.png"))
     page.context.close()
+
+
+# What nbconvert's page fetches from CDNs, served from local copies instead: the
+# same files (js/node_modules holds html-manager and require.js for this test;
+# anywidget's front end is the copy the Python package ships).
+def cdn_copies() -> dict[str, Path]:
+    import anywidget
+
+    modules = Path(__file__).resolve().parents[2] / "js" / "node_modules"
+    copies = {
+        "require": modules / "requirejs" / "require.js",
+        "@jupyter-widgets/html-manager": modules / "@jupyter-widgets" / "html-manager" / "dist"
+        / "embed-amd.js",
+        "anywidget": Path(anywidget.__file__).parent / "nbextension" / "index.js",
+    }
+    missing = [str(path) for path in copies.values() if not path.exists()]
+    assert not missing, f"missing {missing}; fix: (cd js && npm ci)"
+    return copies
+
+
+def test_nbconvert_html_steps_when_its_scripts_load(browser, executed, tmp_path):  # noqa: F811
+    subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", str(executed),
+                    "--output-dir", str(tmp_path)], check=True, capture_output=True)
+    copies = cdn_copies()
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+
+    def from_copies(route):
+        url = route.request.url
+        if url.startswith("file:"):
+            return route.continue_()
+        for name, path in copies.items():
+            if name in url and url.endswith(".js"):
+                return route.fulfill(path=path, content_type="text/javascript")
+        return route.abort()  # MathJax and the rest: not needed to step
+
+    page.route("**/*", from_copies)
+    page.goto((tmp_path / "three_widgets.html").as_uri())
+    widgets = page.locator(".vizgrad-widget")
+    expect(widgets).to_have_count(3)
+    widget = widgets.nth(1)  # `w`, saved on its last step
+    expect(widget).to_have_attribute("data-rendered", "true")
+    expect(widget).to_have_attribute("data-step", "4")
+    widget.get_by_role("button", name="First step", exact=True).click()
+    expect(widget).to_have_attribute("data-step", "0")
+    widget.get_by_role("button", name="Next step", exact=True).click()
+    expect(widget).to_have_attribute("data-step", "1")
+    # each widget drew itself, so its saved picture is not shown a second time
+    pictures = page.locator(f'[data-mime-type="{SVG}"]')
+    expect(pictures).to_have_count(3)
+    for i in range(3):
+        expect(pictures.nth(i)).to_be_hidden()
+    context.close()
 
 
 def test_exported_page_steps_offline_on_click_and_keys(browser, artifacts, tmp_path):
