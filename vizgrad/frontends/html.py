@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.tensor import Tensor
-from ..drawing.graph import Graph, graph
+from ..drawing.api import graph
+from ..drawing.graph import Graph
 from ..drawing.render import render_svg
 
 STANDALONE_BUNDLE = Path(__file__).parent.parent / "static" / "standalone.js"

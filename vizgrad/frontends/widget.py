@@ -27,7 +27,8 @@ import anywidget
 import traitlets
 
 from ..core.tensor import Tensor
-from ..drawing.graph import Graph, graph
+from ..drawing.api import graph
+from ..drawing.graph import Graph
 from ..errors import ArgumentError, RenderError, VizgradError
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -135,8 +136,10 @@ class GraphWidget(anywidget.AnyWidget):
     def _relayout(self, change: dict) -> None:
         if self._constructing:  # __init__ already sent the DOT for these scopes
             return
-        dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
+        ids = self._scope_ids()
+        dot = self._graph.to_dot(collapse=ids, highlight=False)
         with self.hold_sync():  # the view gets the DOT and its layout in one message
+            self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
             self.svg = self._layout(dot)
             self.dot = dot
         self._picture_changed()
