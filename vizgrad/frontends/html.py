@@ -88,7 +88,10 @@ def page_data(data: Graph, *, step: int | None = None,
     for choice in choices:
         dot = data.to_dot(collapse=data.scope_ids(choice), highlight=False)
         drawings["\n".join(sorted(choice))] = {"dot": dot, "svg": render_svg(dot)}
-    return {"graph": data.to_dict(), "step": data.check_step(step), "collapsed": collapsed,
+    # the data of every node drawn: all of them when groups open in the page, else those
+    # of the one drawing stored
+    graph = data.to_dict(collapse=[] if expandable else data.scope_ids(collapsed))
+    return {"graph": graph, "step": data.check_step(step), "collapsed": collapsed,
             "drawings": drawings, "expandable": expandable}
 
 
