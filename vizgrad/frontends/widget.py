@@ -98,7 +98,8 @@ class GraphWidget(anywidget.AnyWidget):
             scope_ids = data.scope_ids(collapsed)
         dot = data.to_dot(collapse=scope_ids, highlight=False)
         self._constructing = True
-        super().__init__(graph=data.to_dict(), collapsed=collapsed, dot=dot, svg=self._layout(dot),
+        super().__init__(graph=data.to_dict(collapse=scope_ids), collapsed=collapsed, dot=dot,
+                         svg=self._layout(dot),
                          step=data.check_step(step), **kwargs)
         self._constructing = False
 
