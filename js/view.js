@@ -138,7 +138,9 @@ export function createView(el, callbacks = {}) {
   let geometry = null; // see measureGeometry()
 
   // ---- steps ----------------------------------------------------------------
-  const lastStep = () => Math.max(0, (state.graph.steps?.length ?? 1) - 1);
+  // a long pass sends only its first steps' explanations (more_steps, Graph.to_dict)
+  const lastStep = () => (state.graph.more_steps ? state.graph.last_step
+    : Math.max(0, (state.graph.steps?.length ?? 1) - 1));
   const clampStep = (step) => Math.min(lastStep(), Math.max(0, Math.trunc(Number(step)) || 0));
 
   // `redraw`: draw the step even if it is the one on show (the graph changed)
@@ -328,11 +330,8 @@ export function createView(el, callbacks = {}) {
       row("dtype", data.dtype ?? "");
       row("value", data.detail?.value ?? data.value ?? "", "vg-value-text");
       row("gradient", gradientText(data, data.detail?.grad ?? data.grad), "vg-grad-text");
-      const target = graph.target_name ?? "the target";
-      if (data.unconnected) row("note", `not connected to ${target}: its gradient is None`);
-      if (data.outside_tape) row("note", "computed outside the tape, so the tape cannot see it");
-      if (data.greyed) row("note", `not on any path to ${target}`);
-      if (data.nonfinite) row("note", "holds NaN or inf");
+      // the notes are written in Python (vizgrad/drawing/narrate.py), never here
+      for (const note of data.notes ?? []) row("note", note.text);
     }
     return [h("div", { class: "vg-panel-title", text: title }), h("dl", {}, ...rows)];
   }
