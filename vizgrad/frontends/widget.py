@@ -1,11 +1,13 @@
 """The notebook widget: a thin anywidget that hands a Graph to the browser.
 
-It holds no autodiff code: it sends ``Graph.to_dict()`` and the DOT, and keeps
-``step`` and the collapsed scopes in sync with the view.
+It holds no autodiff code: it sends what the drawing shows
+(``Graph.to_dict(collapse=...)``) and its DOT, keeps ``step`` and the collapsed
+scopes in sync with the view, and answers the view's requests for explanations
+past those sent and for a clicked value's full text.
 
 Where the layout runs: when the kernel has Graphviz (``graphviz-pure``, the
 same Graphviz 16.1.0 the browser would run, so the same SVG) the kernel lays
-the DOT out and sends the SVG, and the browser gets a 32 KB bundle without the
+the DOT out and sends the SVG, and the browser gets a 40 KB bundle without the
 WebAssembly engine; a notebook saved with widget state then stays light. Where
 it has none (Pyodide in JupyterLite) the browser lays out with the full bundle.
 
