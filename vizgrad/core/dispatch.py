@@ -68,6 +68,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.clip: ops.clip, np.where: _where, np.reshape: ops.reshape,
     np.transpose: ops.transpose, np.broadcast_to: ops.broadcast_to,
     np.concatenate: ops.concatenate, np.stack: ops.stack, np.linalg.norm: ops_linalg.norm,
+    np.sinc: ops_math.sinc,   # a function in numpy, not a ufunc
     **{getattr(np, name): getattr(ops_linalg, name) for name in [
         "dot", "inner", "outer", "tensordot", "einsum", "kron", "cross", "trace"]},
     **{getattr(np, name): getattr(ops_shape, name) for name in [
