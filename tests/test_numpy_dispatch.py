@@ -138,6 +138,15 @@ def test_numpy_calls_record_the_vizgrad_op_and_its_gradient(op):
     np.testing.assert_allclose(vg.gradients(y, [x])[0].numpy(), expected, atol=1e-7)
 
 
+def test_every_vizgrad_function_with_a_numpy_name_is_reached_from_numpy():
+    from vizgrad.core import dispatch
+
+    handled = set(dispatch.UFUNCS) | set(dispatch.FUNCTIONS)
+    numpy_named = [name for name in vg.__all__ if callable(getattr(np, name, None))]
+    assert len(numpy_named) > 100
+    assert [name for name in numpy_named if getattr(np, name) not in handled] == []
+
+
 def test_an_array_on_the_left_meets_a_tensor_on_the_right():
     x = vg.Variable([1.0, 2.0], name="x")
     assert (np.array([3.0, 3.0]) - x).numpy().tolist() == [2.0, 1.0]

@@ -75,7 +75,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
         "squeeze", "expand_dims", "ravel", "swapaxes", "moveaxis", "flip", "fliplr", "flipud",
         "rot90", "roll", "repeat", "tile", "pad", "split", "array_split", "hsplit", "vsplit",
         "hstack", "vstack", "column_stack", "diag", "diagonal", "triu", "tril", "sort",
-        "atleast_1d", "atleast_2d", "atleast_3d", "diff"]},
+        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "astype"]},
 }
 
 # no gradient could flow through these results (shapes, indices, booleans, fresh arrays):
