@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import vizgrad as vg
-from vizgrad.drawing.graph import COLLAPSE_LIMIT
+from vizgrad.drawing.group import COLLAPSE_LIMIT
 
 
 def worked_example() -> vg.Graph:
@@ -21,7 +21,7 @@ def test_worked_example_gradients_and_values():
     x, y = drawing.find("x"), drawing.find("y")
     assert (x.value, x.grad, y.value, y.grad) == ("3", "24", "4", "10")
     assert x.kind == y.kind == "variable"
-    assert drawing.find("const1").kind == "constant"
+    assert drawing.find("2").kind == "constant"          # a literal is drawn by its value
     output = drawing.node(drawing.target)
     assert (output.kind, output.label, output.value, output.grad) == ("output", "f", "42", "1")
     assert drawing.target_name == "f"
@@ -31,7 +31,7 @@ def test_each_step_is_one_op_of_the_real_backward_pass():
     drawing = worked_example()
     assert [s.title for s in drawing.steps] == [
         "Step 0: the forward pass",
-        "Step 1: backpropagate through add (f)",
+        "Step 1: backpropagate through add (add2)",       # the op, not a second "f"
         "Step 2: backpropagate through add (add1)",
         "Step 3: backpropagate through multiply (mul2)",
         "Step 4: backpropagate through multiply (mul1)",
@@ -181,7 +181,7 @@ def test_names_come_from_name_then_the_namespace_then_the_op():
     c = a * b + b
     drawing = vg.graph(c, names={"a": a, "b": b, "c": c})
     labels = [n.label for n in drawing.nodes]
-    assert labels == ["alpha", "b", "mul1", "c", "c"]   # the op that makes c, then c
+    assert labels == ["alpha", "b", "mul1", "add1", "c"]   # the op that makes c, then c
     anonymous = vg.graph(a * b + b)
     assert [n.label for n in anonymous.nodes] == ["alpha", "var1", "mul1", "add1", "f"]
 

@@ -191,6 +191,7 @@ def test_detach_and_no_grad_cut_the_graph() -> None:
     trace = vt.trace_of(y, names={"x": x, "w": w, "frozen": frozen, "scale": scale})
     stopped = {trace.tensors[i].name for i in trace.stopped}
     assert stopped == {"frozen", "scale"}
+    assert any(note.startswith("frozen, scale: made by detach()") for note in trace.notes)
     assert index_named(trace, "x") not in trace.totals and x.grad is None
     assert np.array_equal(trace.totals[index_named(trace, "w")], w.grad.numpy())
 
@@ -255,7 +256,9 @@ def test_drawing_before_backward_leaves_grad_alone(mlp) -> None:
 def test_without_record_the_grad_fn_graph_is_drawn(mlp) -> None:
     model, x, labels = mlp
     loss = F.cross_entropy(model(x), labels)
-    trace = vt.trace_of(loss, names={"loss": loss})
+    trace = vt.trace_of(loss, names={"loss": loss, "model": model})
+    assert {t.name for t in trace.tensors if t.op is None} == {
+        name for name, _ in model.named_parameters()}
     ops = [t.op for t in trace.tensors if t.op]
     assert ops.count("addmm") == 2 and "relu" in ops and ops[-1] == "nll_loss"
     assert "with vizgrad.torch.record()" in trace.notes[0]
@@ -283,3 +286,47 @@ def test_import_vizgrad_does_not_import_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_intermediate_is_drawn_with_its_own_pass_not_the_losss(mlp) -> None:
+    model, x, labels = mlp
+    with vt.record():
+        logits = model(x)
+        loss = F.cross_entropy(logits, labels)
+    loss.backward(retain_graph=True)
+    trace = vt.trace_of(logits)        # backpropagation from logits, seeded with ones
+    assert trace.kind == "gradients" and np.array_equal(trace.seed, np.ones((5, 2)))
+    weight = index_named(trace, "2.weight")
+    expected = torch.autograd.grad(logits, model[2].weight, torch.ones_like(logits))[0]
+    assert np.allclose(trace.totals[weight], expected.numpy())
+
+
+def test_a_freed_graph_is_said_so() -> None:
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    with vt.record():
+        h = w.exp()
+        loss = h.sum()
+    loss.backward()                    # frees the graph: h's own pass cannot run
+    trace = vt.trace_of(h)
+    assert trace.steps == () and any("freed" in note for note in trace.notes)
+    assert trace.tensors[trace.target].value.tolist() == pytest.approx([np.e, np.e ** 2])
+
+
+def test_a_leaf_alone_is_one_box() -> None:
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    trace = vt.trace_of(w, names={"w": w})
+    assert [t.name for t in trace.tensors] == ["w"] and trace.steps == ()
+
+
+def test_assignment_into_a_tensor_is_an_in_place_op() -> None:
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with vt.record():
+        h = w * 2
+        h[0] = 10.0
+        loss = (h * h).sum()
+    loss.backward()
+    trace = vt.trace_of(loss)
+    ops = [t for t in trace.tensors if t.op]
+    assert [t.op for t in ops] == ["mul", "setitem", "mul", "sum"]
+    assert ops[0].value.tolist() == [2, 4, 6] and ops[1].value.tolist() == [10, 4, 6]
+    assert np.array_equal(trace.totals[0], w.grad.numpy()) and w.grad.tolist() == [0, 16, 24]

@@ -27,7 +27,8 @@ import anywidget
 import traitlets
 
 from ..core.tensor import Tensor
-from ..drawing.graph import Graph, graph
+from ..drawing.api import graph
+from ..drawing.graph import Graph
 from ..errors import ArgumentError, RenderError, VizgradError
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -39,6 +40,7 @@ NOT_BUILT = ("export default { render({ el }) { el.textContent = 'vizgrad: the w
 PICTURE_MARK = "data-vizgrad-picture"
 # a reader clicking through steps sends a burst of changes: redraw the picture once after it
 PICTURE_DELAY_SECONDS = 0.4
+PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
 
 
 @cache
@@ -134,8 +136,10 @@ class GraphWidget(anywidget.AnyWidget):
     def _relayout(self, change: dict) -> None:
         if self._constructing:  # __init__ already sent the DOT for these scopes
             return
-        dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
+        ids = self._scope_ids()
+        dot = self._graph.to_dot(collapse=ids, highlight=False)
         with self.hold_sync():  # the view gets the DOT and its layout in one message
+            self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
             self.svg = self._layout(dot)
             self.dot = dot
         self._picture_changed()
@@ -204,6 +208,8 @@ class GraphWidget(anywidget.AnyWidget):
         if key not in self._pictures:
             svg = self._graph.to_svg(self.step, collapse=self._scope_ids())
             self._pictures[key] = svg.replace("<svg", f'<svg {PICTURE_MARK}=""', 1)
+            while len(self._pictures) > PICTURES_KEPT:  # the oldest goes first
+                del self._pictures[next(iter(self._pictures))]
         return self._pictures[key]
 
     def _ipython_display_(self, **kwargs: Any) -> None:

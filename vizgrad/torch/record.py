@@ -56,9 +56,8 @@ _NOT_OPS = frozenset({
     "__deepcopy__", "__setstate__", "type", "is_floating_point", "get_device", "__array__",
     "__contains__", "_is_view", "has_names", "__dlpack__", "new_empty", "new_zeros",
     "new_ones", "new_full", "new_tensor", "zeros_like", "ones_like", "empty_like",
-    "full_like", "rand_like", "randn_like", "to", "cpu", "cuda", "float", "double",
-    "retains_grad", "is_complex", "nelement", "_has_symbolic_sizes_strides", "__get__",
-    "__set__", "__torch_function__", "grad_fn.__get__",
+    "full_like", "rand_like", "randn_like", "retains_grad", "is_complex", "nelement",
+    "_has_symbolic_sizes_strides", "__get__", "__set__", "__torch_function__",
 })
 _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "pow", "add_", "sub_", "mul_", "div_",
                          "pow_", "maximum", "minimum"})
@@ -141,7 +140,9 @@ class Recording:
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self.passes: dict[int, Pass] = {}
-        self._where: WeakIdKeyDictionary = WeakIdKeyDictionary()  # tensor -> (entry, version)
+        # id(tensor) -> (entry, version, weak reference): a plain dict is several times
+        # faster than a weak-keyed one; the reference tells a reused id from the tensor
+        self._where: dict[int, tuple[int, int, weakref.ref]] = {}
         self._alive: list[torch.Tensor] = []      # kept while recording: ids stay unique
         self._pending: list[tuple] = []           # ops whose autograd nodes need hooks
         self._accumulators: dict[int, Any] = {}   # leaf entry -> its AccumulateGrad node
@@ -155,35 +156,43 @@ class Recording:
     # -- forward ------------------------------------------------------------------------
     def index_of(self, t: torch.Tensor) -> int:
         """The entry of ``t`` as it is now: a new leaf if it is unseen or changed in place."""
-        found = self._where.get(t)
-        if found is not None and found[1] == t._version:
+        found = self._where.get(id(t))
+        if found is not None and found[2]() is not t:
+            found = None
+        version = t._version
+        if found is not None and found[1] == version:
             return found[0]
         # a parameter is copied (an optimizer step will change it in place); anything
         # else is aliased and checked against its version counter when drawn
-        variable = t.requires_grad and t.grad_fn is None
+        grad_fn, requires_grad = t.grad_fn, t.requires_grad
+        variable = requires_grad and grad_fn is None
+        ref = weakref.ref(t)
         entry = Entry(len(self.entries), None, (), _copy(t) if variable else t.detach(),
-                      t.requires_grad, None, name=self.param_names.get(id(t)),
-                      leaf=weakref.ref(t), version=None if variable else t._version)
+                      requires_grad, None, name=self.param_names.get(id(t)), leaf=ref,
+                      version=None if variable else version)
         if found is not None:
             entry.note = "changed in place outside the recording; drawn as it was when used"
-        elif t.grad_fn is not None:
+        elif grad_fn is not None:
             entry.external = True
             entry.note = ("computed before the recording started, so the ops that made it are "
                           "not drawn; put them inside `with vizgrad.torch.record():` too")
         self.entries.append(entry)
-        self._remember(t, entry.index)
-        if t.requires_grad and t.grad_fn is None:
+        self._where[id(t)] = (entry.index, version, ref)
+        self._alive.append(t)
+        if variable:
             with torch.enable_grad():  # the AccumulateGrad node that adds into .grad
                 self._accumulators[entry.index] = t.view_as(t).grad_fn.next_functions[0][0]
         return entry.index
 
     def leaf_index(self, t: torch.Tensor) -> int | None:
         """The leaf entry of a tensor this recording used, or None."""
-        found = self._where.get(t)
-        return found[0] if found is not None and self.entries[found[0]].look is None else None
+        found = self._where.get(id(t))
+        if found is None or found[2]() is not t or self.entries[found[0]].look is not None:
+            return None
+        return found[0]
 
     def _remember(self, t: torch.Tensor, index: int) -> None:
-        self._where[t] = (index, t._version)
+        self._where[id(t)] = (index, t._version, weakref.ref(t))
         self._alive.append(t)
 
     def call(self, func: Any, args: tuple, kwargs: dict) -> Any:
@@ -217,6 +226,8 @@ class Recording:
         outputs = [result] if isinstance(result, torch.Tensor) else [
             r for r in result if isinstance(r, torch.Tensor)] if isinstance(
             result, (tuple, list)) else []
+        if not outputs and look.inplace:  # x[0] = 5 returns None and changes x
+            outputs = [tensors[0]]
         if not outputs:
             return result
         if len(outputs) == 1 and outputs[0] is tensors[0] and not look.inplace:
@@ -433,13 +444,24 @@ def record() -> Iterator[Recording]:
         recording.finish()
 
 
+# a model -> (its number of modules, module names, parameter names), by object id
+_MODEL_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _enter_module(recording: Recording, module: torch.nn.Module) -> None:
     name = recording.module_names.get(id(module))
     if name is None:  # a model called at the top: name its submodules and parameters
-        for sub_name, sub in module.named_modules():
-            recording.module_names.setdefault(id(sub), sub_name.replace(".", "/"))
-        for param_name, param in module.named_parameters():
-            recording.param_names.setdefault(id(param), param_name)
+        count = len(module._modules)
+        cached = _MODEL_NAMES.get(module)
+        if cached is None or cached[0] != count:  # named once per model, not per step
+            cached = _MODEL_NAMES[module] = (
+                count, {id(sub): sub_name.replace(".", "/")
+                        for sub_name, sub in module.named_modules()},
+                {id(param): param_name for param_name, param in module.named_parameters()})
+        for mine, theirs in ((recording.module_names, cached[1]),
+                             (recording.param_names, cached[2])):
+            for key, value in theirs.items():
+                mine.setdefault(key, value)
         name = recording.module_names[id(module)]
     recording.scopes.append(name or recording.scopes[-1])
 
