@@ -170,8 +170,11 @@ export function createView(el, callbacks = {}) {
     // while a new SVG is going in, it draws the step itself once it is ready
     if (state.drawing && !state.installing) {
       state.drawing.showStep(step);
-      // a graph shown whole stays put; a larger one follows the current op
-      if (!framing?.fits) reveal(state.drawing.currentGroup()?.id, false, panZoom.fitted);
+      // a graph shown whole stays put; a larger one, or one the reader zoomed
+      // into, follows the current op
+      if (!framing?.fits || !panZoom.fitted) {
+        reveal(state.drawing.currentGroup()?.id, false, panZoom.fitted);
+      }
       root.setAttribute("data-step", String(step));
     }
   }
@@ -550,7 +553,8 @@ export function createView(el, callbacks = {}) {
   // in the bubbling phase in JupyterLab. Only keys aimed at this widget (it or
   // something in it has focus) are taken, and only the widget's own keys.
   const onKeyDown = (event) => {
-    if (event.defaultPrevented || !root.contains(event.target)) return;
+    // composedPath: the widget may sit in a shadow root, whose host is the target seen here
+    if (event.defaultPrevented || !event.composedPath().includes(root)) return;
     const action = keyAction(event);
     if (action == null) {
       if (event.key === "Escape" && state.presenting && fullscreenElement() !== root) {
@@ -562,7 +566,7 @@ export function createView(el, callbacks = {}) {
     // keep the notebook from treating the key as a shortcut of its own
     event.stopPropagation();
     // the slider and the speed list have their own arrow keys, a button its Space and Enter
-    if (keyIsTheControls(event.key, event.target?.tagName)) return;
+    if (keyIsTheControls(event.key, event.composedPath()[0]?.tagName)) return;
     event.preventDefault();
     if (action === "fullscreen") togglePresenting();
     else if (action === "next") stepByHand(state.step + 1);

@@ -86,7 +86,7 @@ def test_grad_ys_of_the_wrong_shape():
     with pytest.raises(vg.ShapeError) as caught:
         vg.gradients(y, [a], grad_ys=np.ones((2, 2)))
     message = str(caught.value)
-    assert "grad_ys[0]" in message and "(2, 2)" in message and "'y' has shape (2,)" in message
+    assert "grad_ys has shape (2, 2)" in message and "'y' has shape (2,)" in message
     assert "fix" in message.lower()
 
 
@@ -101,7 +101,7 @@ def test_output_gradients_of_the_wrong_shape_leave_the_tape_usable():
     with vg.GradientTape() as tape:
         y = a * 2
         y.name = "y"
-    with pytest.raises(vg.ShapeError, match=r"output_gradients\[0\] has shape \(3,\).*'y'"):
+    with pytest.raises(vg.ShapeError, match=r"output_gradients has shape \(3,\).*'y'"):
         tape.gradient(y, a, output_gradients=np.ones(3))
     np.testing.assert_array_equal(tape.gradient(y, a).numpy(), [2.0, 2.0])
 

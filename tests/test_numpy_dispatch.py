@@ -150,7 +150,8 @@ def test_np_asarray_gives_the_values_off_the_graph():
     x = vg.Variable([1.0, 2.0])
     values = np.asarray(x * 2)
     assert type(values) is np.ndarray and values.tolist() == [2.0, 4.0]
-    assert np.shape(x) == (2,) and np.argmax(x) == 1
+    assert np.shape(x) == (2,) and np.argmax(x) == 1 and x.argmax() == 1
+    assert np.where(x > 1.5)[0].tolist() == [1]   # one argument: the indices, as numpy
     assert type(np.zeros_like(x)) is np.ndarray
     assert np.isnan(vg.tensor([np.nan, 1.0])).tolist() == [True, False]
 

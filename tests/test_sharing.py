@@ -300,3 +300,14 @@ def test_three_saved_widgets_weigh_at_most_300_kb_beyond_their_pictures(executed
     assert sum("graph" in model["state"] for model in state.values()) == 3
     cost = executed.stat().st_size - sum(len(svg.encode("utf-8")) for svg in pictures(nb))
     assert cost <= 300_000, f"{cost / 1e3:.0f} KB beyond the pictures"
+
+
+def test_a_graph_too_big_to_draw_open_keeps_only_its_own_drawing():
+    x = vg.Variable(0.5, name="x")
+    y = x
+    for _ in range(200):
+        y = vg.sin(y) * 0.9
+    g = vg.graph(y)
+    assert g.default_collapsed(), "this graph is drawn collapsed by default"
+    data = page_data(g)
+    assert not data["expandable"] and len(data["drawings"]) == 1

@@ -14,20 +14,50 @@ import numpy as np
 from ..errors import ArgumentError, NonScalarBackwardError, ShapeError, TapeError, VizgradError
 from .engine import BackwardPass, backpropagate
 from .ops import Op
-from .tensor import RECORDING, Tensor, as_tensor, describe, no_grad, record, require_floating
+from .tensor import (
+    Tensor,
+    ancestors,
+    as_tensor,
+    describe,
+    no_grad,
+    record,
+    recording,
+    require_floating,
+)
 
 UNCONNECTED = ("none", "zero")
 
 
 def _seed(y: Tensor, grad: Any, what: str) -> np.ndarray:
-    """The upstream gradient for root ``y``: ones, or ``grad`` checked against y's shape."""
+    """The upstream gradient for root ``y``: ones, or a copy of ``grad`` checked against y's
+    shape (a copy: the drawing keeps the seed, and the caller may reuse its array)."""
     if grad is None:
         return np.ones(y.shape, dtype=y.dtype)
-    seed = np.asarray(grad._data if isinstance(grad, Tensor) else grad, dtype=y.dtype)
+    seed = np.array(grad._data if isinstance(grad, Tensor) else grad, dtype=y.dtype)
     if seed.shape != y.shape:
         raise ShapeError(f"{what} has shape {seed.shape} but {describe(y)} has shape {y.shape}; "
                          f"fix: pass an array of shape {y.shape}, e.g. np.ones({y.shape})")
     return seed
+
+
+def _seeds(targets: list[Tensor], given: Any, many: bool, what: str, role: str) -> list:
+    """One seed per target: ones, or the gradients ``given`` (one per target, or, for one
+    target given alone, an array of its shape)."""
+    if given is None:
+        return [_seed(t, None, "") for t in targets]
+    if many:
+        g_list, _ = _as_list(given)
+    elif isinstance(given, (list, tuple)) and len(given) == 1 \
+            and np.shape(given) != targets[0].shape:
+        g_list = list(given)    # [g] for one target: the old spelling, still accepted
+    else:
+        g_list = [given]        # one target: an array or nested list of its shape
+    if len(g_list) != len(targets):
+        raise ArgumentError(f"{what} has {len(g_list)} entries but {role} has {len(targets)}; "
+                            f"fix: give one gradient per {role[:-1] if role == 'ys' else role}, "
+                            "each of its shape")
+    return [_seed(t, g, f"{what}[{i}]" if many else what)
+            for i, (t, g) in enumerate(zip(targets, g_list))]
 
 
 def _unconnected(value: Any) -> str:
@@ -47,6 +77,12 @@ def backward(y: Tensor, grad: Any = None) -> BackwardPass:
     array(8.)
     """
     require_floating(y, "backward() was called on it")
+    if not y.requires_grad:
+        raise VizgradError(
+            f"backward() was called on {describe(y)}, which does not require grad: it was "
+            "computed inside vg.no_grad(), or only from tensors that do not require gradients "
+            "(constants, detached values), so no gradient can reach a variable. Fix: compute "
+            "it outside no_grad(), from vg.Variable(...) (or requires_grad=True) inputs")
     if grad is None and y.size != 1:
         shape = y.shape
         raise NonScalarBackwardError(
@@ -88,14 +124,35 @@ def _checked_sources(xs: Sequence[Any], role: str, api: str) -> list[Tensor]:
     return sources
 
 
-def _collect(result: BackwardPass, sources: list[Tensor], unconnected: str) -> list:
+def _refuse_second_order(g: np.ndarray, out: np.ndarray, *values: np.ndarray, of: str,
+                         wrt: str) -> np.ndarray:
+    raise VizgradError(
+        f"cannot differentiate the gradient of {of} with respect to {wrt}: vizgrad gives "
+        "first-order gradients only. Fix: to use the gradient as a constant (a plain "
+        "number, e.g. in an update w - lr * g), wrap it in vg.stop_gradient(g) or compute it "
+        "inside vg.no_grad(); for a second derivative, differentiate the first derivative "
+        "written out by hand (e.g. 3 * x**2 for x**3)")
+
+
+# A gradient computed while recording is recorded as the output of this op, with the
+# roots and the source as inputs: it depends on them, so any later differentiation that
+# needs to go through it reaches the rule, which refuses (rather than a silent zero).
+_GRADIENT = Op("gradient", "∇", None, lambda index: _refuse_second_order,
+               ("second derivative (not supported)",), variadic=True)
+
+
+def _collect(result: BackwardPass, roots: list[Tensor], sources: list[Tensor],
+             unconnected: str) -> list:
     out = []
     for x in sources:
         g = result.grads.get(x._id)
         if g is None:
             out.append(Tensor(np.zeros(x.shape, x.dtype)) if unconnected == "zero" else None)
-        else:
-            out.append(Tensor(g))
+            continue
+        data = np.array(g, copy=True)
+        data.flags.writeable = False
+        out.append(record(_GRADIENT, (*roots, x), data,
+                          {"of": " and ".join(describe(y) for y in roots), "wrt": describe(x)}))
     return out
 
 
@@ -109,18 +166,11 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, stop_gradients: Any = None,
     array([[ 9., 10.]])
     """
     unconnected = _unconnected(unconnected_gradients)
-    y_list, _ = _as_list(ys)
+    y_list, many = _as_list(ys)
     x_list, _ = _as_list(xs)
     y_list = [as_tensor(y) for y in y_list]
     sources = _checked_sources(x_list, "xs", "vg.gradients()")
-    if grad_ys is None:
-        seeds = [_seed(y, None, "") for y in y_list]
-    else:
-        g_list, _ = _as_list(grad_ys)
-        if len(g_list) != len(y_list):
-            raise ArgumentError(f"grad_ys has {len(g_list)} entries but ys has {len(y_list)}; "
-                                "fix: give one gradient per y")
-        seeds = [_seed(y, g, f"grad_ys[{i}]") for i, (y, g) in enumerate(zip(y_list, g_list))]
+    seeds = _seeds(y_list, grad_ys, many, "grad_ys", "ys")
     for y in y_list:
         require_floating(y, "it is in the ys of vg.gradients()")
     stop_list, _ = _as_list(stop_gradients) if stop_gradients is not None else ([], False)
@@ -128,7 +178,7 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, stop_gradients: Any = None,
     source_ids = {x._id for x in sources}
     result = backpropagate(y_list, seeds, lambda t: t._id in source_ids, kind="gradients",
                            sources=sources, stops=stops)
-    return _collect(result, sources, unconnected)
+    return _collect(result, y_list, sources, unconnected)
 
 
 class GradientTape:
@@ -150,18 +200,26 @@ class GradientTape:
         self._watched: list[Tensor] = []
         self._used = False
         self._recording = False
+        self._open = False       # inside the with block (stop_recording may pause it)
+        self._state = recording()
 
     def __enter__(self) -> GradientTape:
-        RECORDING.tapes.append(self)
-        self._recording = True
+        self._state = recording()   # the thread that opens the tape is the one it watches
+        self._open = True
+        self._start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self._open = False
         self._stop()
 
+    def _start(self) -> None:
+        self._state.tapes.append(self)
+        self._recording = True
+
     def _stop(self) -> None:
-        if self in RECORDING.tapes:
-            RECORDING.tapes.remove(self)
+        if self in self._state.tapes:
+            self._state.tapes.remove(self)
         self._recording = False
 
     def watch(self, tensor: Any) -> None:
@@ -205,8 +263,8 @@ class GradientTape:
         try:
             yield
         finally:
-            RECORDING.tapes.append(self)
-            self._recording = True
+            if self._open:   # a tape closed meanwhile stays closed
+                self._start()
 
     def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
                  unconnected_gradients: str = "none") -> Any:
@@ -216,19 +274,11 @@ class GradientTape:
                             "gradients once. Fix: GradientTape(persistent=True), or compute all "
                             "gradients in one call: tape.gradient(y, [a, b])")
         unconnected = _unconnected(unconnected_gradients)
-        t_list, _ = _as_list(target)
+        t_list, many = _as_list(target)
         t_list = [as_tensor(t) for t in t_list]
         source_list, was_list = _as_list(sources)
         checked = _checked_sources(source_list, "sources", "tape.gradient()")
-        if output_gradients is None:
-            seeds = [_seed(t, None, "") for t in t_list]
-        else:
-            g_list, _ = _as_list(output_gradients)
-            if len(g_list) != len(t_list):
-                raise ArgumentError(f"output_gradients has {len(g_list)} entries but target has "
-                                    f"{len(t_list)}; fix: give one gradient per target")
-            seeds = [_seed(t, g, f"output_gradients[{i}]")
-                     for i, (t, g) in enumerate(zip(t_list, g_list))]
+        seeds = _seeds(t_list, output_gradients, many, "output_gradients", "target")
         for t in t_list:
             require_floating(t, "it is the target of tape.gradient()")
         self._used = True  # only a call that got this far uses the tape up
@@ -236,7 +286,7 @@ class GradientTape:
         source_ids = {x._id for x in checked if x._id in traced}
         result = backpropagate(t_list, seeds, lambda t: t._id in source_ids, kind="tape",
                                sources=checked, allowed=frozenset(self._ops))
-        grads = _collect(result, checked, unconnected)
+        grads = _collect(result, t_list, checked, unconnected)
         return grads if was_list else grads[0]
 
 
@@ -267,13 +317,22 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
     @functools.wraps(f)
     def value_and_gradient_of_f(*args: Any) -> Any:
         args = list(args)
+        state = recording()
         for i in indices:
             value = args[i]
+            if isinstance(value, Tensor) and state.grad_sources:
+                _refuse_nested_grad(value, state.grad_sources, f)
             args[i] = Tensor(value._data if isinstance(value, Tensor) else value,
                              requires_grad=False, name=getattr(value, "name", None))
             require_floating(args[i], f"vg.grad differentiates with respect to argument {i} "
                                       f"of {getattr(f, '__name__', 'f')}")
-        y = as_tensor(f(*args))
+        # while f runs, a vg.grad inside it given these arguments would differentiate
+        # a gradient: it looks here to refuse
+        state.grad_sources.append(frozenset(args[i]._id for i in indices))
+        try:
+            y = as_tensor(f(*args))
+        finally:
+            state.grad_sources.pop()
         if y.size != 1:
             raise NonScalarBackwardError(f"grad(f) needs f to return a scalar, but it returned "
                                          f"shape {y.shape}; fix: return y.sum() or use "
@@ -284,6 +343,17 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
         return y, (tuple(out) if many else out[0])
 
     return value_and_gradient_of_f
+
+
+def _refuse_nested_grad(value: Tensor, outer: list[frozenset[int]], f: Callable) -> None:
+    """Raise if ``value`` was computed from what an enclosing ``vg.grad`` differentiates."""
+    active = frozenset().union(*outer)
+    if any(t._id in active for t in ancestors([value])):
+        raise VizgradError(
+            f"vg.grad({getattr(f, '__name__', 'f')}) was called inside another vg.grad, on "
+            "a value that one differentiates: that asks for a second derivative, and vizgrad "
+            "gives first-order gradients only. Fix: write the first derivative out by hand "
+            "and differentiate that once, e.g. vg.grad(lambda x: 3 * x**2) for x**3")
 
 
 def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
@@ -313,12 +383,15 @@ def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
 
 def _custom_rule(grad_fn: Callable[..., Any], name: str,
                  inputs: tuple[Tensor, ...]) -> Callable[[int], Callable[..., Any]]:
-    cache: dict[int, tuple] = {}
+    # The engine calls the rules of one step one input at a time, in order, with the same
+    # upstream array, so grad_fn runs once per step: its results serve the inputs of that
+    # step. A rule asked again for an input it has served is a new step (a later pass, which
+    # may even hand over the same array with new values), so grad_fn runs again.
+    cache: dict[str, Any] = {"g": None, "served": set(), "results": ()}
 
-    def results(g: np.ndarray) -> tuple:
-        key = id(g)
-        if key not in cache:
-            cache.clear()
+    def results(g: np.ndarray, index: int) -> tuple:
+        if cache["g"] is not g or index in cache["served"]:
+            cache["g"], cache["served"] = g, set()
             with no_grad():
                 returned = grad_fn(Tensor(g))
             returned = returned if isinstance(returned, (list, tuple)) else (returned,)
@@ -326,11 +399,12 @@ def _custom_rule(grad_fn: Callable[..., Any], name: str,
                 raise VizgradError(f"the grad_fn of custom gradient {name!r} returned "
                                    f"{len(returned)} gradients for {len(inputs)} inputs; fix: "
                                    "return one gradient per input, in order")
-            cache[key] = (g, tuple(None if r is None else np.asarray(
-                r._data if isinstance(r, Tensor) else r) for r in returned))
-        return cache[key][1]
+            cache["results"] = tuple(None if r is None else np.array(
+                r._data if isinstance(r, Tensor) else r) for r in returned)
+        cache["served"].add(index)
+        return cache["results"]
 
     def rule_for(index: int) -> Callable[..., Any]:
-        return lambda g, out, *saved: results(g)[index]
+        return lambda g, out, *saved: results(g, index)[index]
 
     return rule_for

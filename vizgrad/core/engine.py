@@ -223,7 +223,7 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
             needed.add(tid)
             sources.append(t)
         if t._op is None or not (everywhere or passable(tid)) or not (
-                source or t._data.dtype.kind == "f"):
+                source or t._data.dtype.kind in "fc"):
             continue
         mask = 0
         for j, x in enumerate(t._inputs):

@@ -5,12 +5,20 @@ input values, and returns that input's gradient *before* un-broadcasting;
 the engine sums broadcast axes away once, centrally (``unbroadcast``).
 ``None`` as a rule means the input carries no gradient (indices, conditions).
 Each rule also has a short formula that the step explanation shows.
+
+Complex values may appear in the middle of a computation with real inputs and
+a real result. A complex tensor's gradient is then dL/dRe − i·dL/dIm (the
+convention of JAX and HIPS autograd), so a holomorphic op's rule is its real
+rule unchanged; ops listed in ``COMPLEX_SAFE`` have rules that hold for complex
+values, and backpropagating through any other op of complex values is a clear
+error naming it (see ``complex_version``).
 """
 
 from __future__ import annotations
 
 import builtins
 import math
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,12 +114,16 @@ divide = _binary(defop("divide", "÷", np.divide,
 
 
 def _power_base(g, out, a, b):
-    return g * b * np.power(a, b - 1)
+    # b·a^(b−1) is 0·inf at a = 0, b = 0; d(a^0)/da is 0 everywhere (PyTorch, autograd)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return g * b * np.power(a, np.where(b == 0, 1, b - 1))
 
 
 def _power_exponent(g, out, a, b):
+    # a^b·ln a; at a = 0 the limit along b is taken as 0 (PyTorch, autograd); for a < 0,
+    # a^b is not real-differentiable in b, so the log's nan says so, as in both
     with np.errstate(divide="ignore", invalid="ignore"):
-        return g * out * np.log(np.where(a > 0, a, 1)) * (a > 0)
+        return g * out * np.log(np.where(a == 0, 1, a))
 
 
 power = _binary(defop("power", "^", np.power, _power_base, _power_exponent,
@@ -144,8 +156,15 @@ sqrt = _unary(defop("sqrt", "√", np.sqrt, lambda g, out, a: g / (2 * out),
                     formulas=("1/(2√x)",), elementwise=True))
 square = _unary(defop("square", "x²", np.square, lambda g, out, a: g * 2 * a,
                       formulas=("2x",), elementwise=True))
-abs = _unary(defop("abs", "|x|", np.abs, lambda g, out, a: g * np.sign(a),
-                   formulas=("sign(x)",), elementwise=True))
+def _abs_rule(g, out, a):
+    if a.dtype.kind != "c":
+        return g * np.sign(a)
+    # d|z| is conj(z)/|z| in the convention above; 0 at z = 0, as sign(0) is
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(out == 0, 0, g * np.conj(a) / out)
+
+
+abs = _unary(defop("abs", "|x|", np.abs, _abs_rule, formulas=("sign(x)",), elementwise=True))
 sin = _unary(defop("sin", "sin", np.sin, lambda g, out, a: g * np.cos(a),
                    formulas=("cos(x)",), elementwise=True))
 cos = _unary(defop("cos", "cos", np.cos, lambda g, out, a: -g * np.sin(a),
@@ -364,7 +383,8 @@ def reshape(x: Any, shape: Any) -> Tensor:
 
 
 def _transpose_rule(g, out, a, axes):
-    return np.transpose(g, None if axes is None else np.argsort(axes))
+    # the inverse permutation of the axes as non-negative numbers: argsort of (-1, 0) is wrong
+    return np.transpose(g, None if axes is None else np.argsort([ax % a.ndim for ax in axes]))
 
 
 _transpose = defop("transpose", "ᵀ", lambda a, axes: np.transpose(a, axes), _transpose_rule,
@@ -388,6 +408,9 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
 
 def _concatenate_rule(index: int) -> Rule:
     def rule(g, out, *parts, axis):
+        if axis is None:   # the parts were flattened, then joined
+            start = builtins.sum(p.size for p in parts[:index])
+            return g[start:start + parts[index].size].reshape(parts[index].shape)
         start = builtins.sum(p.shape[axis] for p in parts[:index])
         return np.take(g, np.arange(start, start + parts[index].shape[axis]), axis=axis)
     return rule
@@ -537,3 +560,49 @@ def conv2d(x: Any, w: Any, stride: int = 1, padding: int = 0) -> Tensor:
     x_t = as_tensor(x)
     return apply(_conv2d, (x_t, as_tensor(w, x_t)), {"stride": int(stride),
                                                      "padding": int(padding)})
+
+
+# -- complex values in the middle ------------------------------------------------------------
+# The ops whose rules hold for complex values as written (holomorphic or linear, or, for abs,
+# written for both); a new op joins by adding its name once its rules handle complex values.
+COMPLEX_SAFE = {"add", "subtract", "multiply", "divide", "power", "negative", "exp", "log",
+                "sqrt", "square", "abs", "sin", "cos", "tanh", "sum", "mean", "reshape",
+                "transpose", "broadcast_to", "concatenate", "stack", "getitem", "matmul",
+                "where", "conv2d", "stop_gradient"}
+_COMPLEX_VERSIONS: weakref.WeakKeyDictionary[Op, Op] = weakref.WeakKeyDictionary()
+
+
+def complex_version(op: Op, inputs: Sequence[Tensor]) -> Op:
+    """The op to record for a complex output: real inputs get the real part of their
+    gradient, and an op without complex rules refuses clearly when backpropagated.
+
+    >>> complex_version(OPS["exp"], [Tensor(1j)]) is OPS["exp"]
+    True
+    """
+    if op.name in COMPLEX_SAFE and all(t._data.dtype.kind == "c" for t in inputs):
+        return op
+    version = _COMPLEX_VERSIONS.get(op)
+    if version is None:
+        version = Op(op.name, op.symbol, op.forward, lambda index: _complex_rule(op, index),
+                     op.formulas, op.shape_fix, op.elementwise, op.variadic)
+        _COMPLEX_VERSIONS[op] = version
+    return version
+
+
+def _complex_rule(op: Op, index: int) -> Rule | None:
+    rule = op.rule(index)
+    if rule is None:
+        return None
+    safe = op.name in COMPLEX_SAFE
+
+    def complex_rule(g, out, *values, **params):
+        if not safe:
+            raise VizgradError(
+                f"cannot backpropagate through {op.name} of complex values: its gradient "
+                "rule holds for real numbers only. Fix: apply it to real tensors, e.g. to "
+                "vg.abs(z) or to the real and imaginary parts, before it")
+        c = rule(g, out, *values, **params)
+        # a real input's gradient is the real part (dL/dx of a real x)
+        return np.real(c) if values[index].dtype.kind != "c" else c
+
+    return complex_rule

@@ -8,28 +8,51 @@ values as they were when the op ran, so a graph drawn later shows those values.
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import DtypeError, ShapeError, VizgradError
+from ..errors import ArgumentError, DtypeError, ShapeError, VizgradError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ops import Op
 
 
 class _Recording:
-    """Global recording state: on/off, the active tapes and scopes."""
+    """One thread's recording state: on/off, the active tapes and scopes, and the tensors
+    enclosing ``vg.grad`` calls differentiate with respect to."""
 
-    enabled: bool = True
-    tapes: list = []
-    scopes: list[str] = []
-    scope_path: str | None = None
+    __slots__ = ("enabled", "tapes", "scopes", "scope_path", "grad_sources")
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.tapes: list = []
+        self.scopes: list[str] = []
+        self.scope_path: str | None = None
+        self.grad_sources: list[frozenset[int]] = []
 
 
-RECORDING = _Recording()
+class _PerThread(threading.local):
+    """Each thread records on its own, as PyTorch's grad mode does: ``no_grad`` or a tape in
+    one thread never changes what another records."""
+
+    def __init__(self) -> None:
+        self.state = _Recording()
+
+
+_THREAD = _PerThread()
 _ids = itertools.count()
+
+
+def recording() -> _Recording:
+    """The calling thread's recording state.
+
+    >>> recording().enabled
+    True
+    """
+    return _THREAD.state
 
 
 class _NoGrad:
@@ -40,11 +63,12 @@ class _NoGrad:
     """
 
     def __enter__(self) -> None:
-        self.previous = RECORDING.enabled
-        RECORDING.enabled = False
+        state = _THREAD.state
+        self.previous = state.enabled
+        state.enabled = False
 
     def __exit__(self, *exc: object) -> None:
-        RECORDING.enabled = self.previous
+        _THREAD.state.enabled = self.previous
 
 
 def no_grad() -> _NoGrad:
@@ -66,12 +90,14 @@ class _Scope:
         self.name = name
 
     def __enter__(self) -> None:
-        RECORDING.scopes.append(self.name)
-        RECORDING.scope_path = "/".join(RECORDING.scopes)
+        state = _THREAD.state
+        state.scopes.append(self.name)
+        state.scope_path = "/".join(state.scopes)
 
     def __exit__(self, *exc: object) -> None:
-        RECORDING.scopes.pop()
-        RECORDING.scope_path = "/".join(RECORDING.scopes) or None
+        state = _THREAD.state
+        state.scopes.pop()
+        state.scope_path = "/".join(state.scopes) or None
 
 
 def scope(name: str) -> _Scope:
@@ -85,7 +111,46 @@ def scope(name: str) -> _Scope:
     if not isinstance(name, str) or not name:
         raise VizgradError(f"scope() needs a non-empty string name, got {name!r}; "
                            "fix: with vg.scope('layer1'): ...")
-    return _Scope(name)
+    return _Scope(check_name(name, "scope name"))
+
+
+def check_name(name: Any, what: str = "name") -> Any:
+    """``name`` if a drawing can show it exactly (a string of real characters, or None).
+
+    >>> check_name("layer1.W")
+    'layer1.W'
+    """
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise ArgumentError(f"a {what} must be a string, got {type(name).__name__} {name!r}; "
+                            f"fix: pass a string, e.g. name='w'")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = error.object[error.start:error.end]
+        raise ArgumentError(
+            f"the {what} {name!r} holds {bad!r} at position {error.start}, half of a "
+            "character (a lone surrogate, usually from bytes decoded with "
+            "errors='surrogateescape'), which no SVG, HTML or JSON can show; fix: decode "
+            "the bytes as text first, e.g. raw.decode('utf-8', errors='replace')") from None
+    return name
+
+
+_NUMERIC_KINDS = "biufc"   # bool, integers, floats, complex: what numpy computes with
+_KIND_WORDS = {"U": "text", "S": "bytes", "O": "Python objects", "M": "dates",
+               "m": "time spans", "V": "records"}
+
+
+def _not_numeric(data: Any, array: np.ndarray, name: str | None) -> str:
+    """Why a tensor cannot hold ``array`` (text, objects, dates), and the fix."""
+    who = f" {name!r}" if name else ""
+    shown = repr(data)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return (f"cannot make a tensor{who} from {type(data).__name__} {shown}: numpy reads it as "
+            f"{_KIND_WORDS.get(array.dtype.kind, 'non-numbers')} (dtype {array.dtype}), and "
+            "tensors hold numbers only; fix: pass numbers, nested lists of numbers or a "
+            "numeric numpy array, e.g. [1.0, 2.0]")
 
 
 def is_floating(dtype: np.dtype) -> bool:
@@ -175,11 +240,10 @@ class Tensor:
                  name: str | None = None) -> None:
         if isinstance(data, Tensor):
             data = data._data
+        name = check_name(name)
         array = np.array(data, dtype=dtype)
-        if array.dtype == object:
-            raise VizgradError(f"cannot make a tensor{' ' + repr(name) if name else ''} from "
-                               f"{type(data).__name__} {data!r}; fix: pass numbers, nested "
-                               "lists of numbers or a numpy array")
+        if array.dtype.kind not in _NUMERIC_KINDS:
+            raise DtypeError(_not_numeric(data, array, name))
         array.flags.writeable = False
         self._data = array
         self._grad: np.ndarray | None = None
@@ -189,7 +253,7 @@ class Tensor:
         self._saved: tuple = ()
         self._params = None
         self._id = next(_ids)
-        self._scope = RECORDING.scope_path
+        self._scope = _THREAD.state.scope_path
         self._pass = None
         self.requires_grad = False
         if requires_grad:
@@ -508,6 +572,14 @@ class Tensor:
         """Repeat each entry along ``axis``."""
         return ops_shape.repeat(self, repeats, axis)
 
+    def argmax(self, axis: int | None = None) -> np.ndarray:
+        """Where the maximum is, as numpy indices (positions carry no gradient)."""
+        return np.argmax(self._data, axis=axis)
+
+    def argmin(self, axis: int | None = None) -> np.ndarray:
+        """Where the minimum is, as numpy indices (positions carry no gradient)."""
+        return np.argmin(self._data, axis=axis)
+
     def astype(self, dtype: Any) -> Tensor:
         """The values in another dtype (float to float keeps the gradient)."""
         return ops_shape.astype(self, dtype)
@@ -547,10 +619,14 @@ def constant(data: Any, *, dtype: Any = None, name: str | None = None) -> Tensor
 
 
 def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
-    """``value`` itself if a Tensor, else a constant leaf.
+    """``value`` itself if a Tensor, else a constant leaf; a list holding tensors is stacked.
 
     A Python number next to a floating tensor takes that tensor's dtype, as
-    numpy's weak scalars do, so float32 stays float32.
+    numpy's weak scalars do, so float32 stays float32. Tensors inside a (nested)
+    list or tuple are joined with a recorded ``stack``, so gradients reach them.
+
+    >>> x = Variable(1.0); as_tensor([x, x * 2]).op
+    'stack'
     """
     if isinstance(value, Tensor):
         return value
@@ -561,7 +637,30 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     if like is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
             and is_floating(like.dtype):
         return Tensor(np.asarray(value, dtype=like.dtype))
+    if isinstance(value, (list, tuple)):
+        first = _first_tensor(value)
+        if first is not None:
+            return _stacked(value, first)
     return Tensor(value)
+
+
+def _first_tensor(items: list | tuple) -> Tensor | None:
+    """The first Tensor inside a nested list or tuple, or None."""
+    for item in items:
+        if isinstance(item, Tensor):
+            return item
+        if isinstance(item, (list, tuple)):
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _stacked(items: list | tuple, like: Tensor) -> Tensor:
+    """A nested list holding tensors as one recorded stack (numbers take ``like``'s dtype)."""
+    parts = [_stacked(item, like) if isinstance(item, (list, tuple))
+             and _first_tensor(item) is not None else as_tensor(item, like) for item in items]
+    return ops.stack(parts)
 
 
 def _constant_leaf(array: np.ndarray) -> Tensor:
@@ -576,7 +675,7 @@ def _constant_leaf(array: np.ndarray) -> Tensor:
     leaf._saved = ()
     leaf._params = None
     leaf._id = next(_ids)
-    leaf._scope = RECORDING.scope_path
+    leaf._scope = _THREAD.state.scope_path
     leaf._pass = None
     return leaf
 
@@ -587,26 +686,29 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
 
     ``saved``: the input values the op ran on, if the caller has them at hand.
     """
+    state = _THREAD.state
     out = Tensor.__new__(Tensor)
     out._data = data
     out._grad = None
     out.name = None
     out._id = next(_ids)
-    out._scope = RECORDING.scope_path
+    out._scope = state.scope_path
     out._pass = None
-    if RECORDING.enabled:
-        out._op = op
+    if state.enabled:
+        kind = data.dtype.kind
+        # complex values in the middle carry gradients too (real inputs, real result)
+        out._op = op if kind != "c" else ops.complex_version(op, inputs)
         out._inputs = inputs
         out._saved = tuple([t._data for t in inputs]) if saved is None else saved
         out._params = params
         requires_grad = False
         for t in inputs:
             if t.requires_grad:
-                requires_grad = data.dtype.kind == "f"
+                requires_grad = kind == "f" or kind == "c"
                 break
         out.requires_grad = requires_grad
-        if RECORDING.tapes:
-            for tape in RECORDING.tapes:
+        if state.tapes:
+            for tape in state.tapes:
                 tape._record(out)
     else:
         out._op = None

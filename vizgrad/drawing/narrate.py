@@ -160,9 +160,9 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
     if name == target:  # the output's own op: the chain would read ∂f/∂f · ∂f/∂x
         head = f"∂{target}/∂{x_name} = ∂{target}/∂{target} {times} (local derivative)"
     if t.elementwise and scalar:
-        g = float(np.asarray(upstream).reshape(()))
+        g = np.asarray(upstream).reshape(()).item()   # complex in the middle, too
         if g != 0:
-            local = float(np.asarray(c).reshape(())) / g
+            local = np.asarray(c).reshape(()).item() / g
             return f"{head} = {upstream_text} · {short(local)} = {c_text}"
     local = _LETTER.sub(named, formula) if formula else "the local derivative"
     summed = ""

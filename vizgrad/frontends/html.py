@@ -3,10 +3,10 @@
 The page holds the widget's view (the same controls, explanation panel, keys
 and presentation mode), the graph's data and its drawing laid out here by
 Graphviz: it needs no kernel, no network and no WebAssembly, and opens from
-``file://`` in any browser. A graph with up to ``MAX_STORED_SCOPES`` groups
-stores the drawing for every choice of collapsed groups, so each group expands
-and collapses in the page; with more, only the drawing it was saved with is
-stored and the page says so when a group is clicked.
+``file://`` in any browser. A graph with up to ``MAX_STORED_SCOPES`` groups,
+small enough to be drawn open, stores the drawing for every choice of collapsed
+groups, so each group expands and collapses in the page; otherwise only the
+drawing it was saved with is stored and the page says so when a group is clicked.
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def page_data(data: Graph, *, step: int | None = None,
         collapsed = [s.name for s in data.scopes if s.id in ids]
     collapsed = list(collapsed)
     names = [s.name for s in data.scopes]
-    expandable = len(names) <= MAX_STORED_SCOPES
+    # a graph that draws some group collapsed by default is too big to lay out open, and
+    # every choice of groups costs a layout here: those pages keep only their own drawing
+    expandable = len(names) <= MAX_STORED_SCOPES and not data.default_collapsed()
     choices = ([list(c) for k in range(len(names) + 1) for c in combinations(names, k)]
                if expandable else [collapsed])
     drawings = {}

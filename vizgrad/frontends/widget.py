@@ -40,6 +40,7 @@ NOT_BUILT = ("export default { render({ el }) { el.textContent = 'vizgrad: the w
 PICTURE_MARK = "data-vizgrad-picture"
 # a reader clicking through steps sends a burst of changes: redraw the picture once after it
 PICTURE_DELAY_SECONDS = 0.4
+PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
 
 
 @cache
@@ -207,6 +208,8 @@ class GraphWidget(anywidget.AnyWidget):
         if key not in self._pictures:
             svg = self._graph.to_svg(self.step, collapse=self._scope_ids())
             self._pictures[key] = svg.replace("<svg", f'<svg {PICTURE_MARK}=""', 1)
+            while len(self._pictures) > PICTURES_KEPT:  # the oldest goes first
+                del self._pictures[next(iter(self._pictures))]
         return self._pictures[key]
 
     def _ipython_display_(self, **kwargs: Any) -> None:
