@@ -379,3 +379,34 @@ def test_vizgrad_export_draws_a_pytorch_script(tmp_path: Path) -> None:
                     "loss", "-o", str(out)], check=True, capture_output=True, text=True)
     svg = out.read_text(encoding="utf-8")
     assert "cross entropy" in svg and "0.weight" in svg
+
+
+def test_the_magics_draw_pytorch_tensors() -> None:
+    import builtins
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    builtins.__dict__.pop("_", None)  # a doctest's last value would hide IPython's `_`
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)
+    try:
+        shell.run_cell("%load_ext vizgrad").raise_error()
+        # %%vizgrad records the cell's PyTorch ops itself
+        cell = shell.run_cell("%%vizgrad\nimport torch\nv = torch.tensor([1.0, -1.0], "
+                              "requires_grad=True)\nh = (v * 3).exp()\ntotal = h.sum()")
+        cell.raise_error()
+        drawn = cell.result.data
+        assert drawn.target_name == "total"
+        assert {"v", "h", "total"} <= {node.label for node in drawn.nodes}
+        v = shell.user_ns["v"]
+        assert drawn.find("v").grad == short_text(3 * (v.detach() * 3).exp())
+        line = shell.run_cell("%vizgrad h")
+        line.raise_error()
+        assert line.result.data.target_name == "h"
+    finally:
+        shell.reset(new_session=False)
+
+
+def short_text(t: torch.Tensor) -> str:
+    from vizgrad.drawing.format import short
+    return short(t.numpy())
