@@ -36,7 +36,7 @@ import torch
 from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils.weak import WeakIdKeyDictionary
 
-from ..errors import ArgumentError, VizgradError
+from ..errors import VizgradError
 from .naming import Look, describe
 
 # tensor -> (the Recording that made it, its entry index there); weak, so it never
@@ -424,9 +424,9 @@ def record() -> Iterator[Recording]:
     array([3., 3.], dtype=float32)
     """
     global _active
-    if _active is not None:
-        raise ArgumentError("vizgrad.torch.record() is already recording; fix: use one "
-                            "`with vizgrad.torch.record():` block around the forward pass")
+    if _active is not None:  # inside another record() (a %%vizgrad cell): one recording
+        yield _active
+        return
     recording = Recording()
     pre = torch.nn.modules.module.register_module_forward_pre_hook(
         lambda module, inputs: _enter_module(recording, module))
