@@ -123,9 +123,10 @@ class Drawing:
         if target in totals:
             grad_step[target] = 1 if trace.steps else None
         self.grad_step = grad_step
+        self.arrival = arrival  # tensor -> the last step that sent it a gradient
 
         self.labels = self._labels()
-        named = tensors[target].name
+        named = trace.target_name or tensors[target].name
         self.target_name = named if named else "f"
         node_count = n + self.has_output
         grouping = group(tensors, leaf_users, node_count)
@@ -151,9 +152,9 @@ class Drawing:
         labels: list[str | None] = []
         counters: dict[str, int] = {}
         used: set[str] = set()
-        target = self.trace.target if self.has_output else -1
+        # the op that makes the target is not labelled like the output box after it
+        target = self.trace.target if self.has_output and not self.trace.target_name else -1
         for t in self.trace.tensors:
-            # the op that makes the target is not labelled like the output box after it
             label = t.name if t.index != target else None
             if not label:
                 if t.op is None and not t.requires_grad and t.value is not None and \
