@@ -68,13 +68,14 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.clip: ops.clip, np.where: _where, np.reshape: ops.reshape,
     np.transpose: ops.transpose, np.broadcast_to: ops.broadcast_to,
     np.concatenate: ops.concatenate, np.stack: ops.stack, np.linalg.norm: ops_linalg.norm,
+    np.sinc: ops_math.sinc,   # a function in numpy, not a ufunc
     **{getattr(np, name): getattr(ops_linalg, name) for name in [
         "dot", "inner", "outer", "tensordot", "einsum", "kron", "cross", "trace"]},
     **{getattr(np, name): getattr(ops_shape, name) for name in [
         "squeeze", "expand_dims", "ravel", "swapaxes", "moveaxis", "flip", "fliplr", "flipud",
         "rot90", "roll", "repeat", "tile", "pad", "split", "array_split", "hsplit", "vsplit",
         "hstack", "vstack", "column_stack", "diag", "diagonal", "triu", "tril", "sort",
-        "atleast_1d", "atleast_2d", "atleast_3d", "diff"]},
+        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "astype"]},
 }
 
 # no gradient could flow through these results (shapes, indices, booleans, fresh arrays):

@@ -32,6 +32,8 @@ from .options import OPTIONS, check_max_values
 from .palette import COLORS
 from .trace import Trace
 
+NOT_RECORDED = "not recorded"  # the text of a value the Trace does not hold (None)
+
 SHORT_OP_NAMES = {"multiply": "mul", "subtract": "sub", "divide": "div", "negative": "neg",
                   "power": "pow", "getitem": "index", "concatenate": "concat",
                   "broadcast_to": "broadcast", "stop_gradient": "stop", "transpose": "T",
@@ -185,6 +187,8 @@ class Drawing:
         return self._entry(array)[2]
 
     def _entry(self, array: Any) -> tuple[Any, str, bool]:
+        if array is None:  # a value the recorder did not keep (PyTorch without record())
+            return (None, NOT_RECORDED, False)
         entry = self._texts.get(id(array))
         if entry is None or entry[0] is not array:
             entry = (array, short(array, self.max_values), has_nonfinite(array))
@@ -194,7 +198,7 @@ class Drawing:
     def details(self, value: Any, grad: Any) -> Any:
         """A function that makes the click-for-details texts of a value and its gradient."""
         limit = self.max_values
-        return lambda: {"value": detail(value, limit),
+        return lambda: {"value": NOT_RECORDED if value is None else detail(value, limit),
                         "grad": None if grad is None else detail(grad, limit)}
 
     # -- the parts of the graph -------------------------------------------------------
