@@ -410,3 +410,21 @@ def test_the_magics_draw_pytorch_tensors() -> None:
 def short_text(t: torch.Tensor) -> str:
     from vizgrad.drawing.format import short
     return short(t.numpy())
+
+
+def test_a_whole_training_step_inside_record() -> None:
+    w = torch.tensor([1.0, -2.0], requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=0.5)
+    with vt.record():
+        first = (w * w).sum()
+        first.backward()
+        optimizer.step()         # changes w in place: the next forward sees a new w
+        optimizer.zero_grad()
+        second = (w * w).sum()
+        second.backward()
+    trace = vt.trace_of(second)
+    leaf = trace.tensors[0]
+    assert leaf.value.tolist() == [0.0, 0.0] and np.array_equal(trace.totals[0], w.grad.numpy())
+    again = vt.trace_of(first)
+    assert again.tensors[0].value.tolist() == [1.0, -2.0]
+    assert again.totals[0].tolist() == [2.0, -4.0]

@@ -6,6 +6,7 @@ import ast
 import contextlib
 import re
 import sys
+from importlib.util import find_spec
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -138,7 +139,7 @@ def _elements(value: Any) -> int:
 
 def _torch_recording(cell: str) -> Any:
     """``vizgrad.torch.record()`` when the cell uses PyTorch, so its PyTorch ops are drawn."""
-    if "torch" not in sys.modules and "torch" not in cell:
+    if "torch" not in sys.modules and ("torch" not in cell or find_spec("torch") is None):
         return contextlib.nullcontext()
     from ..torch import record
     return record()
