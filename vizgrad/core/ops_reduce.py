@@ -63,8 +63,12 @@ def _var_rule(g, out, a, axis, keepdims, ddof):
 
 def _std_rule(g, out, a, axis, keepdims, ddof):
     centred = a - a.mean(axis=axis, keepdims=True)
-    return _expand(g, a, axis, keepdims) * centred / (
-        (_count(a, axis) - ddof) * _expand(out, a, axis, keepdims))
+    std = _expand(out, a, axis, keepdims)
+    # where every entry is the same (one entry, say) std is 0 and so is its gradient
+    # (PyTorch), not 0/0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(std == 0, 0, _expand(g, a, axis, keepdims) * centred / (
+            (_count(a, axis) - ddof) * std))
 
 
 _var = defop("var", "var", lambda a, axis, keepdims, ddof: a.var(axis=axis, keepdims=keepdims,
