@@ -44,6 +44,8 @@ def _product_of_others(flat: np.ndarray) -> np.ndarray:
 def _prod_rule(g, out, a, axis, keepdims):
     if a.ndim == 0:
         return g
+    if a.size == 0:   # the empty product is the constant 1
+        return np.zeros(a.shape, dtype=g.dtype)
     others = _from_last(_product_of_others(_to_last(a, axis)), a, axis)
     return _expand(g, a, axis, keepdims) * others
 
