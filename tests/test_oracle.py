@@ -192,11 +192,13 @@ def weights_like(a) -> np.ndarray:
 
 def subscripts(a) -> str:
     """einsum subscripts contracting the last axis of ``a`` with a matrix: "ab,bz->az"."""
-    letters = "abc"[:anp.ndim(a)]
+    letters = "abcdefgh"[:anp.ndim(a)]
     return f"{letters},{letters[-1]}z->{letters[:-1]}z"
 
 
 def np_flip(a, axis=None):
+    if anp.ndim(a) == 0:   # autograd cannot add up gradients of a 0-d a[()]
+        return a
     axes = range(anp.ndim(a)) if axis is None else [axis % anp.ndim(a)]
     return a[tuple(slice(None, None, -1) if i in axes else slice(None)
                    for i in range(anp.ndim(a)))]
@@ -357,7 +359,7 @@ ADAPTERS: dict[str, Adapter] = {
                             lambda a, b: anp.column_stack([a, b]),
                             lambda d, s: None if len(s) not in (1, 2) else {}),
     # reductions and scans
-    "prod": Adapter("one", vg.prod, anp.prod, reduce_params),
+    "prod": Adapter("one", vg.prod, None, reduce_params),   # autograd's: 0/0 at a zero
     "var": Adapter("one", vg.var, anp.var, reduce_params),
     "std": Adapter("one", vg.std, anp.std, reduce_params, domain=("spread",)),
     "cumsum": Adapter("one", vg.cumsum, anp.cumsum, axis_or_none),
@@ -379,8 +381,9 @@ ADAPTERS: dict[str, Adapter] = {
     "einsum": Adapter("partner", lambda a, b: vg.einsum(subscripts(a), a, b),
                       lambda a, b: anp.einsum(subscripts(a), a, b), needs(1, partner(
                           lambda d, s: (s[-1], 2)))),
-    "kron": Adapter("partner", vg.kron, anp.kron, partner(lambda d, s: (2,) * len(s))),
-    "cross": Adapter("partner", vg.cross, anp.cross, needs(1, partner(
+    # autograd's kron is wrong past 2-d, its cross does not broadcast: central differences
+    "kron": Adapter("partner", vg.kron, None, partner(lambda d, s: (2,) * len(s))),
+    "cross": Adapter("partner", vg.cross, None, needs(1, partner(
         lambda d, s: (3,) if s[-1] == 3 else None))),
     "trace": Adapter("one", vg.trace, anp.trace, needs(2)),
     # not an op: complex values in the middle of a real program
