@@ -1,6 +1,10 @@
 """How fast is the vizgrad engine? Four workloads against numpy-only peers and plain numpy.
 
-    python bench/core.py [--quick]
+    python bench/core.py [--quick] [--cpu-time]
+
+On a machine shared with other work, ``OMP_NUM_THREADS=1 python bench/core.py --cpu-time``
+counts the CPU time this process used instead of wall time, every library on one thread:
+the other programs' load then barely moves the numbers.
 
 (a) a 10,000-op scalar expression ``y = y·0.5 + x`` written as a user writes it, so
     every engine wraps the number 0.5 its own way on every step;
@@ -468,15 +472,16 @@ WORKLOADS: dict[str, dict[str, Callable[[], Timed]]] = {
 
 
 ROUNDS = 5  # libraries take turns, so a busy moment of the machine does not hit only one
+CLOCK = time.perf_counter  # --cpu-time: time.process_time
 
 
 def time_once(function: Timed) -> float:
     """Seconds one call takes; freeing what it built happens after the clock stops."""
     gc.disable()   # a collection started by this call's allocations is cleanup too
     try:
-        begin = time.perf_counter()
+        begin = CLOCK()
         built = function()
-        elapsed = time.perf_counter() - begin
+        elapsed = CLOCK() - begin
     finally:
         gc.enable()
     del built
@@ -511,11 +516,19 @@ def main() -> None:
     """Time every workload in every installed library and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="time each cell for 0.3 s, not 2 s")
-    budget = 0.3 if parser.parse_args().quick else 2.0
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="count this process's CPU time, not wall time (a shared machine)")
+    arguments = parser.parse_args()
+    budget = 0.3 if arguments.quick else 2.0
+    global CLOCK
+    CLOCK = time.process_time if arguments.cpu_time else time.perf_counter
     available = [name for name, module in LIBRARIES.items() if has(module)]
     missing = [name for name in LIBRARIES if name not in available]
     for name in available:
         importlib.import_module(LIBRARIES[name])
+    if arguments.cpu_time and "torch" in available:
+        import torch
+        torch.set_num_threads(1)   # as OMP_NUM_THREADS=1 does for numpy's BLAS
     # Importing PyTorch leaves millions of objects for Python's cyclic garbage collector
     # to scan at every full collection, which doubles the time of any pure-Python engine
     # (vizgrad, micrograd) timed in the same process. Freezing what the imports made
@@ -546,7 +559,8 @@ def main() -> None:
         cells = [f"{row[lib]:.2f} ({row[lib] / base:.2f}x)" if lib in row else "n/a"
                  for lib in available]
         print(f"| {workload} | " + " | ".join(cells) + " |")
-    print(f"\nmedian ms (ratio to vizgrad); numpy = written by hand, the floor. "
+    clock = "CPU ms of this process" if arguments.cpu_time else "wall-clock ms"
+    print(f"\nmedian {clock} (ratio to vizgrad); numpy = written by hand, the floor. "
           f"Python {sys.version.split()[0]}, numpy {np.__version__}.")
     if missing:
         print(f"not installed: {', '.join(missing)}")

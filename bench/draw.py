@@ -1,47 +1,76 @@
-"""How fast is drawing? vg.graph(), to_dot and the SVG layout, for graphs of growing size.
+"""How much does drawing cost? Time, bytes sent to the widget and memory, by graph size.
 
-    python bench/draw.py [--timeout SECONDS] [--quick]
+    python bench/draw.py [--quick] [--layout] [--timeout SECONDS]
 
-Two shapes, each at about 100, 1,000 and 3,000 nodes:
-  chain  -- one long path, x -> tanh -> tanh -> ...;
+Shapes:
+  mlp    -- notebook 9's 2-8-2 MLP on 200 points, one training step, scoped by layer;
+  chain  -- one long path, x -> sin -> tanh -> sin -> ...;
   layers -- an unrolled MLP of scalar ops: every neuron multiplies each input by
             its own weight, sums, adds a bias and applies tanh, so each node fans
             out to the whole next layer.
-A graph past graph.COLLAPSE_LIMIT nodes is drawn collapsed by default; it is
-timed both ways ("collapsed", the default, and "expanded", every node). A
-20,000-op chain is timed collapsed. Layouts run with both engines: the
-graphviz-pure wheel (the default) and a system `dot` if installed, each with a
-timeout so nothing can hang. Prints a markdown table of the fastest of several
-runs (least disturbed by whatever else the machine is doing).
+Chains and layers at about 18, 1,000, 10,000 and 100,000 nodes (the 100,000-node
+layers only without --quick), and layers at 12,000. A graph past the collapse limit (300 nodes) is
+drawn collapsed, as it opens.
+
+Columns: ``vg.graph`` (record the trace and build the graph), ``+ to_dot`` (the
+DOT of the drawing as it opens), ``vg.show`` (the widget, built as a notebook
+builds it) and the bytes of its synced state (the JSON the browser receives:
+graph, dot, step, collapsed). ``--layout`` adds a Graphviz layout of the DOT.
+Then memory: peak bytes per recorded node while a 10,000-node scalar graph is
+built and backpropagated (the backward pass kept for drawing), with tracemalloc.
+Times are the fastest of several runs, as "CPU (wall)": CPU seconds of this process and
+its children (steady on a machine shared with other work), then wall-clock seconds.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
+import gc
+import json
+import os
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 import vizgrad as vg  # noqa: E402
-from vizgrad.drawing.graph import COLLAPSE_LIMIT  # noqa: E402
 from vizgrad.drawing.render import render_svg  # noqa: E402
 from vizgrad.errors import RenderError  # noqa: E402
 
-SIZES = (100, 1_000, 3_000)
-LAYER_WIDTH = {100: 4, 1_000: 6, 3_000: 8}   # neurons per layer for each size
-LONG_CHAIN_OPS = 20_000
-TO_DOT_TARGET_MS = 20        # at 1,000 nodes, drawn in full
-COLLAPSED_TARGET_S = 2       # a graph past the collapse limit, drawn as it starts
+SIZES = (18, 1_000, 10_000, 100_000)
+LAYER_WIDTH = {18: 2, 1_000: 6, 10_000: 12, 12_000: 12, 100_000: 24}   # neurons per layer
+TARGET_NODES = 12_000
+MEMORY_NODES = 10_000
+
+
+# -- the graphs ---------------------------------------------------------------------
+def mlp() -> vg.Tensor:
+    """Notebook 9's graph: a 2-8-2 MLP, cross-entropy on 200 points, one Adam step."""
+    rng = np.random.default_rng(0)
+    angle = rng.uniform(0, np.pi, 200)
+    labels = rng.integers(0, 2, 200)
+    upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    lower = np.stack([1 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
+    points = vg.constant(np.where(labels[:, None] == 0, upper, lower)
+                         + rng.normal(0, 0.2, (200, 2)))
+    model = vg.nn.MLP(2, [8, 2], seed=0)
+    logits = model(points)
+    with vg.scope("loss"):
+        loss = vg.nn.cross_entropy(logits, labels)
+    vg.optim.Adam(model.parameters(), lr=0.05).minimize(loss)
+    return loss
 
 
 def chain(nodes: int) -> vg.Tensor:
-    """x and nodes - 2 tanh ops; the drawing adds the output box: ``nodes`` nodes."""
+    """x and nodes - 2 ops (sin, tanh alternating); the drawing adds the output box."""
     y = vg.Variable(0.5, name="x")
-    for _ in range(nodes - 2):
-        y = vg.tanh(y)
+    for i in range(nodes - 2):
+        y = vg.sin(y) if i % 2 == 0 else vg.tanh(y)
+    y.backward()
     return y
 
 
@@ -65,82 +94,150 @@ def layers(nodes: int) -> vg.Tensor:
     loss = values[0]
     for v in values[1:]:
         loss = loss + v
+    loss.backward()
     return loss
 
 
-def best_seconds(work: Callable[[], object], budget: float = 0.5, most: int = 7) -> float:
-    """Fastest wall time of ``work``, run until ``budget`` seconds pass (at least once)."""
-    times: list[float] = []
+# -- measuring ----------------------------------------------------------------------
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (a Graphviz layout runs as one)."""
+    children = os.times()  # clock ticks (10 ms) for children; process_time is finer
+    return time.process_time() + children.children_user + children.children_system
+
+
+def best_seconds(work: Callable[[], object], budget: float = 1.0,
+                 most: int = 5) -> tuple[float, float]:
+    """Fastest wall time and fastest CPU time of ``work``, run until ``budget`` seconds pass
+    (at least twice). On a machine shared with other work the CPU time is the steadier."""
+    walls: list[float] = []
+    cpus: list[float] = []
     start = time.perf_counter()
-    while len(times) < most and (not times or time.perf_counter() - start < budget):
-        begin = time.perf_counter()
+    while len(walls) < most and (len(walls) < 2 or time.perf_counter() - start < budget):
+        begin, begin_cpu = time.perf_counter(), cpu_seconds()
         work()
-        times.append(time.perf_counter() - begin)
-    return min(times)
+        walls.append(time.perf_counter() - begin)
+        cpus.append(cpu_seconds() - begin_cpu)
+    return min(walls), min(cpus)
 
 
-def layout(dot: str, engine: str, timeout: float) -> str:
-    """Time one layout with ``engine``: a cell of the table."""
-    try:
-        seconds = best_seconds(lambda: render_svg(dot, engine=engine, timeout=timeout),
-                                 budget=1.0, most=3)
-    except RenderError as error:
-        return f"> {timeout:g} s" if "longer than" in str(error) else "failed"
-    return duration(seconds)
+def synced_bytes(widget: object) -> int:
+    """Bytes of the widget's synced state as JSON: what the browser receives as it opens."""
+    state = {name: getattr(widget, name) for name in ("graph", "dot", "step", "collapsed")}
+    return len(json.dumps(state, ensure_ascii=False).encode("utf-8"))
 
 
 def duration(seconds: float) -> str:
     if seconds < 0.01:
-        return f"{seconds * 1000:.1f} ms"
+        return f"{seconds * 1000:.2f} ms"
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"
     return f"{seconds:.2f} s"
 
 
+def both(seconds: tuple[float, float]) -> str:
+    """'CPU (wall)' of a best_seconds result."""
+    return f"{duration(seconds[1])} ({duration(seconds[0])})"
+
+
+def size_text(count: int) -> str:
+    if count < 10_000:
+        return f"{count:,} B"
+    if count < 10_000_000:
+        return f"{count / 1000:,.0f} kB"
+    return f"{count / 1e6:,.1f} MB"
+
+
+def layout(dot: str, timeout: float) -> str:
+    try:
+        seconds = best_seconds(lambda: render_svg(dot, timeout=timeout), most=2)
+    except RenderError as error:
+        return f"> {timeout:g} s" if "longer than" in str(error) else "failed"
+    return both(seconds)
+
+
+def memory_per_node(build: Callable[[], vg.Tensor]) -> tuple[float, float, int]:
+    """(peak, retained) bytes per recorded tensor while ``build`` records and backpropagates."""
+    gc.collect()
+    tracemalloc.start()
+    y = build()
+    retained, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    count = len(vg.core.tensor.ancestors([y]))
+    return peak / count, retained / count, count
+
+
+def scalar_expression() -> vg.Tensor:
+    """y = 0.5·y + x, 5,000 times (bench/core.py's (a)): 10,000 ops, 5,001 leaves."""
+    x = vg.Variable(0.3)
+    y = x
+    for _ in range(MEMORY_NODES // 2):
+        y = y * 0.5 + x
+    y.backward()
+    return y
+
+
+def scalar_chain() -> vg.Tensor:
+    """tanh(y · w), 5,000 times: 10,000 ops, 2 leaves."""
+    x, w = vg.Variable(0.5), vg.Variable(1.0001)
+    y = x
+    for _ in range(MEMORY_NODES // 2):
+        y = vg.tanh(y * w)
+    y.backward()
+    return y
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the 100,000-node layers")
+    parser.add_argument("--layout", action="store_true",
+                        help="also time a Graphviz layout of each drawing as it opens")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="give up on one layout after this many seconds (default 60)")
-    parser.add_argument("--quick", action="store_true",
-                        help="skip the expanded 3,000-node drawings")
     args = parser.parse_args()
-    engines = ["graphviz-pure"] + (["dot"] if shutil.which("dot") else [])
+    from vizgrad.frontends.widget import show
 
+    cases: list[tuple[str, Callable[[], vg.Tensor]]] = [("mlp", mlp)]
+    for size in SIZES:
+        cases.append(("chain", lambda size=size: chain(size)))
+        if not (args.quick and size == 100_000):
+            cases.append(("layers", lambda size=size: layers(size)))
+        if size == 10_000:  # the size of the collapsed-drawing target (under 100 ms)
+            cases.append(("layers", lambda: layers(TARGET_NODES)))
     rows = []
-    cases = [(shape.__name__, shape, size) for shape in (chain, layers) for size in SIZES]
-    cases.append(("chain", chain, LONG_CHAIN_OPS + 2))
-    for shape_name, build, size in cases:
-        y = build(size)
-        y.backward()
-        graph_seconds = best_seconds(lambda y=y: vg.graph(y), budget=1.0, most=3)
+    for shape, make in cases:
+        y = make()
         drawing = vg.graph(y)
         n = len(drawing.nodes)
-        drawings = [("collapsed" if drawing.default_collapsed() else "full", None)]
-        if drawing.default_collapsed() and n <= 3_000 and not (args.quick and n > 1_500):
-            drawings.append(("expanded", []))
-        for kind, collapse in drawings:
-            dot = drawing.to_dot(collapse=collapse)
-            dot_seconds = best_seconds(
-                lambda d=drawing, c=collapse: d.to_dot(collapse=c))
-            drawn = dot.count(' [id="n') + dot.count(" shape=box3d")
-            cells = [layout(dot, engine, args.timeout) for engine in engines]
-            rows.append([shape_name, f"{n:,}", kind, f"{drawn:,}", duration(graph_seconds),
-                         duration(dot_seconds), *cells])
-            print(f"  {shape_name} {n:,} {kind}: done", file=sys.stderr, flush=True)
+        graph_s = best_seconds(lambda y=y: vg.graph(y))
+        dot_s = best_seconds(lambda y=y: vg.graph(y).to_dot())
+        dot = drawing.to_dot()
+        drawn = dot.count(' [id="n') + dot.count(" shape=box3d")
+        show_s = best_seconds(lambda y=y: show(y, names={}), most=3)
+        payload = synced_bytes(show(y, names={}))
+        row = [shape, f"{n:,}", f"{drawn:,}", *(both(s) for s in (graph_s, dot_s, show_s)),
+               size_text(payload)]
+        if args.layout:
+            row.append(layout(dot, args.timeout))
+        rows.append(row)
+        print(f"  {shape} {n:,}: done", file=sys.stderr, flush=True)
+        del y, drawing
+        gc.collect()
 
-    header = ["graph", "nodes", "drawn", "boxes drawn", "vg.graph()", "to_dot",
-              *[f"layout+SVG ({engine})" for engine in engines]]
-    print()
+    header = ["graph", "nodes", "boxes drawn", "vg.graph", "vg.graph + to_dot", "vg.show",
+              "widget state as opened"] + (["layout + SVG"] if args.layout else [])
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join(" --- " for _ in header) + "|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
-    print()
-    print(f"Targets: to_dot under {TO_DOT_TARGET_MS} ms at 1,000 nodes drawn in full; a graph "
-          f"past {COLLAPSE_LIMIT} nodes, drawn collapsed (its default), laid out in under "
-          f"{COLLAPSED_TARGET_S} s. Layouts time out after {args.timeout:g} s.")
-    if "dot" not in engines:
-        print("No system `dot` found: only graphviz-pure was timed.")
+
+    print("\n| 10,000-op graph, forward + backward | recorded tensors | peak per tensor | "
+          "kept per tensor |")
+    print("| --- | --- | --- | --- |")
+    for name, build in (("y = y·0.5 + x (bench/core.py (a))", scalar_expression),
+                        ("y = tanh(y·w)", scalar_chain)):
+        peak, kept, count = memory_per_node(build)
+        print(f"| {name} | {count:,} | {peak:,.0f} B | {kept:,.0f} B |")
 
 
 if __name__ == "__main__":

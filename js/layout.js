@@ -100,10 +100,14 @@ function startWorker(receive, failed) {
   }
 }
 
+// In the page, one layout is one call into Graphviz, which cannot be cut into
+// slices: past this many DOT statements (nodes and edges; about 1,500 nodes,
+// a second or more of a frozen tab) it is refused with the way out instead.
+export const MAX_IN_PAGE_STATEMENTS = 3000;
+
 // The same worker script, run in this page and spoken to through the same
 // message shape. Messages go through setTimeout so the page can paint
-// "Laying out…" before Graphviz runs; compiling the wasm is asynchronous, but
-// one layout is one call into Graphviz, which cannot be cut into slices.
+// "Laying out…" before Graphviz runs; compiling the wasm is asynchronous.
 function startInPage(receive) {
   const worker = startLayoutWorkerScript();
   const workerSide = {
@@ -112,7 +116,23 @@ function startInPage(receive) {
   };
   worker.serve(workerSide);
   return {
-    postMessage: (data) => setTimeout(() => workerSide.onmessage({ data }), 0),
+    postMessage(data) {
+      const statements = countStatements(data.dot);
+      const error = statements > MAX_IN_PAGE_STATEMENTS
+        ? `this page allows no Web Worker, so Graphviz would run in the page itself, and ` +
+          `${statements.toLocaleString("en")} nodes and edges would freeze it; fix: collapse ` +
+          "scopes (click a group, or vg.show(y, collapsed=[...])) or open the notebook in " +
+          "JupyterLab or Notebook 7"
+        : null;
+      if (error) setTimeout(() => receive({ data: { id: data.id, error } }), 0);
+      else setTimeout(() => workerSide.onmessage({ data }), 0);
+    },
     terminate() {},
   };
+}
+
+// node and edge statements that start a line (`n0 [id=...`, `n0 -> n1 [...`),
+// as vizgrad writes DOT; a rough count is enough here
+function countStatements(dot) {
+  return (String(dot).match(/^\s*[\w"]+(?:\s*->\s*[\w"]+)?\s*\[/gm) ?? []).length;
 }

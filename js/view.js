@@ -138,7 +138,9 @@ export function createView(el, callbacks = {}) {
   let geometry = null; // see measureGeometry()
 
   // ---- steps ----------------------------------------------------------------
-  const lastStep = () => Math.max(0, (state.graph.steps?.length ?? 1) - 1);
+  // a long pass sends only its first steps' explanations (more_steps, Graph.to_dict)
+  const lastStep = () => (state.graph.more_steps ? state.graph.last_step
+    : Math.max(0, (state.graph.steps?.length ?? 1) - 1));
   const clampStep = (step) => Math.min(lastStep(), Math.max(0, Math.trunc(Number(step)) || 0));
 
   // `redraw`: draw the step even if it is the one on show (the graph changed)
@@ -168,8 +170,11 @@ export function createView(el, callbacks = {}) {
     // while a new SVG is going in, it draws the step itself once it is ready
     if (state.drawing && !state.installing) {
       state.drawing.showStep(step);
-      // a graph shown whole stays put; a larger one follows the current op
-      if (!framing?.fits) reveal(state.drawing.currentGroup()?.id, false, panZoom.fitted);
+      // a graph shown whole stays put; a larger one, or one the reader zoomed
+      // into, follows the current op
+      if (!framing?.fits || !panZoom.fitted) {
+        reveal(state.drawing.currentGroup()?.id, false, panZoom.fitted);
+      }
       root.setAttribute("data-step", String(step));
     }
   }
@@ -280,6 +285,7 @@ export function createView(el, callbacks = {}) {
     state.selectedId = id;
     state.drawing?.select(id);
     showDetails();
+    callbacks.onSelect?.(id); // the widget may fetch the full value from the kernel
   }
 
   function showDetails() {
@@ -325,11 +331,8 @@ export function createView(el, callbacks = {}) {
       row("dtype", data.dtype ?? "");
       row("value", data.detail?.value ?? data.value ?? "", "vg-value-text");
       row("gradient", gradientText(data, data.detail?.grad ?? data.grad), "vg-grad-text");
-      const target = graph.target_name ?? "the target";
-      if (data.unconnected) row("note", `not connected to ${target}: its gradient is None`);
-      if (data.outside_tape) row("note", "computed outside the tape, so the tape cannot see it");
-      if (data.greyed) row("note", `not on any path to ${target}`);
-      if (data.nonfinite) row("note", "holds NaN or inf");
+      // the notes are written in Python (vizgrad/drawing/narrate.py), never here
+      for (const note of data.notes ?? []) row("note", note.text);
     }
     return [h("div", { class: "vg-panel-title", text: title }), h("dl", {}, ...rows)];
   }
@@ -551,7 +554,8 @@ export function createView(el, callbacks = {}) {
   // in the bubbling phase in JupyterLab. Only keys aimed at this widget (it or
   // something in it has focus) are taken, and only the widget's own keys.
   const onKeyDown = (event) => {
-    if (event.defaultPrevented || !root.contains(event.target)) return;
+    // composedPath: the widget may sit in a shadow root, whose host is the target seen here
+    if (event.defaultPrevented || !event.composedPath().includes(root)) return;
     const action = keyAction(event);
     if (action == null) {
       if (event.key === "Escape" && state.presenting && fullscreenElement() !== root) {
@@ -563,7 +567,7 @@ export function createView(el, callbacks = {}) {
     // keep the notebook from treating the key as a shortcut of its own
     event.stopPropagation();
     // the slider and the speed list have their own arrow keys, a button its Space and Enter
-    if (keyIsTheControls(event.key, event.target?.tagName)) return;
+    if (keyIsTheControls(event.key, event.composedPath()[0]?.tagName)) return;
     event.preventDefault();
     if (action === "fullscreen") togglePresenting();
     else if (action === "next") stepByHand(state.step + 1);

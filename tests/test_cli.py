@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import textwrap
@@ -169,3 +170,125 @@ def test_collapse_of_an_unknown_scope_lists_the_scopes(tmp_path):
     assert ("vizgrad: error: no scope is called 'layer9' in the drawing of 'loss'"
             in done.stderr)
     assert "layer1, loss" in done.stderr
+
+
+# -- paths that cannot be written: one line with the fix, and nothing written -----------
+def test_an_output_inside_a_file_is_one_line_with_the_fix(tmp_path, script):
+    (tmp_path / "file.txt").write_text("notes")
+    done = run(tmp_path, "export", "worked.py", "--target", "f", "-o", "file.txt/o.svg")
+    assert_one_line_error(done, "file.txt is a file", "fix:")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert (tmp_path / "file.txt").read_text() == "notes"
+
+
+def test_an_output_that_is_a_folder_is_one_line_with_the_fix(tmp_path, script):
+    (tmp_path / "out").mkdir()
+    done = run(tmp_path, "export", "worked.py", "--target", "f", "-o", "out")
+    assert_one_line_error(done, "-o out is a folder", "out/graph.svg")
+    assert done.stderr.count("\n") == 1
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_steps_into_an_existing_file_is_refused_before_writing_anything(tmp_path, script):
+    (tmp_path / "slides").write_text("not a folder")
+    done = run(tmp_path, "export", "worked.py", "--target", "f", "-o", "f.svg",
+               "--steps", "slides")
+    assert_one_line_error(done, "--steps slides is a file", "fix:")
+    assert done.stderr.count("\n") == 1
+    assert not (tmp_path / "f.svg").exists()          # -o is not written either
+
+
+def test_too_many_steps_leaves_the_output_unwritten(tmp_path):
+    (tmp_path / "chain.py").write_text("import vizgrad as vg\nx = vg.Variable(1.0)\ny = x\n"
+                                       "for _ in range(30):\n    y = y * 1.0\n")
+    done = run(tmp_path, "export", "chain.py", "--target", "y", "-o", "y.svg", "--steps",
+               "steps", "--max-steps", "10")
+    assert_one_line_error(done, "--max-steps")
+    assert not (tmp_path / "y.svg").exists() and not (tmp_path / "steps").exists()
+
+
+def test_an_unknown_output_format_is_one_line_with_the_fix(tmp_path, script):
+    done = run(tmp_path, "export", "worked.py", "--target", "f", "-o", "f.txt")
+    assert_one_line_error(done, ".svg, .png or .html", "f.svg")
+    assert not (tmp_path / "f.txt").exists()
+
+
+# -- the target, found as the magic finds it ---------------------------------------------
+def test_without_target_the_last_scalar_tensor_assigned_is_drawn(tmp_path):
+    (tmp_path / "loss.py").write_text(
+        "import vizgrad as vg\nw = vg.Variable([1.0, 2.0], name='w')\n"
+        "loss = vg.sum(w * w)\nscaled = w * 3\ncount = 2\n")
+    done = run(tmp_path, "export", "loss.py", "-o", "loss.svg")
+    assert done.returncode == 0, done.stderr
+    shown = shown_text((tmp_path / "loss.svg").read_text())
+    assert "∂loss/∂w = [2, 4]" in shown              # loss: the last *scalar* assigned
+
+
+def test_without_target_and_no_scalar_the_error_lists_the_tensors(tmp_path):
+    (tmp_path / "vector.py").write_text("import vizgrad as vg\nv = vg.Variable([1.0, 2.0])\n")
+    done = run(tmp_path, "export", "vector.py", "-o", "v.svg")
+    assert_one_line_error(done, "no scalar tensor", "--target", "v")
+
+
+# -- slides -----------------------------------------------------------------------------
+MLP = """
+import numpy as np
+import vizgrad as vg
+
+rng = np.random.default_rng(0)
+angle = rng.uniform(0, np.pi, 200)
+labels = rng.integers(0, 2, 200)
+upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+lower = np.stack([1 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
+points = np.where(labels[:, None] == 0, upper, lower) + rng.normal(0, 0.2, (200, 2))
+model = vg.nn.MLP(2, [8, 2], seed=0)
+logits = model(points)
+with vg.scope("loss"):
+    loss = vg.nn.cross_entropy(logits, labels)
+"""
+
+
+def test_a_png_slide_of_the_mlp_has_labels_at_least_14_pixels_tall(tmp_path):
+    # notebook 9's network, exported top to bottom as a 1920-pixel-wide slide
+    (tmp_path / "mlp.py").write_text(MLP)
+    for name in ("mlp.png", "mlp.svg"):
+        done = run(tmp_path, "export", "mlp.py", "--rankdir", "TB", "-o", name)
+        assert done.returncode == 0, done.stderr
+    png = (tmp_path / "mlp.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == 1920 and height > width           # a tall drawing, a full-width slide
+    # the PNG is the SVG's drawing scaled to 1920 pixels: its smallest text, in pixels
+    root = ET.fromstring((tmp_path / "mlp.svg").read_text().encode())
+    drawing_width = float(root.get("width").removesuffix("pt"))
+    sizes = [float(t.get("font-size")) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert sizes and min(sizes) * width / drawing_width >= 14
+
+
+def test_rankdir_and_scale_shape_the_drawing(tmp_path, script):
+    for name, extra in (("plain.svg", []), ("tall.svg", ["--rankdir", "TB", "--scale", "2"])):
+        done = run(tmp_path, "export", "worked.py", "--target", "f", "-o", name, *extra)
+        assert done.returncode == 0, done.stderr
+    plain = ET.fromstring((tmp_path / "plain.svg").read_text().encode())
+    tall = ET.fromstring((tmp_path / "tall.svg").read_text().encode())
+
+    def size(root: ET.Element) -> tuple[float, float]:
+        return float(root.get("width")[:-2]), float(root.get("height")[:-2])
+
+    assert size(plain)[0] > size(plain)[1] and size(tall)[1] > size(tall)[0]
+
+    def font_sizes(root: ET.Element) -> set[float]:
+        return {float(t.get("font-size")) for t in root.iter("{http://www.w3.org/2000/svg}text")}
+
+    assert font_sizes(tall) == {2 * s for s in font_sizes(plain)}
+
+
+def test_max_values_shows_a_bigger_tensor_whole(tmp_path):
+    (tmp_path / "big.py").write_text("import numpy as np\nimport vizgrad as vg\n"
+                                     "w = vg.Variable(np.arange(20.0), name='w')\n"
+                                     "loss = vg.sum(w)\n")
+    run(tmp_path, "export", "big.py", "-o", "summary.svg")
+    run(tmp_path, "export", "big.py", "-o", "whole.svg", "--max-values", "20")
+    assert "(20,) mean 9.5 [0, 19]" in shown_text((tmp_path / "summary.svg").read_text())
+    whole = " ".join(shown_text((tmp_path / "whole.svg").read_text()))
+    assert "19]" in whole and "mean" not in whole

@@ -60,10 +60,10 @@ STEP_0 = (
     + op("n2", "×", "mul1")                       # x * x
     + op("n3", "×", "mul2")                       # (x * x) * y
     + op("n4", "+", "add1")                       # ... + y
-    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>const1</B></TD></TR>{SCALAR}'
+    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>2</B></TD></TR>{SCALAR}'
     f'<TR><TD><FONT COLOR="{BLUE}">2</FONT></TD></TR></TABLE>> '
     'shape="box" style="rounded,dotted"]\n'      # a constant: dotted, no gradient row
-    + op("n6", "+", "f")                          # ... + 2, the op that makes f
+    + op("n6", "+", "add2")                       # ... + 2, the op that makes f
     + f'  n7 [id="n7" label=<{TABLE}<TR><TD><B>f</B></TD></TR>{SCALAR}'
     f'<TR><TD><FONT COLOR="{BLUE}">42</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{HIDDEN}">∂f/∂f = 1</FONT></TD></TR></TABLE>> '
@@ -95,10 +95,10 @@ STEP_1 = (
     + op("n2", "×", "mul1")
     + op("n3", "×", "mul2")
     + op("n4", "+", "add1")
-    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>const1</B></TD></TR>{SCALAR}'
+    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>2</B></TD></TR>{SCALAR}'
     f'<TR><TD><FONT COLOR="{BLUE}">2</FONT></TD></TR></TABLE>> '
     'shape="box" style="rounded,dotted"]\n'
-    + op("n6", "+", "f", ' fillcolor="#ffe08a" style="filled"')
+    + op("n6", "+", "add2", ' fillcolor="#ffe08a" style="filled"')
     + f'  n7 [id="n7" label=<{TABLE}<TR><TD><B>f</B></TD></TR>{SCALAR}'
     f'<TR><TD><FONT COLOR="{BLUE}">42</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{ORANGE}">∂f/∂f = 1</FONT></TD></TR></TABLE>> '
@@ -129,10 +129,10 @@ STEP_LAST = (
     + op("n2", "×", "mul1", ' fillcolor="#ffe08a" style="filled"')
     + op("n3", "×", "mul2")
     + op("n4", "+", "add1")
-    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>const1</B></TD></TR>{SCALAR}'
+    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>2</B></TD></TR>{SCALAR}'
     f'<TR><TD><FONT COLOR="{BLUE}">2</FONT></TD></TR></TABLE>> '
     'shape="box" style="rounded,dotted"]\n'
-    + op("n6", "+", "f")
+    + op("n6", "+", "add2")
     + f'  n7 [id="n7" label=<{TABLE}<TR><TD><B>f</B></TD></TR>{SCALAR}'
     f'<TR><TD><FONT COLOR="{BLUE}">42</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{ORANGE}">∂f/∂f = 1</FONT></TD></TR></TABLE>> '

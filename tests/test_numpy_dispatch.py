@@ -138,6 +138,15 @@ def test_numpy_calls_record_the_vizgrad_op_and_its_gradient(op):
     np.testing.assert_allclose(vg.gradients(y, [x])[0].numpy(), expected, atol=1e-7)
 
 
+def test_every_vizgrad_function_with_a_numpy_name_is_reached_from_numpy():
+    from vizgrad.core import dispatch
+
+    handled = set(dispatch.UFUNCS) | set(dispatch.FUNCTIONS)
+    numpy_named = [name for name in vg.__all__ if callable(getattr(np, name, None))]
+    assert len(numpy_named) > 100
+    assert [name for name in numpy_named if getattr(np, name) not in handled] == []
+
+
 def test_an_array_on_the_left_meets_a_tensor_on_the_right():
     x = vg.Variable([1.0, 2.0], name="x")
     assert (np.array([3.0, 3.0]) - x).numpy().tolist() == [2.0, 1.0]
@@ -150,7 +159,8 @@ def test_np_asarray_gives_the_values_off_the_graph():
     x = vg.Variable([1.0, 2.0])
     values = np.asarray(x * 2)
     assert type(values) is np.ndarray and values.tolist() == [2.0, 4.0]
-    assert np.shape(x) == (2,) and np.argmax(x) == 1
+    assert np.shape(x) == (2,) and np.argmax(x) == 1 and x.argmax() == 1
+    assert np.where(x > 1.5)[0].tolist() == [1]   # one argument: the indices, as numpy
     assert type(np.zeros_like(x)) is np.ndarray
     assert np.isnan(vg.tensor([np.nan, 1.0])).tolist() == [True, False]
 
@@ -241,3 +251,59 @@ def test_split_gives_tensors_whose_gradients_land_in_their_piece():
     first, second, third = np.split(x, 3)
     assert [p.op for p in (first, second, third)] == ["split"] * 3
     assert vg.gradients(second.sum(), [x])[0].numpy().tolist() == [0, 0, 1, 1, 0, 0]
+
+
+# -- the same np. code, differentiated by HIPS autograd as a second oracle -------------------
+# (autograd has no gradient for flip, kron, cumprod, pad, n-d sort, the diagonal of a matrix or a
+# 2-d outer, or diagonal: those are checked by central differences alone)
+X = np.array([[0.3, -0.6, 0.9], [0.45, 0.2, -0.35]])
+Y = np.array([[0.7, 1.1, -0.4], [0.5, -0.8, 0.6]])
+
+
+def _called(name):
+    return lambda np_, x: getattr(np_, name)(x)
+
+
+AGAINST_AUTOGRAD = {
+    **{name: _called(name) for name in [
+        "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arctanh", "expm1",
+        "exp2", "reciprocal", "sinc", "floor", "ceil", "ravel", "fliplr", "flipud",
+        "atleast_3d", "triu", "tril", "diff", "prod", "cumsum", "trace"]},
+    "log-family": lambda np_, x: np_.log2(x + 1) + np_.log10(x + 1) + np_.log1p(x),
+    "arccosh": lambda np_, x: np_.arccosh(x + 2),
+    "binary": lambda np_, x: (np_.remainder(x, 0.7) + np_.arctan2(x, Y) + np_.hypot(x, Y)
+                              + np_.logaddexp(x, Y) + np_.logaddexp2(x, Y)
+                              + np_.fmax(x, Y) + np_.fmin(x, Y)),
+    "var-std": lambda np_, x: np_.var(x, axis=0, ddof=1) + np_.std(x, axis=1, keepdims=True),
+    "products": lambda np_, x: (np_.dot(x, Y.T) + np_.inner(x, Y) + np_.tensordot(x, Y.T, 1)
+                                + np_.einsum("ij,kj->ik", x, Y)),
+    "outer": lambda np_, x: np_.outer(x[0], x[1] * Y[1]),
+    "cross": lambda np_, x: np_.cross(x, Y),
+    "moves": lambda np_, x: np_.sum(np_.rot90(np_.swapaxes(np_.expand_dims(x, 0), 0, 2), 1)
+                                    * np_.moveaxis(np_.roll(np_.atleast_2d(x), 1, 1)[None], 0, 2)),
+    "copies": lambda np_, x: (np_.sum(np_.repeat(x, 2, axis=1)) + np_.sum(np_.tile(x, (2, 1)))
+                              + np_.sum(np_.atleast_1d(x) ** 2)),
+    "pieces": lambda np_, x: np_.sum(np_.hstack(np_.split(x, 3, axis=1)) *
+                                     np_.vstack(np_.array_split(x, 2)) ** 2),
+    "columns": lambda np_, x: np_.column_stack([x[0], x[1] ** 2]),
+    "diag": lambda np_, x: np_.diag(x[0]) + np_.diag(x[1], 1)[1:, 1:],
+    "max-ties": lambda np_, x: np_.max(np_.concatenate([x, x]), axis=0),
+    "min-ties": lambda np_, x: np_.min(np_.concatenate([x, x])),
+    "squeeze": lambda np_, x: np_.squeeze(x[None, :, :1]),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Output seems independent of input")   # floor and ceil
+@pytest.mark.parametrize("case", sorted(AGAINST_AUTOGRAD))
+def test_the_same_numpy_code_gets_hips_autograds_gradient(case):
+    if importlib.util.find_spec("autograd") is None:
+        pytest.skip("HIPS autograd is not installed (pip install -e '.[bench]'); the "
+                    "central-difference checks of tests/test_ops.py still run")
+    import autograd
+    import autograd.numpy as anp
+
+    function = AGAINST_AUTOGRAD[case]
+    expected = autograd.grad(lambda x: anp.sum(function(anp, x) ** 2))(X)
+    x = vg.Variable(X)
+    got = vg.gradients(np.sum(function(np, x) ** 2), [x])[0]
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-10, atol=1e-12)

@@ -223,3 +223,17 @@ def test_a_large_graph_expanded_into_many_groups_still_lays_out(engine):
     root = parse(drawing.to_svg(collapse=[], engine=engine))
     assert len(groups(root, "cluster")) == len(drawing.scopes)
     assert len([k for k in groups(root, "node") if k.startswith("n")]) == len(drawing.nodes)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", ["\\Gamma", "C:\\Temp\\Net", "\\N\\G\\E\\T\\H\\L\\l\\r\\n"])
+def test_a_name_with_backslashes_shows_exactly_as_given(engine, name):
+    # Graphviz expands \G, \N, \l ... inside labels: "\Gamma" used to draw "vizgradamma"
+    x = vg.Variable(2.0, name=name)
+    with vg.scope(name):
+        y = x * 3
+    svg = vg.graph(y).to_svg(collapse=[], engine=engine)
+    shown = texts(parse(svg))
+    assert name in shown                                  # the node's title
+    assert shown.count(name) >= 2                         # and the scope's
+    assert f"∂f/∂{name} = 3" in texts(parse(svg), fill=ORANGE)

@@ -7,8 +7,10 @@ PyTorch's engine fired hooks the test puts on the autograd nodes.
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,6 +193,7 @@ def test_detach_and_no_grad_cut_the_graph() -> None:
     trace = vt.trace_of(y, names={"x": x, "w": w, "frozen": frozen, "scale": scale})
     stopped = {trace.tensors[i].name for i in trace.stopped}
     assert stopped == {"frozen", "scale"}
+    assert any(note.startswith("frozen, scale: made by detach()") for note in trace.notes)
     assert index_named(trace, "x") not in trace.totals and x.grad is None
     assert np.array_equal(trace.totals[index_named(trace, "w")], w.grad.numpy())
 
@@ -255,7 +258,9 @@ def test_drawing_before_backward_leaves_grad_alone(mlp) -> None:
 def test_without_record_the_grad_fn_graph_is_drawn(mlp) -> None:
     model, x, labels = mlp
     loss = F.cross_entropy(model(x), labels)
-    trace = vt.trace_of(loss, names={"loss": loss})
+    trace = vt.trace_of(loss, names={"loss": loss, "model": model})
+    assert {t.name for t in trace.tensors if t.op is None} == {
+        name for name, _ in model.named_parameters()}
     ops = [t.op for t in trace.tensors if t.op]
     assert ops.count("addmm") == 2 and "relu" in ops and ops[-1] == "nll_loss"
     assert "with vizgrad.torch.record()" in trace.notes[0]
@@ -283,3 +288,143 @@ def test_import_vizgrad_does_not_import_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_an_intermediate_is_drawn_with_its_own_pass_not_the_losss(mlp) -> None:
+    model, x, labels = mlp
+    with vt.record():
+        logits = model(x)
+        loss = F.cross_entropy(logits, labels)
+    loss.backward(retain_graph=True)
+    trace = vt.trace_of(logits)        # backpropagation from logits, seeded with ones
+    assert trace.kind == "gradients" and np.array_equal(trace.seed, np.ones((5, 2)))
+    weight = index_named(trace, "2.weight")
+    expected = torch.autograd.grad(logits, model[2].weight, torch.ones_like(logits))[0]
+    assert np.allclose(trace.totals[weight], expected.numpy())
+
+
+def test_a_freed_graph_is_said_so() -> None:
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    with vt.record():
+        h = w.exp()
+        loss = h.sum()
+    loss.backward()                    # frees the graph: h's own pass cannot run
+    trace = vt.trace_of(h)
+    assert trace.steps == () and any("freed" in note for note in trace.notes)
+    assert trace.tensors[trace.target].value.tolist() == pytest.approx([np.e, np.e ** 2])
+
+
+def test_a_leaf_alone_is_one_box() -> None:
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    trace = vt.trace_of(w, names={"w": w})
+    assert [t.name for t in trace.tensors] == ["w"] and trace.steps == ()
+
+
+def test_assignment_into_a_tensor_is_an_in_place_op() -> None:
+    w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with vt.record():
+        h = w * 2
+        h[0] = 10.0
+        loss = (h * h).sum()
+    loss.backward()
+    trace = vt.trace_of(loss)
+    ops = [t for t in trace.tensors if t.op]
+    assert [t.op for t in ops] == ["mul", "setitem", "mul", "sum"]
+    assert ops[0].value.tolist() == [2, 4, 6] and ops[1].value.tolist() == [10, 4, 6]
+    assert np.array_equal(trace.totals[0], w.grad.numpy()) and w.grad.tolist() == [0, 16, 24]
+
+
+# -- the drawing, end to end: vg.graph, vg.show, vg.export_svg, vizgrad export ----------
+EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / \
+    "12_your_pytorch_model_step_by_step.py"
+
+
+def test_graph_of_a_recorded_loss_shows_pytorchs_gradients() -> None:
+    import vizgrad as vg
+    from vizgrad.drawing.format import short
+
+    ns = runpy.run_path(str(EXAMPLE))
+    graph = vg.graph(ns["loss"], names=ns)
+    assert graph.last_step == 4  # linear, relu, linear, cross_entropy
+    assert [s.name for s in graph.scopes] == ["0", "1", "2"]
+    for name, param in ns["model"].named_parameters():
+        assert graph.find(name).grad == short(param.grad.numpy()), name
+    assert "cross_entropy" in graph.steps[1].title
+
+
+def test_show_and_export_svg_of_a_pytorch_tensor(tmp_path: Path) -> None:
+    import vizgrad as vg
+
+    ns = runpy.run_path(str(EXAMPLE))
+    widget = vg.show(ns["loss"], names=ns, collapsed=["0", "1", "2"])
+    assert widget.collapsed == ["0", "1", "2"] and "svg" in widget.to_svg()
+    path = vg.export_svg(ns["loss"], tmp_path / "loss.svg", names=ns)
+    assert "2.bias" in path.read_text(encoding="utf-8")
+
+
+def test_without_record_the_drawing_says_what_was_not_recorded(mlp) -> None:
+    import vizgrad as vg
+
+    model, x, labels = mlp
+    loss = F.cross_entropy(model(x), labels)
+    graph = vg.graph(loss, names={"loss": loss, "model": model})
+    assert any("with vizgrad.torch.record()" in line for line in graph.steps[0].lines)
+    assert any(edge.value == "not recorded" for edge in graph.edges)
+    assert "not recorded" in graph.to_dot()
+
+
+def test_vizgrad_export_draws_a_pytorch_script(tmp_path: Path) -> None:
+    out = tmp_path / "loss.svg"
+    subprocess.run([sys.executable, "-m", "vizgrad", "export", str(EXAMPLE), "--target",
+                    "loss", "-o", str(out)], check=True, capture_output=True, text=True)
+    svg = out.read_text(encoding="utf-8")
+    assert "cross entropy" in svg and "0.weight" in svg
+
+
+def test_the_magics_draw_pytorch_tensors() -> None:
+    import builtins
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    builtins.__dict__.pop("_", None)  # a doctest's last value would hide IPython's `_`
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)
+    try:
+        shell.run_cell("%load_ext vizgrad").raise_error()
+        # %%vizgrad records the cell's PyTorch ops itself
+        cell = shell.run_cell("%%vizgrad\nimport torch\nv = torch.tensor([1.0, -1.0], "
+                              "requires_grad=True)\nh = (v * 3).exp()\ntotal = h.sum()")
+        cell.raise_error()
+        drawn = cell.result.data
+        assert drawn.target_name == "total"
+        assert {"v", "h", "total"} <= {node.label for node in drawn.nodes}
+        v = shell.user_ns["v"]
+        assert drawn.find("v").grad == short_text(3 * (v.detach() * 3).exp())
+        line = shell.run_cell("%vizgrad h")
+        line.raise_error()
+        assert line.result.data.target_name == "h"
+    finally:
+        shell.reset(new_session=False)
+
+
+def short_text(t: torch.Tensor) -> str:
+    from vizgrad.drawing.format import short
+    return short(t.numpy())
+
+
+def test_a_whole_training_step_inside_record() -> None:
+    w = torch.tensor([1.0, -2.0], requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=0.5)
+    with vt.record():
+        first = (w * w).sum()
+        first.backward()
+        optimizer.step()         # changes w in place: the next forward sees a new w
+        optimizer.zero_grad()
+        second = (w * w).sum()
+        second.backward()
+    trace = vt.trace_of(second)
+    leaf = trace.tensors[0]
+    assert leaf.value.tolist() == [0.0, 0.0] and np.array_equal(trace.totals[0], w.grad.numpy())
+    again = vt.trace_of(first)
+    assert again.tensors[0].value.tolist() == [1.0, -2.0]
+    assert again.totals[0].tolist() == [2.0, -4.0]

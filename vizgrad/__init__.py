@@ -136,7 +136,9 @@ from .core.ops_shape import (
     vstack,
 )
 from .core.tensor import Tensor, Variable, constant, no_grad, scope, tensor
-from .drawing.graph import Graph, export_svg, graph
+from .drawing.api import export_svg, graph
+from .drawing.graph import Graph
+from .drawing.options import set_options
 from .errors import (
     ArgumentError,
     DtypeError,
@@ -181,6 +183,7 @@ __all__ = [
     "maximum", "mean", "min", "minimum", "multiply", "negative", "nn", "no_grad", "not_equal",
     "optim", "power", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "relu",
     "reshape", "scope", "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack",
+    "set_options",
     "stop_gradient", "subtract", "sum", "tanh", "tensor", "transpose", "where",
     "UnsupportedError", "value_and_grad",
     # elementwise math

@@ -2,7 +2,7 @@
 // Where the layout runs: a Worker from a Blob URL when the page allows one,
 // the page itself otherwise; and what a reader sees when Graphviz fails.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { createLayoutEngine } from "../layout.js";
+import { createLayoutEngine, MAX_IN_PAGE_STATEMENTS } from "../layout.js";
 
 const DOT = 'digraph { a [id="a"]; b [id="b"]; a -> b [id="e"]; }';
 
@@ -96,6 +96,15 @@ describe("layout engine", () => {
     const engine = createLayoutEngine({ inPage: () => { throw new EvalError("eval is refused"); } });
     await expect(engine.layout(DOT)).rejects.toThrow(/could not start in this page \(eval is refused\)/);
     await expect(engine.layout(DOT)).rejects.toThrow(/eval is refused/);
+  });
+
+  test("in the page, a graph too large to lay out without freezing the tab is refused with the fix", async () => {
+    installFakeWorker((worker) => worker.onerror({ message: "blocked by Content-Security-Policy" }));
+    const nodes = Array.from({ length: MAX_IN_PAGE_STATEMENTS + 1 }, (_, i) => `n${i} [id="n${i}"];`);
+    const engine = createLayoutEngine();
+    await expect(engine.layout(`digraph {\n${nodes.join("\n")}\n}`))
+      .rejects.toThrow(/allows no Web Worker.*freeze it; fix: collapse scopes/);
+    expect(await engine.layout(DOT)).toContain('id="a"'); // a small one still lays out
   });
 
   test("DOT that Graphviz rejects comes back as an error", async () => {

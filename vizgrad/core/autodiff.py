@@ -93,9 +93,9 @@ def backward(y: Tensor, grad: Any = None) -> BackwardPass:
     seed = _seed(y, grad, "backward(grad=...)")
     result = backpropagate([y], [seed], _is_trainable_leaf, kind="backward")
     grads = result.grads
-    for t in result.tensors.values():
+    for t in result.reached_sources:  # the trainable leaves the walk reached
         g = grads.get(t._id)
-        if g is not None and _is_trainable_leaf(t):
+        if g is not None:
             if t._grad is None:   # shared with the pass until read: see Tensor.grad
                 t._grad, t._grad_shared = g, True
             else:

@@ -54,20 +54,28 @@ UFUNC_METHODS: dict[tuple[np.ufunc, str], Callable[..., Any]] = {
     (np.multiply, "accumulate"): lambda x, axis=0: ops_reduce.cumprod(x, axis),
 }
 
+def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """np.where(c, x, y) records where; np.where(c) alone gives the indices, as numpy does."""
+    if x is None and y is None:
+        return np.where(_values(condition))
+    return ops.where(condition, x, y)
+
+
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.sum: ops.sum, np.mean: ops.mean, np.max: ops.max, np.amax: ops.max, np.min: ops.min,
     np.amin: ops.min, np.prod: ops_reduce.prod, np.var: ops_reduce.var,
     np.std: ops_reduce.std, np.cumsum: ops_reduce.cumsum, np.cumprod: ops_reduce.cumprod,
-    np.clip: ops.clip, np.where: ops.where, np.reshape: ops.reshape,
+    np.clip: ops.clip, np.where: _where, np.reshape: ops.reshape,
     np.transpose: ops.transpose, np.broadcast_to: ops.broadcast_to,
     np.concatenate: ops.concatenate, np.stack: ops.stack, np.linalg.norm: ops_linalg.norm,
+    np.sinc: ops_math.sinc,   # a function in numpy, not a ufunc
     **{getattr(np, name): getattr(ops_linalg, name) for name in [
         "dot", "inner", "outer", "tensordot", "einsum", "kron", "cross", "trace"]},
     **{getattr(np, name): getattr(ops_shape, name) for name in [
         "squeeze", "expand_dims", "ravel", "swapaxes", "moveaxis", "flip", "fliplr", "flipud",
         "rot90", "roll", "repeat", "tile", "pad", "split", "array_split", "hsplit", "vsplit",
         "hstack", "vstack", "column_stack", "diag", "diagonal", "triu", "tril", "sort",
-        "atleast_1d", "atleast_2d", "atleast_3d", "diff"]},
+        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "astype"]},
 }
 
 # no gradient could flow through these results (shapes, indices, booleans, fresh arrays):
@@ -171,7 +179,11 @@ def _values(item: Any) -> Any:
         return item._data
     if isinstance(item, (list, tuple)):
         return type(item)(_values(x) for x in item)
+    if isinstance(item, dict):
+        return {key: _values(value) for key, value in item.items()}
     return item
+
+
 
 
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:

@@ -2,9 +2,9 @@
 
 Tensors get increasing ids as they are made, and a tensor is always made
 after its inputs, so descending id order is a reverse topological order: no
-recursion, no depth limit. The walk keeps, for every op it runs through, the
-upstream gradient and each input's contribution; those steps are what the
-drawing replays.
+recursion, no depth limit. The walk keeps, for every op it runs through, each
+input's contribution (its upstream gradient is that op's total in ``grads``);
+those steps are what the drawing replays.
 
 A root keeps its last backward pass (``root._pass``) and the pass refers back
 to its roots only weakly, so dropping the root frees its whole graph at once
@@ -14,10 +14,12 @@ instead of leaving a reference cycle for the garbage collector.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from ..errors import VizgradError
 from .ops import unbroadcast
 from .tensor import Tensor
 
@@ -48,26 +50,31 @@ class Step:
 
 
 class BackwardPass:
-    """Everything one run of backpropagation did, kept for the drawing.
+    """Everything one run of backpropagation did, kept compactly for the drawing.
 
     ``kind`` is "backward", "gradients" or "tape"; ``sources`` the tensors
     gradients were asked for; ``grads`` maps a tensor id to its total
     gradient; ``allowed`` holds the ids of the ops a tape recorded (None: all);
-    ``stops`` the ids gradients must not pass.
+    ``stops`` the ids gradients must not pass. The steps are kept as tensor ids
+    and one flat list of contributions (a step's upstream gradient is its
+    tensor's total in ``grads``), with no reference to any tensor, so the pass
+    adds little to what the recorded graph already holds.
     """
 
     def __init__(self, kind: str, roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
-                 sources: Sequence[Tensor], steps: list[tuple], grads: dict[int, np.ndarray],
-                 tensors: dict[int, Tensor], allowed: frozenset[int] | None = None,
+                 sources: Sequence[Tensor], step_ids: array, offsets: array,
+                 contributions: list, grads: dict[int, np.ndarray],
+                 reached_sources: Sequence[Tensor] = (), allowed: frozenset[int] | None = None,
                  stops: frozenset[int] = frozenset()) -> None:
         self.kind = kind
         self._roots = tuple(weakref.ref(root) for root in roots)
-        self._others = dict(tensors)
-        for root in roots:
-            self._others.pop(root._id, None)
+        self._root_ids = tuple(root._id for root in roots)
         self.seeds = tuple(seeds)
         self.sources = tuple(sources)
-        self._raw_steps = steps
+        self.reached_sources = tuple(reached_sources)  # the sources the walk reached
+        self._step_ids = step_ids
+        self._offsets = offsets
+        self._contributions = contributions
         self._steps: list[Step] | None = None
         self.grads = grads
         self.allowed = allowed
@@ -79,21 +86,44 @@ class BackwardPass:
         return tuple(ref() for ref in self._roots)
 
     @property
+    def root_ids(self) -> tuple[int, ...]:
+        """The ids of the roots, alive or not."""
+        return self._root_ids
+
+    @property
     def tensors(self) -> dict[int, Tensor]:
-        """Every tensor the walk reached, by id."""
-        reached = dict(self._others)
-        for root in self.roots:
-            if root is not None:
-                reached[root._id] = root
+        """Every tensor the walk reached from the roots still alive, by id."""
+        allowed, stops = self.allowed, self.stops
+        reached: dict[int, Tensor] = {}
+        stack = [root for root in self.roots if root is not None]
+        while stack:
+            t = stack.pop()
+            if t._id not in reached:
+                reached[t._id] = t
+                if t._op is not None and t._id not in stops and (
+                        allowed is None or t._id in allowed):
+                    stack.extend(t._inputs)
         return reached
+
+    def raw_steps(self) -> Iterator[tuple[int, np.ndarray, tuple[np.ndarray | None, ...]]]:
+        """(tensor id, upstream gradient, contributions) of each step, in the order run."""
+        flat, offsets, grads = self._contributions, self._offsets, self.grads
+        for k, tid in enumerate(self._step_ids):
+            yield tid, grads[tid], tuple(flat[offsets[k]:offsets[k + 1]])
 
     @property
     def steps(self) -> list[Step]:
         """The ops gone through, in the order backpropagation went through them."""
         if self._steps is None:  # made on first use: most passes are never drawn
             tensors = self.tensors
+            missing = [tid for tid in self._step_ids if tid not in tensors]
+            if missing:
+                raise VizgradError(
+                    "the result this backward pass started from has been freed, and with it "
+                    "the tensors its steps went through; fix: keep the result in a variable "
+                    "while you look at the steps, e.g. y = x * x; bp = vg.backward(y); bp.steps")
             self._steps = [Step(tensors[tid], upstream, contributions)
-                           for tid, upstream, contributions in self._raw_steps]
+                           for tid, upstream, contributions in self.raw_steps()]
         return self._steps
 
     def grad_of(self, t: Tensor) -> np.ndarray | None:
@@ -101,7 +131,7 @@ class BackwardPass:
         return self.grads.get(t._id)
 
     def __repr__(self) -> str:
-        return f"<BackwardPass {self.kind}: {len(self._raw_steps)} steps>"
+        return f"<BackwardPass {self.kind}: {len(self._step_ids)} steps>"
 
 
 def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
@@ -112,6 +142,58 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
 
     Gradients flow only into tensors on a path to a source (``is_source``),
     only through ops in ``allowed`` (a tape's) and never past ``stops``.
+    """
+    walk, masks, reached_sources = _ops_to_walk(roots, is_source, allowed, stops)
+
+    # 3. the reverse walk; each step is kept as its tensor id and its contributions
+    grads: dict[int, np.ndarray] = {}
+    for root, seed in zip(roots, seeds):
+        previous = grads.get(root._id)
+        grads[root._id] = seed if previous is None else previous + seed
+    step_ids = array("q")
+    offsets = array("I", [0])
+    flat: list[np.ndarray | None] = []
+    while walk:  # popped, not iterated: the list shrinks as the pass grows
+        t, mask = walk.pop(), masks.pop()
+        g = grads.get(t._id)
+        if g is None:
+            continue
+        op, out, saved, params = t._op, t._data, t._saved, t._params
+        rules = op.rules if type(op.rules) is tuple else [
+            op.rule(index) for index in range(len(saved))]
+        for x, rule, value in zip(t._inputs, rules, saved):
+            needed, mask = mask & 1, mask >> 1
+            if rule is None or not needed:
+                flat.append(None)
+                continue
+            c = rule(g, out, *saved, **params) if params else rule(g, out, *saved)
+            if type(c) is not np.ndarray:
+                c = np.asarray(c)
+            if c.shape != value.shape:
+                c = unbroadcast(c, value.shape)
+            if c.dtype != value.dtype:
+                c = c.astype(value.dtype)
+            flat.append(c)
+            previous = grads.get(x._id)
+            grads[x._id] = c if previous is None else previous + c
+        step_ids.append(t._id)
+        offsets.append(len(flat))
+
+    result = BackwardPass(kind, roots, seeds, tuple(sources), step_ids, offsets, flat, grads,
+                          reached_sources, allowed, stops)
+    for root in roots:
+        root._pass = result
+    return result
+
+
+def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
+                 allowed: frozenset[int] | None, stops: frozenset[int]
+                 ) -> tuple[list[Tensor], list[int], list[Tensor]]:
+    """The ops backpropagation goes through (in creation order), for each a bit mask of
+    the inputs that need a gradient, and the sources reached.
+
+    What only this needs (every tensor reached, which ids need a gradient) is freed on
+    return, before the gradients are made: that keeps the peak memory of a pass low.
     """
     everywhere = allowed is None and not stops
 
@@ -129,55 +211,26 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
             if t._op is not None and (everywhere or passable(tid)):
                 stack.extend(t._inputs)
 
-    # 2. in creation order, which tensors lead to a source: only those need a gradient;
-    #    ``walk`` lists the ops backpropagation goes through
+    # 2. in creation order, which tensors lead to a source: only those need a gradient
     needed: set[int] = set()
     walk: list[Tensor] = []
+    masks: list[int] = []
+    sources: list[Tensor] = []
     for tid in sorted(reached):
         t = reached[tid]
-        if is_source(t):
+        source = is_source(t)
+        if source:
             needed.add(tid)
-            if t._op is not None and (everywhere or passable(tid)):
-                walk.append(t)
-        elif t._op is not None and t._data.dtype.kind in "fc" and (everywhere or passable(tid)):
-            for x in t._inputs:
-                if x._id in needed:
-                    needed.add(tid)
-                    walk.append(t)
-                    break
-
-    # 3. the reverse walk; each step is kept as (tensor id, upstream, contributions)
-    grads: dict[int, np.ndarray] = {}
-    for root, seed in zip(roots, seeds):
-        previous = grads.get(root._id)
-        grads[root._id] = seed if previous is None else previous + seed
-    steps: list[tuple] = []
-    for t in reversed(walk):
-        g = grads.get(t._id)
-        if g is None:
+            sources.append(t)
+        if t._op is None or not (everywhere or passable(tid)) or not (
+                source or t._data.dtype.kind in "fc"):
             continue
-        op, out, saved, params = t._op, t._data, t._saved, t._params
-        rules = op.rules if type(op.rules) is tuple else [
-            op.rule(index) for index in range(len(saved))]
-        contributions: list[np.ndarray | None] = []
-        for x, rule, value in zip(t._inputs, rules, saved):
-            if rule is None or x._id not in needed:
-                contributions.append(None)
-                continue
-            c = rule(g, out, *saved, **params) if params else rule(g, out, *saved)
-            if type(c) is not np.ndarray:
-                c = np.asarray(c)
-            if c.shape != value.shape:
-                c = unbroadcast(c, value.shape)
-            if c.dtype != value.dtype:
-                c = c.astype(value.dtype)
-            contributions.append(c)
-            previous = grads.get(x._id)
-            grads[x._id] = c if previous is None else previous + c
-        steps.append((t._id, g, tuple(contributions)))
-
-    result = BackwardPass(kind, roots, seeds, tuple(sources), steps, grads, reached, allowed,
-                          stops)
-    for root in roots:
-        root._pass = result
-    return result
+        mask = 0
+        for j, x in enumerate(t._inputs):
+            if x._id in needed:
+                mask |= 1 << j
+        if mask or source:
+            needed.add(tid)
+            walk.append(t)
+            masks.append(mask)
+    return walk, masks, sources

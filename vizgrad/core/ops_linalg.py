@@ -87,7 +87,8 @@ _dot = _contraction("dot", "·", _contract_forward(_dot_axes), _dot_axes, ("g·b
 _inner = _contraction("inner", "⟨a, b⟩", _contract_forward(_inner_axes), _inner_axes,
                       ("g·b", "g·a"), "the last axes of a and b must have the same length")
 _tensordot = _contraction("tensordot", "⊗·", _contract_forward(_tensordot_axes),
-                          _tensordot_axes, ("g contracted with b", "g contracted with a"))
+                          _tensordot_axes, ("g·b, summed over b's axes not paired with a",
+                                            "a·g, summed over a's axes not paired with b"))
 
 
 def dot(a: Any, b: Any) -> Tensor:
@@ -187,7 +188,8 @@ def _einsum_rule(index: int):
 
 
 _einsum = Op("einsum", "einsum", lambda *operands, subscripts: np.einsum(
-    subscripts, *operands, optimize=True), _einsum_rule, ("g contracted with the others",),
+    subscripts, *operands, optimize=True), _einsum_rule,
+    ("g times the other operands, summed over every letter this operand lacks",),
     "give each operand as many letters as it has axes, the same letter for equal lengths",
     variadic=True)
 OPS["einsum"] = _einsum

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import ArgumentError
 from .ops import _REDUCE_FIX, _axes, _axis, _expand, defop
+from .ops import logsumexp as _plain_logsumexp
 from .tensor import Tensor, apply, as_tensor
 
 
@@ -197,9 +198,8 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False, b: Any = None) -
     >>> round(logsumexp(Tensor([0., 0.]), b=[1., 3.]).item(), 4)
     1.3863
     """
-    from .ops import logsumexp as plain
     if b is None:
-        return plain(x, axis, keepdims)
+        return _plain_logsumexp(x, axis, keepdims)
     x_t = as_tensor(x)
     return apply(_weighted_logsumexp, (x_t, as_tensor(b, x_t)),
                  {"axis": _axis(axis), "keepdims": bool(keepdims)})

@@ -277,10 +277,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float =
     if not isinstance(constant_values, (int, float, np.integer, np.floating)):
         raise ArgumentError("pad() takes one number as constant_values; fix: "
                             "constant_values=0.0")
-    width = np.asarray(pad_width).tolist()
-    width = tuple(map(tuple, width)) if isinstance(width, list) and width and isinstance(
-        width[0], list) else (tuple(width) if isinstance(width, list) else width)
-    return apply(_pad, (as_tensor(x),), {"pad_width": width,
+    return apply(_pad, (as_tensor(x),), {"pad_width": np.asarray(pad_width).tolist(),
                                          "constant_values": float(constant_values)})
 
 

@@ -572,6 +572,14 @@ class Tensor:
         """Repeat each entry along ``axis``."""
         return ops_shape.repeat(self, repeats, axis)
 
+    def argmax(self, axis: int | None = None) -> np.ndarray:
+        """Where the maximum is, as numpy indices (positions carry no gradient)."""
+        return np.argmax(self._data, axis=axis)
+
+    def argmin(self, axis: int | None = None) -> np.ndarray:
+        """Where the minimum is, as numpy indices (positions carry no gradient)."""
+        return np.argmin(self._data, axis=axis)
+
     def astype(self, dtype: Any) -> Tensor:
         """The values in another dtype (float to float keeps the gradient)."""
         return ops_shape.astype(self, dtype)

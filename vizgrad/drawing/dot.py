@@ -11,17 +11,22 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from .graph import Edge, Graph, Node
+from .palette import COLORS
+
+if TYPE_CHECKING:  # pragma: no cover - the Graph is read, never imported at run time
+    from .graph import Edge, Graph, Node
 
 # One font name Graphviz has metrics for: with a list ("Helvetica,Arial,sans-serif")
 # it falls back to Times widths and text spills out of its boxes. The SVG still
 # says "Helvetica,sans-Serif", which every browser can honour.
 FONT = "Helvetica"
 TRANSPARENT = "transparent"
-DIM = "#5f6368"
+DIM = COLORS["dim"]
+RANKDIRS = ("LR", "TB")
 _SPACES = re.compile(r"  +")  # kept as written: the padding that aligns matrix columns
-_PLAIN = re.compile(r"(?! )(?:[^&<>\"'\x00-\x1f\x7f ]| (?! ))*")
+_PLAIN = re.compile(r"(?! )(?:[^&<>\"'\\\x00-\x1f\x7f ]| (?! ))*")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _BARE_TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
 _MATRIX_ROW = re.compile(r"^ *(\[+)(.*?)(\]+,?)$")
@@ -34,13 +39,20 @@ _WIDTHS = {**dict.fromkeys("0123456789", 2.0), ".": 1.0, ",": 1.0, "-": 1.2, "+"
 def escape(text: str) -> str:
     """Text made safe for an HTML-like label; newlines become line breaks.
 
+    A backslash is doubled: Graphviz expands escapes such as \\G (the graph's name) and
+    \\l (a line break) even inside HTML-like labels, and \\\\ shows one backslash.
+
     >>> escape('"]; evil [label="x <script>')
     '&quot;]; evil [label=&quot;x &lt;script&gt;'
+    >>> backslash = chr(92); escape(f"{backslash}Gamma") == 2 * backslash + "Gamma"
+    True
     """
     text = str(text)
     if _PLAIN.fullmatch(text):  # most labels are plain numbers and names
         return text
-    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    text = text.replace("\\", "\\\\")
+    # a control character is shown as its escape; \r would be Graphviz's line break
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1].replace("\\r", "\\\\r"), text)
     lines = []
     for line in text.split("\n"):
         body = line.lstrip(" ")
@@ -171,15 +183,9 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
         rows.append(value_html(node.value, value_color))
         if node.grad is not None and grad_state:
             rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = "))
-    if node.unconnected:  # off every path, or on one that carries no gradient (a tape's)
-        why = f"no path to {target}" if node.greyed else "no gradient reaches it"
-        rows.append(font(f"unconnected: {why}", colors["unconnected"], 9))
-    if node.outside_tape:
-        rows.append(font("outside the tape", colors["unconnected"], 9))
-    if node.stopped:
-        rows.append(font("stop_gradients: a constant here", colors["unconnected"], 9))
-    if node.nonfinite:
-        rows.append(font("NaN/inf appears here", colors["unconnected"], 9))
+    for note in node.notes:  # written by the narration, so the widget says the same
+        if note.get("mark"):
+            rows.append(font(note["mark"], colors["unconnected"], 9))
     return table(rows)
 
 
@@ -238,80 +244,91 @@ def _attributes(attrs: dict[str, str]) -> str:
     return " ".join(parts)
 
 
-def graph_to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
-                 highlight: bool = True) -> str:
+def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
+           highlight: bool = True, rankdir: str = "LR", scale: float = 1.0) -> str:
     """The whole DOT text of ``graph`` at ``step``.
 
     ``collapse``: ids of scopes to draw as one box (None: the graph's default).
     ``highlight``: fill the current step's op (off for the widget's layout).
+    ``rankdir``: "LR" (left to right) or "TB" (top to bottom); ``scale``: text size.
+    Only what is drawn is read: a collapsed scope's nodes are never made.
     """
-    collapsed = set(graph.default_collapsed() if collapse is None else collapse)
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    collapsed = set(graph.collapse_ids(collapse))
     scopes = {s.id: s for s in graph.scopes}
-    current_id = graph.steps[step].node if highlight else None
-    node_by_id = {n.id: n for n in graph.nodes}
+    structure = graph.structure
+    current = structure.step_nodes[step] if highlight else None
+    current_id = None if current is None else graph.nodes[current].id
+    dim = graph.colors["dim"]
     lines = [
         "digraph vizgrad {",
         # newrank: without it, dot fails ("trouble in init_rank") on clusters with many
         # edges between them, as in an expanded large graph
-        f"  graph [newrank=true rankdir=LR nodesep=0.25 ranksep=0.45 fontname=\"{FONT}\" "
-        'bgcolor="white"];',
+        f"  graph [newrank=true rankdir={rankdir} nodesep=0.25 ranksep=0.45 "
+        f'fontname="{FONT}" bgcolor="white"];',
         f'  node [fontname="{FONT}" fontsize=11 height=0.3];',
-        f'  edge [fontname="{FONT}" fontsize=10 color="#555555" arrowsize=0.7];',
+        f'  edge [fontname="{FONT}" fontsize=10 color="{graph.colors["edge"]}" '
+        "arrowsize=0.7];",
     ]
     if graph.note:
-        lines.append(f'  label={table([font(graph.note, DIM, 10)])} labelloc=t labeljust=l;')
+        lines.append(f'  label={table([font(graph.note, dim, 10)])} labelloc=t labeljust=l;')
 
-    # where each node is drawn: itself, or the box of its collapsed scope
-    drawn_as = {n.id: (n.scope if n.scope in collapsed else n.id) for n in graph.nodes}
-    current_box = drawn_as.get(current_id) if current_id else None
+    node_indices, drawn_edges = graph.drawn(collapsed)
+    current_box = None
+    if current is not None:
+        scope = structure.node_scopes[current]
+        current_box = scope if scope in collapsed else current_id
     by_scope: dict[str | None, list[str]] = {}
-    for n in graph.nodes:
-        if n.scope in collapsed:
-            continue
+    for i in node_indices:
+        n = graph.nodes[i]
         statement = node_statement(graph, n, step, n.id == current_id)
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
     lines.extend(f"  {s}" for s in by_scope.pop(None, []))
     for sid, statements in by_scope.items():
         scope = scopes[sid]
         lines.append(f"  subgraph cluster_{sid} {{")
-        lines.append(f'    id="{sid}" style="rounded,dashed" color="#9a9a9a" '
-                     f'label={table([font(scope.name, DIM, 10)])};')
+        lines.append(f'    id="{sid}" style="rounded,dashed" color="{graph.colors["grey"]}" '
+                     f"label={table([font(scope.name, dim, 10)])};")
         lines.extend(f"    {s}" for s in statements)
         lines.append("  }")
     for sid in sorted(collapsed, key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
         if sid not in scopes:
             continue
         scope = scopes[sid]
-        fill = graph.colors["current"] if sid == current_box else "#eef1f5"
+        fill = graph.colors["current"] if sid == current_box else graph.colors["collapsed"]
         label = table([font(scope.name, bold=True), font(f"{scope.size:,} nodes · click to expand",
-                                                         DIM, 9)])
+                                                         dim, 9)])
         lines.append(f'  {sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
                      f"label={label}];")
 
-    # edges into, out of or between collapsed boxes are drawn once per pair of boxes
-    bundled: dict[tuple[str, str], list[Edge]] = {}
-    merged: list[tuple[Edge, str, str]] = []
-    for e in graph.edges:
-        source, target = drawn_as[e.source], drawn_as[e.target]
-        if source == target and source != e.source:
-            continue  # inside one collapsed scope
-        if source != e.source or target != e.target:
-            bundle = bundled.setdefault((source, target), [])
-            bundle.append(e)
-            if len(bundle) > 1:
-                continue
-        merged.append((e, source, target))
-    for e, source, target in merged:
-        bundle = bundled.get((source, target), [e])
-        tensors = len({b.source for b in bundle})
-        if len(bundle) == 1:
-            label = edge_label(graph, e, step, node_by_id[e.source].greyed)
-        elif tensors == len(bundle):
-            label = table([font(f"{tensors} tensors", DIM)])
+    greyed = structure.node_greyed
+    for k, source, target, edges, tensors in drawn_edges:
+        e = graph.edges[k] if edges == 1 else None
+        source_greyed = greyed[structure.edge_sources[k]]
+        if e is not None:
+            label = edge_label(graph, e, step, source_greyed)
+        elif tensors == edges:
+            label = table([font(f"{tensors} tensors", dim)])
         else:
-            label = table([font(f"{len(bundle)} edges from {tensors} tensor"
-                                f"{'s' if tensors > 1 else ''}", DIM)])
-        extra = f' color="{graph.colors["grey"]}"' if node_by_id[e.source].greyed else ""
-        lines.append(f'  {source} -> {target} [id="{e.id}" label={label}{extra}];')
+            label = table([font(f"{edges} edges from {tensors} tensor"
+                                f"{'s' if tensors > 1 else ''}", dim)])
+        extra = f' color="{graph.colors["grey"]}"' if source_greyed else ""
+        lines.append(f'  {source} -> {target} [id="e{k}" label={label}{extra}];')
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    return text if scale == 1 else scaled(text, scale)
+
+
+_FONT_SIZE = re.compile(r'(POINT-SIZE="|fontsize=)([\d.]+)')
+
+
+def scaled(dot: str, scale: float) -> str:
+    """``dot`` with every font size multiplied by ``scale`` (text for slides).
+
+    >>> scaled('node [fontsize=11]; <FONT POINT-SIZE="9">x</FONT>', 2)
+    'node [fontsize=22]; <FONT POINT-SIZE="18">x</FONT>'
+    """
+    if not scale > 0:
+        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    return _FONT_SIZE.sub(lambda m: f"{m.group(1)}{float(m.group(2)) * scale:g}", dot)

@@ -1,4 +1,10 @@
-"""How values and gradients are written in drawings and explanations."""
+"""How values and gradients are written in drawings and explanations.
+
+Formatting is the costly part of a drawing, so it runs only for what is drawn:
+numbers go through a small formatter of their own (numpy's printer takes tens of
+microseconds per call), and the full text behind a click (``detail``) is made
+only when it is asked for.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,10 @@ from typing import Any
 
 import numpy as np
 
-SHOW_ALL_UP_TO = 8      # a tensor this small shows every value
+from .options import OPTIONS
+
 DETAIL_UP_TO = 1000     # the click-for-details text shows every value up to this size
+NOISE = 1e-12           # |x| below this times the tensor's largest entry is rounding noise
 
 
 def _number(v: Any) -> str:
@@ -22,24 +30,48 @@ def _number(v: Any) -> str:
     return "0" if text == "-0" else text
 
 
-def short(value: Any) -> str:
+def short(value: Any, max_values: int | None = None) -> str:
     """Every value with 4 significant digits, numpy style, or a summary for big tensors.
 
     >>> short(24.0), short(-0.5), short(np.array([[9., 10.]]))
     ('24', '-0.5', '[[9, 10]]')
     >>> short(np.arange(10000.).reshape(100, 100))
     '(100, 100) mean 5000 [0, 9999]'
-    >>> short(np.full((3, 3), 8.2))
+    >>> short(np.full((3, 3), 8.2), max_values=4)
     '(3, 3) all 8.2'
     """
-    array = np.asarray(value)
+    array = value if type(value) is np.ndarray else np.asarray(value)
     if array.ndim == 0:
         return _number(array.item())
-    if array.size <= SHOW_ALL_UP_TO:
+    limit = OPTIONS["max_values"] if max_values is None else max_values
+    if 0 < array.size <= limit:
         # one line per row, however long: the drawing lays out rows itself
-        return np.array2string(array, separator=", ", formatter={"all": _number},
-                               max_line_width=1_000_000)
+        return _rows([_number(v) for v in _denoised(array).ravel().tolist()], array.shape, 0, 0)
+    if array.size == 0:
+        return np.array2string(array, separator=", ")
     return summary(array)
+
+
+def _rows(entries: list[str], shape: tuple[int, ...], start: int, axis: int) -> str:
+    """numpy's layout of ``entries`` (flat, C order): rows on lines, blank lines between blocks."""
+    if axis == len(shape) - 1:
+        return "[" + ", ".join(entries[start:start + shape[axis]]) + "]"
+    stride = math.prod(shape[axis + 1:])
+    separator = "," + "\n" * (len(shape) - axis - 1) + " " * (axis + 1)
+    return "[" + separator.join(_rows(entries, shape, start + i * stride, axis + 1)
+                                for i in range(shape[axis])) + "]"
+
+
+def _denoised(array: np.ndarray) -> np.ndarray:
+    """``array`` with entries that are rounding noise next to its largest one set to 0."""
+    if array.dtype.kind != "f" or array.size < 2:
+        return array
+    magnitude = np.abs(array)
+    finite = magnitude[np.isfinite(magnitude)]
+    if not finite.size:
+        return array
+    noise = magnitude < NOISE * finite.max()
+    return np.where(noise, 0.0, array) if noise.any() else array
 
 
 def summary(array: np.ndarray) -> str:
@@ -54,13 +86,16 @@ def summary(array: np.ndarray) -> str:
         low, high = finite.min(), finite.max()
         if low == high and not bad:
             return f"{text} all {_number(low)}"
-        text += f" mean {_number(finite.mean())} [{_number(low)}, {_number(high)}]"
+        mean = finite.mean()
+        if abs(mean) < NOISE * max(abs(low), abs(high)):
+            mean = 0
+        text += f" mean {_number(mean)} [{_number(low)}, {_number(high)}]"
     if bad:
         text += f" {bad} NaN/inf"
     return text
 
 
-def detail(value: Any) -> str:
+def detail(value: Any, max_values: int | None = None) -> str:
     """The full text shown when a learner clicks a node or edge."""
     array = np.asarray(value)
     head = f"shape {tuple(array.shape)}, {dtype_name(array.dtype)}"
@@ -68,14 +103,15 @@ def detail(value: Any) -> str:
         return f"{head}\n{float(array):.7g}"
     with np.printoptions(threshold=DETAIL_UP_TO, edgeitems=4, linewidth=100):
         body = np.array2string(array, separator=", ", precision=6)
-    if array.size > SHOW_ALL_UP_TO:
+    limit = OPTIONS["max_values"] if max_values is None else max_values
+    if array.size > limit:
         return f"{head}, {summary(array)}\n{body}"
     return f"{head}\n{body}"
 
 
 def has_nonfinite(value: Any) -> bool:
     """True when a floating value holds NaN or inf."""
-    array = np.asarray(value)
+    array = value if type(value) is np.ndarray else np.asarray(value)
     if array.dtype.kind not in "fc":
         return False
     if array.ndim == 0 and array.dtype.kind == "f":

@@ -18,12 +18,19 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import RenderError
+from .dot import to_dot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .graph import Graph
 
 ENGINES = ("graphviz-pure", "dot")
 TIMEOUT_SECONDS = 120
+PNG_WIDTH = 1920  # pixels: a full-HD slide
 # Graphviz 16 writes fill="transparent"; Graphviz 2.x writes the colour as "#fffffe"
 _TRANSPARENT_TEXT = re.compile(r'<text[^>]*fill="(?:transparent|#fffffe)"[^>]*>.*?</text>\n?',
                                re.S)
@@ -57,23 +64,83 @@ def render_svg(dot: str, engine: str | None = None, timeout: float = TIMEOUT_SEC
 
     Graphviz is deterministic, so the same DOT always gives the same picture.
     """
+    svg = _run(dot, ["-Tsvg"], engine, timeout).decode("utf-8", errors="replace")
+    return strip_transparent(svg)
+
+
+def render_png(dot: str, width: int = PNG_WIDTH, engine: str | None = None,
+               timeout: float = TIMEOUT_SECONDS) -> bytes:
+    """Lay out ``dot`` and return a PNG ``width`` pixels wide (the drawing scaled to fit).
+
+    Graphviz draws the PNG itself (graphviz-pure renders PNG with no system library),
+    so a slide needs nothing beyond the pip install.
+
+    >>> render_png("digraph { a -> b }", width=200)[:4]
+    b'\x89PNG'
+    """
+    if isinstance(width, bool) or not isinstance(width, int) or width < 16:
+        raise RenderError(f"a PNG width must be a whole number of pixels (16 or more), got "
+                          f"{width!r}; fix: e.g. width=1920 for a full-HD slide")
+    # size "W,H!" scales the drawing up or down until it is W inches wide (at 96 dpi)
+    options = ["-Tpng", "-Gdpi=96", f"-Gsize={width / 96:g},10000!"]
+    return _run(dot, options, engine, timeout, "\x89PNG")
+
+
+def _run(dot: str, options: list[str], engine: str | None, timeout: float,
+         starts: str = "") -> bytes:
+    """Graphviz's output for ``dot``, or a RenderError with its message."""
     program = find_engine(engine)
     try:
-        done = subprocess.run([program, "-Tsvg"], input=dot.encode("utf-8"),
+        done = subprocess.run([program, *options], input=dot.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise RenderError(f"Graphviz took longer than {timeout:.0f} s to lay out this graph; "
                           "fix: draw it collapsed (collapse=None keeps the default) or use "
                           "vg.scope to group operations") from None
-    svg = done.stdout.decode("utf-8", errors="replace")
-    if done.returncode != 0 or "<svg" not in svg:
+    made = done.stdout
+    ok = made.startswith(starts.encode("latin-1")) if starts else b"<svg" in made
+    if done.returncode != 0 or not ok:
         lines = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
         errors = [line for line in lines if not line.startswith("Warning:")] or lines
         message = "\n".join(errors[:20])  # Graphviz can list thousands of nodes after it
         raise RenderError(f"Graphviz ({Path(program).name}) failed: {message}")
-    return strip_transparent(svg)
+    return made
 
 
 def strip_transparent(svg: str) -> str:
     """Remove text drawn in transparent colour (gradients that have not arrived yet)."""
     return _TRANSPARENT_TEXT.sub("", svg)
+
+
+# -- drawings of a Graph ---------------------------------------------------------------
+def to_svg(graph: Graph, step: int | None = None, *, collapse: Iterable[str] | None = None,
+           engine: str | None = None, **style: Any) -> str:
+    """The drawing of ``graph`` at ``step`` (None: the last step) as SVG text."""
+    dot = to_dot(graph, graph.check_step(step), collapse=collapse, **style)
+    return render_svg(dot, engine=engine)
+
+
+def save(graph: Graph, path: str | Path, step: int | None = None, **options: Any) -> Path:
+    """Write the drawing of ``graph`` at ``step`` to an SVG file."""
+    path = Path(path)
+    path.write_text(to_svg(graph, step, **options), encoding="utf-8")
+    return path
+
+
+def save_steps(graph: Graph, directory: str | Path, **options: Any) -> list[Path]:
+    """Write one SVG per step (``step_00.svg`` ...) for slides."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    width = max(2, len(str(graph.last_step)))
+    return [save(graph, directory / f"step_{i:0{width}d}.svg", i, **options)
+            for i in range(len(graph.steps))]
+
+
+def save_png(graph: Graph, path: str | Path, step: int | None = None, *,
+             collapse: Iterable[str] | None = None, engine: str | None = None,
+             width: int = PNG_WIDTH, **style: Any) -> Path:
+    """Write the drawing of ``graph`` at ``step`` to a PNG ``width`` pixels wide."""
+    dot = to_dot(graph, graph.check_step(step), collapse=collapse, **style)
+    path = Path(path)
+    path.write_bytes(render_png(dot, width, engine=engine))
+    return path

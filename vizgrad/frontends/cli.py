@@ -1,4 +1,4 @@
-"""``vizgrad export SCRIPT.py --target NAME -o out.svg [--steps DIR]``."""
+"""``vizgrad export SCRIPT.py [--target NAME] -o out.svg|out.png|out.html [--steps DIR]``."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import traceback
 from pathlib import Path
 
 from ..core.tensor import Tensor
-from ..drawing.graph import Graph, graph
+from ..drawing.api import graph, is_torch_tensor
+from ..drawing.graph import Graph
+from ..drawing.render import PNG_WIDTH
 from ..errors import ArgumentError, VizgradError
 
 MAX_STEPS = 500  # one SVG per step: a long chain would otherwise write thousands of files
+FORMATS = (".svg", ".png", ".html", ".htm")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,10 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     export = commands.add_parser("export", help="run a script and export the graph of a tensor")
     export.add_argument("script", type=Path, help="the Python script to run")
-    export.add_argument("--target", required=True, help="the tensor to backpropagate from")
+    export.add_argument("--target", default=None,
+                        help="the tensor to backpropagate from (default: the last scalar "
+                             "tensor the script assigns)")
     export.add_argument("-o", "--output", type=Path,
-                        help="the file to write: .svg, or .html for a page that steps "
-                             "through backpropagation offline")
+                        help="the file to write: .svg, .png (a slide) or .html (a page that "
+                             "steps through backpropagation offline)")
     export.add_argument("--steps", type=Path, help="a folder for one SVG per step")
     export.add_argument("--max-steps", type=int, default=MAX_STEPS,
                         help=f"refuse --steps past this many files (default {MAX_STEPS})")
@@ -32,6 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--collapse", default=None, metavar="SCOPES",
                         help="comma-separated vg.scope names to draw as one box each "
                              "('' draws every scope open; default: collapse only big graphs)")
+    export.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                        help="LR: left to right (default); TB: top to bottom, for tall slides")
+    export.add_argument("--scale", type=float, default=1.0,
+                        help="text size, as a multiple of the default (e.g. 1.5)")
+    export.add_argument("--max-values", type=int, default=None, metavar="N",
+                        help="show every entry of tensors with at most N entries (default 16)")
+    export.add_argument("--width", type=int, default=PNG_WIDTH, metavar="PIXELS",
+                        help=f"the width of a PNG (default {PNG_WIDTH})")
     return parser
 
 
@@ -48,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         return fail("nothing to write; fix: give -o out.svg and/or --steps DIR", 2)
     if not args.script.is_file():
         return fail(f"no such script: {args.script}", 2)
+    refused = _check_paths(args) or _check_style(args)
+    if refused:
+        return fail(refused, 2)
     sys.path.insert(0, str(args.script.resolve().parent))
     sys.argv = [str(args.script)]  # the script sees itself run, not vizgrad's options
     try:
@@ -55,51 +71,133 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:
         if stop.code not in (None, 0):
             return fail(f"{args.script} exited with status {stop.code}")
-        return fail(f"{args.script} called sys.exit() before defining {args.target!r}")
+        return fail(f"{args.script} called sys.exit() before defining "
+                    f"{args.target or 'its result'!r}")
     except BaseException as error:  # the script's own error: show it, then one line
         _print_script_traceback(error, args.script)
         return fail(f"{args.script} raised {type(error).__name__}: {error}; fix the script "
                     "and run again")
-    tensors = sorted(k for k, v in namespace.items()
-                     if isinstance(v, Tensor) and not k.startswith("_"))
+    tensors = sorted(k for k, v in namespace.items() if _drawable(v) and not k.startswith("_"))
     known = ", ".join(tensors) if tensors else "none"
+    if args.target is None:
+        args.target = _last_scalar(args.script, namespace)
+        if args.target is None:
+            return fail(f"{args.script} assigns no scalar tensor to draw from; fix: name one "
+                        f"with --target (its tensors: {known})", 2)
     if args.target not in namespace:
         return fail(f"{args.script} defines no variable {args.target!r}; fix: --target one of "
                     f"its tensors: {known}", 2)
     target = namespace[args.target]
-    if not isinstance(target, Tensor):
+    if not _drawable(target):
         kind = type(target).__name__
         article = "an" if kind[:1].lower() in "aeiou" else "a"
         return fail(f"{args.target!r} is {article} {kind}, not a vizgrad tensor; fix: "
                     f"--target one of the script's tensors: {known}", 2)
     try:
-        drawing = graph(target, names=namespace)
-        options = {"engine": args.engine}
+        drawing = graph(target, names=namespace, max_values=args.max_values)
+        options = {"engine": args.engine, "rankdir": args.rankdir, "scale": args.scale}
         if args.collapse is not None:
             names = [n.strip() for n in args.collapse.split(",") if n.strip()]
             try:
                 options["collapse"] = drawing.scope_ids(names)
             except ArgumentError as error:
                 return fail(str(error), 2)
+        # every refusal comes before the first file is written
+        if args.steps is not None and len(drawing.steps) > args.max_steps:
+            return fail(f"{args.target!r} has {len(drawing.steps)} steps, so --steps would "
+                        f"write {len(drawing.steps)} files; fix: raise --max-steps, or "
+                        "draw a smaller part of the graph", 2)
         if args.output is not None:
-            args.output.parent.mkdir(parents=True, exist_ok=True)
-            if args.output.suffix.lower() in (".html", ".htm"):
-                from .html import save_html
-                save_html(drawing, args.output, step=0 if args.step is None else args.step,
-                          collapsed=_scope_names(drawing, options.get("collapse")))
-            else:
-                drawing.save_svg(args.output, args.step, **options)
+            _write(drawing, args, options)
             print(f"wrote {args.output}")
         if args.steps is not None:
-            if len(drawing.steps) > args.max_steps:
-                return fail(f"{args.target!r} has {len(drawing.steps)} steps, so --steps would "
-                            f"write {len(drawing.steps)} files; fix: raise --max-steps, or "
-                            "draw a smaller part of the graph", 2)
             paths = drawing.save_steps(args.steps, **options)
             print(f"wrote {len(paths)} steps to {args.steps}")
     except VizgradError as error:
         return fail(str(error))
     return 0
+
+
+def _write(drawing: Graph, args: argparse.Namespace, options: dict) -> None:
+    """Write ``-o``: SVG, PNG or HTML, by its suffix."""
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    suffix = args.output.suffix.lower()
+    if suffix in (".html", ".htm"):
+        from .html import save_html
+        save_html(drawing, args.output, step=0 if args.step is None else args.step,
+                  collapsed=_scope_names(drawing, options.get("collapse")))
+    elif suffix == ".png":
+        drawing.save_png(args.output, args.step, width=args.width, **options)
+    else:
+        drawing.save_svg(args.output, args.step, **options)
+
+
+def _drawable(value: object) -> bool:
+    return isinstance(value, Tensor) or is_torch_tensor(value)
+
+
+def _last_scalar(script: Path, namespace: dict) -> str | None:
+    """The last scalar tensor the script assigns (the rule of ``%%vizgrad``), or None."""
+    from .magic import assigned_names  # the same rule as the magic, read from the source
+    try:
+        names = assigned_names(script.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError):
+        return None
+    scalars = [n for n in names if _drawable(namespace.get(n)) and _size(namespace[n]) == 1]
+    return scalars[-1] if scalars else None
+
+
+def _size(value: object) -> int:
+    size = value.size
+    return size() if callable(size) else size  # torch's size() is a method
+
+
+def _check_paths(args: argparse.Namespace) -> str | None:
+    """Why ``-o`` or ``--steps`` cannot be written, with the fix; None when they can."""
+    if args.output is not None:
+        output = args.output
+        if output.is_dir():
+            return (f"-o {output} is a folder; fix: give a file name in it, e.g. "
+                    f"-o {output / 'graph.svg'}")
+        if output.suffix.lower() not in FORMATS:
+            return (f"-o {output}: vizgrad writes .svg, .png or .html, not "
+                    f"{output.suffix or 'a file without a suffix'!r}; fix: e.g. "
+                    f"-o {output.with_suffix('.svg')}")
+        blocked = _file_in_the_way(output.parent)
+        if blocked is not None:
+            return (f"-o {output}: cannot make the folder {output.parent} because {blocked} "
+                    "is a file; fix: choose another folder, e.g. -o "
+                    f"{Path('drawings') / output.name}")
+    if args.steps is not None:
+        steps = args.steps
+        if steps.exists() and not steps.is_dir():
+            return (f"--steps {steps} is a file, and --steps needs a folder for one SVG per "
+                    f"step; fix: give a folder, e.g. --steps {steps.with_suffix('')}_steps")
+        blocked = _file_in_the_way(steps)
+        if blocked is not None:
+            return (f"--steps {steps}: cannot make that folder because {blocked} is a file; "
+                    f"fix: choose another folder, e.g. --steps {Path('steps')}")
+    return None
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The first part of ``folder``'s path that exists as a file, or None."""
+    for part in [*reversed(folder.parents), folder]:
+        if part.exists() and not part.is_dir():
+            return part
+    return None
+
+
+def _check_style(args: argparse.Namespace) -> str | None:
+    """Why --scale, --max-values or --width cannot be used, with the fix; None if they can."""
+    if not args.scale > 0 or args.scale > 20:
+        return f"--scale {args.scale:g} is out of range; fix: a text size from 0.5 to 3, e.g. 1.5"
+    if args.max_values is not None and args.max_values < 1:
+        return (f"--max-values {args.max_values} shows nothing; fix: a positive number, e.g. "
+                "--max-values 16")
+    if args.width < 16:
+        return f"--width {args.width} is too small for a picture; fix: e.g. --width 1920"
+    return None
 
 
 def _scope_names(drawing: Graph, ids: list[str] | None) -> list[str] | None:

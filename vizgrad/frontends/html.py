@@ -3,10 +3,10 @@
 The page holds the widget's view (the same controls, explanation panel, keys
 and presentation mode), the graph's data and its drawing laid out here by
 Graphviz: it needs no kernel, no network and no WebAssembly, and opens from
-``file://`` in any browser. A graph with up to ``MAX_STORED_SCOPES`` groups
-stores the drawing for every choice of collapsed groups, so each group expands
-and collapses in the page; with more, only the drawing it was saved with is
-stored and the page says so when a group is clicked.
+``file://`` in any browser. A graph with up to ``MAX_STORED_SCOPES`` groups,
+small enough to be drawn open, stores the drawing for every choice of collapsed
+groups, so each group expands and collapses in the page; otherwise only the
+drawing it was saved with is stored and the page says so when a group is clicked.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.tensor import Tensor
-from ..drawing.graph import Graph, graph
+from ..drawing.api import graph
+from ..drawing.graph import Graph
 from ..drawing.render import render_svg
 
 STANDALONE_BUNDLE = Path(__file__).parent.parent / "static" / "standalone.js"
@@ -78,15 +79,34 @@ def page_data(data: Graph, *, step: int | None = None,
         collapsed = [s.name for s in data.scopes if s.id in ids]
     collapsed = list(collapsed)
     names = [s.name for s in data.scopes]
-    expandable = len(names) <= MAX_STORED_SCOPES
+    # a graph that draws some group collapsed by default is too big to lay out open, and
+    # every choice of groups costs a layout here: those pages keep only their own drawing
+    expandable = len(names) <= MAX_STORED_SCOPES and not data.default_collapsed()
     choices = ([list(c) for k in range(len(names) + 1) for c in combinations(names, k)]
                if expandable else [collapsed])
     drawings = {}
     for choice in choices:
-        dot = data.to_dot(collapse=data.scope_ids(choice), highlight=False)
-        drawings["\n".join(sorted(choice))] = {"dot": dot, "svg": render_svg(dot)}
-    return {"graph": data.to_dict(), "step": data.check_step(step), "collapsed": collapsed,
+        ids = data.scope_ids(choice)
+        dot = data.to_dot(collapse=ids, highlight=False)
+        drawings["\n".join(sorted(choice))] = {
+            "graph": _whole(data, data.to_dict(collapse=ids, steps=())),
+            "dot": dot, "svg": render_svg(dot)}
+    # the explanations once for all drawings; no kernel will send more
+    steps = data.steps_dict(range(len(data.steps)))
+    return {"steps": steps, "step": data.check_step(step), "collapsed": collapsed,
             "drawings": drawings, "expandable": expandable}
+
+
+def _whole(data: Graph, drawn: dict[str, Any]) -> dict[str, Any]:
+    """``drawn`` with the full text of every value, which a widget asks the kernel for."""
+    for item in (*drawn["nodes"], *drawn["edges"]):
+        if item["detail"]["value"] is None:
+            try:
+                item["detail"] = data.detail(item["id"])
+            except KeyError:  # a collapsed scope's box: it has no value of its own
+                pass
+    drawn["more_steps"] = False
+    return drawn
 
 
 def html_page(data: Graph, *, step: int | None = None,

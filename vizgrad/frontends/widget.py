@@ -1,11 +1,13 @@
 """The notebook widget: a thin anywidget that hands a Graph to the browser.
 
-It holds no autodiff code: it sends ``Graph.to_dict()`` and the DOT, and keeps
-``step`` and the collapsed scopes in sync with the view.
+It holds no autodiff code: it sends what the drawing shows
+(``Graph.to_dict(collapse=...)``) and its DOT, keeps ``step`` and the collapsed
+scopes in sync with the view, and answers the view's requests for explanations
+past those sent and for a clicked value's full text.
 
 Where the layout runs: when the kernel has Graphviz (``graphviz-pure``, the
 same Graphviz 16.1.0 the browser would run, so the same SVG) the kernel lays
-the DOT out and sends the SVG, and the browser gets a 32 KB bundle without the
+the DOT out and sends the SVG, and the browser gets a 40 KB bundle without the
 WebAssembly engine; a notebook saved with widget state then stays light. Where
 it has none (Pyodide in JupyterLite) the browser lays out with the full bundle.
 
@@ -27,7 +29,8 @@ import anywidget
 import traitlets
 
 from ..core.tensor import Tensor
-from ..drawing.graph import Graph, graph
+from ..drawing.api import graph
+from ..drawing.graph import STEP_WINDOW, Graph
 from ..errors import ArgumentError, RenderError, VizgradError
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -39,6 +42,7 @@ NOT_BUILT = ("export default { render({ el }) { el.textContent = 'vizgrad: the w
 PICTURE_MARK = "data-vizgrad-picture"
 # a reader clicking through steps sends a burst of changes: redraw the picture once after it
 PICTURE_DELAY_SECONDS = 0.4
+PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
 
 
 @cache
@@ -96,9 +100,11 @@ class GraphWidget(anywidget.AnyWidget):
             scope_ids = data.scope_ids(collapsed)
         dot = data.to_dot(collapse=scope_ids, highlight=False)
         self._constructing = True
-        super().__init__(graph=data.to_dict(), collapsed=collapsed, dot=dot, svg=self._layout(dot),
-                         step=data.check_step(step), **kwargs)
+        # only what this drawing shows; the view asks for more steps and full values
+        super().__init__(graph=data.to_dict(collapse=scope_ids), collapsed=collapsed, dot=dot,
+                         svg=self._layout(dot), step=data.check_step(step), **kwargs)
         self._constructing = False
+        self.on_msg(self._answer)
 
     @property
     def data(self) -> Graph:
@@ -134,8 +140,10 @@ class GraphWidget(anywidget.AnyWidget):
     def _relayout(self, change: dict) -> None:
         if self._constructing:  # __init__ already sent the DOT for these scopes
             return
-        dot = self._graph.to_dot(collapse=self._scope_ids(), highlight=False)
+        ids = self._scope_ids()
+        dot = self._graph.to_dot(collapse=ids, highlight=False)
         with self.hold_sync():  # the view gets the DOT and its layout in one message
+            self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
             self.svg = self._layout(dot)
             self.dot = dot
         self._picture_changed()
@@ -143,6 +151,24 @@ class GraphWidget(anywidget.AnyWidget):
     @traitlets.observe("step")
     def _stepped(self, change: dict) -> None:
         self._picture_changed()
+
+    def _answer(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """The view's requests: explanations past those sent, a value's full text."""
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "steps":
+            start = content.get("from")
+            if isinstance(start, int) and 0 <= start < len(self._graph.steps):
+                stop = min(len(self._graph.steps), start + STEP_WINDOW)
+                self.send({"type": "steps", "start": start,
+                           "steps": self._graph.steps_dict(range(start, stop))})
+        elif content.get("type") == "detail":
+            item_id = content.get("id")
+            try:
+                detail = self._graph.detail(str(item_id))
+            except KeyError:
+                return  # a scope box, or an id from an older drawing: nothing to add
+            self.send({"type": "detail", "id": item_id, "detail": detail})
 
     def _layout(self, dot: str) -> str:
         if not self._kernel_layout:
@@ -204,6 +230,8 @@ class GraphWidget(anywidget.AnyWidget):
         if key not in self._pictures:
             svg = self._graph.to_svg(self.step, collapse=self._scope_ids())
             self._pictures[key] = svg.replace("<svg", f'<svg {PICTURE_MARK}=""', 1)
+            while len(self._pictures) > PICTURES_KEPT:  # the oldest goes first
+                del self._pictures[next(iter(self._pictures))]
         return self._pictures[key]
 
     def _ipython_display_(self, **kwargs: Any) -> None:

@@ -21,6 +21,7 @@ import torch
 
 from ..drawing.trace import Trace, TracedStep, TracedTensor
 from .record import RECORDED, Pass, Recording, as_numpy
+from .walk import FREED
 
 CHANGED = ("changed in place after it was recorded, outside `vizgrad.torch.record()`, so its "
            "values as the op saw them are gone; clone it before changing it")
@@ -44,9 +45,15 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
     order = sorted(drawn)
     new = {old: k for k, old in enumerate(order)}
 
-    chosen = _last_pass_through(recording, target)
+    chosen = _last_pass_from(recording, target)
+    freed = False
     if chosen is None and t.requires_grad and entries[target].look is not None:
-        chosen = recording.run_for_drawing(t)
+        try:
+            chosen = recording.run_for_drawing(t)
+        except RuntimeError as error:
+            if "second time" not in str(error):
+                raise
+            freed = True
 
     labels = _namespace_labels(recording, names or {})
     values: dict[int, np.ndarray | None] = {i: as_numpy(entries[i].current_value())
@@ -90,7 +97,12 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
                 previous[new[leaf]] = as_numpy(grad)
         _sum_into_external_leaves(steps, tensors, totals,
                                   {new[i] for i in order if entries[i].external})
-    notes = []
+    notes = [FREED] if freed else []
+    cut = [tensors[new[i]] for i in order if entries[i].stopped]
+    if cut:
+        notes.append(f"{', '.join(_label(t) for t in cut)}: made by detach() or under "
+                     "torch.no_grad(), so PyTorch keeps no graph behind it and no gradient "
+                     "flows back through it.")
     if previous:
         held = ", ".join(_label(tensors[i]) for i in sorted(previous))
         notes.append(f"{held} already held a gradient from an earlier backward(): PyTorch adds "
@@ -104,9 +116,10 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
         kind=kind, notes=tuple(notes), previous_grads=previous)
 
 
-def _last_pass_through(recording: Recording, target: int) -> Pass | None:
+def _last_pass_from(recording: Recording, target: int) -> Pass | None:
+    """The last pass that started at ``target`` (one from ``loss`` is not one from ``logits``)."""
     for p in reversed(list(recording.passes.values())):
-        if target in p.upstream:
+        if p.order and p.order[0] == target:
             return p
     return None
 
@@ -135,4 +148,4 @@ def _sum_into_external_leaves(steps: list[TracedStep], tensors: list[TracedTenso
 
 
 def _label(t: TracedTensor) -> str:
-    return t.name or f"tensor {t.index}"
+    return t.name or (f"the output of {t.op}" if t.op else f"tensor {t.index}")

@@ -93,11 +93,11 @@ def _describe(qualified: str) -> Look:
     dunder = _DUNDER.match(short)
     if dunder:
         kind, stem = dunder.groups()
-        reversed_, inplace = kind == "r", kind == "i"
+        reversed_, inplace = kind == "r", kind == "i" or stem == "setitem"
         short = _DUNDER_NAMES.get(stem, stem)
     elif short.endswith("_") and not short.startswith("_"):
         inplace, short = True, short[:-1]
-    name = short + ("_" if inplace else "")
+    name = short + ("_" if inplace and short != "setitem" else "")
     if short in _SAME_AS_VIZGRAD:
         op = OPS[_SAME_AS_VIZGRAD[short]]
         return Look(name, op.symbol, op.formulas, op.elementwise, reversed_, inplace)

@@ -36,11 +36,11 @@ import torch
 from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils.weak import WeakIdKeyDictionary
 
-from ..errors import ArgumentError, VizgradError
+from ..errors import VizgradError
 from .naming import Look, describe
 
-# tensor -> (the Recording that made it, its entry index there); weak, so it never
-# keeps a tensor (or the recording, which holds only numbers) alive
+# tensor -> (the Recording that made it, its entry index there); weak, so it never keeps
+# a tensor alive (the recording holds values as copies or detached aliases, not tensors)
 RECORDED: WeakIdKeyDictionary = WeakIdKeyDictionary()
 
 _NAMES: dict[Any, tuple[str, Look]] = {}  # PyTorch function -> (its name, how it is drawn)
@@ -56,9 +56,8 @@ _NOT_OPS = frozenset({
     "__deepcopy__", "__setstate__", "type", "is_floating_point", "get_device", "__array__",
     "__contains__", "_is_view", "has_names", "__dlpack__", "new_empty", "new_zeros",
     "new_ones", "new_full", "new_tensor", "zeros_like", "ones_like", "empty_like",
-    "full_like", "rand_like", "randn_like", "to", "cpu", "cuda", "float", "double",
-    "retains_grad", "is_complex", "nelement", "_has_symbolic_sizes_strides", "__get__",
-    "__set__", "__torch_function__", "grad_fn.__get__",
+    "full_like", "rand_like", "randn_like", "retains_grad", "is_complex", "nelement",
+    "_has_symbolic_sizes_strides", "__get__", "__set__", "__torch_function__",
 })
 _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "pow", "add_", "sub_", "mul_", "div_",
                          "pow_", "maximum", "minimum"})
@@ -141,10 +140,13 @@ class Recording:
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self.passes: dict[int, Pass] = {}
-        self._where: WeakIdKeyDictionary = WeakIdKeyDictionary()  # tensor -> (entry, version)
+        # id(tensor) -> (entry, version, weak reference): a plain dict is several times
+        # faster than a weak-keyed one; the reference tells a reused id from the tensor
+        self._where: dict[int, tuple[int, int, weakref.ref]] = {}
         self._alive: list[torch.Tensor] = []      # kept while recording: ids stay unique
         self._pending: list[tuple] = []           # ops whose autograd nodes need hooks
         self._accumulators: dict[int, Any] = {}   # leaf entry -> its AccumulateGrad node
+        self._hooked: set[int] = set()            # leaf entries whose node has a hook
         self._heads: set[int] = set()             # id() of autograd nodes already owned
         self._last_task: int | None = None
         self.next_kind = "backward"
@@ -155,35 +157,41 @@ class Recording:
     # -- forward ------------------------------------------------------------------------
     def index_of(self, t: torch.Tensor) -> int:
         """The entry of ``t`` as it is now: a new leaf if it is unseen or changed in place."""
-        found = self._where.get(t)
-        if found is not None and found[1] == t._version:
+        found = self._where.get(id(t))
+        if found is not None and found[2]() is not t:
+            found = None
+        version = t._version
+        if found is not None and found[1] == version:
             return found[0]
         # a parameter is copied (an optimizer step will change it in place); anything
         # else is aliased and checked against its version counter when drawn
-        variable = t.requires_grad and t.grad_fn is None
+        grad_fn, requires_grad = t.grad_fn, t.requires_grad
+        variable = requires_grad and grad_fn is None
+        ref = weakref.ref(t)
         entry = Entry(len(self.entries), None, (), _copy(t) if variable else t.detach(),
-                      t.requires_grad, None, name=self.param_names.get(id(t)),
-                      leaf=weakref.ref(t), version=None if variable else t._version)
+                      requires_grad, None, name=self.param_names.get(id(t)), leaf=ref,
+                      version=None if variable else version)
         if found is not None:
-            entry.note = "changed in place outside the recording; drawn as it was when used"
-        elif t.grad_fn is not None:
+            entry.note = ("changed in place since its earlier use (an optimizer step, or an "
+                          "op outside the recording); drawn with the values this op used")
+        elif grad_fn is not None:
             entry.external = True
             entry.note = ("computed before the recording started, so the ops that made it are "
                           "not drawn; put them inside `with vizgrad.torch.record():` too")
         self.entries.append(entry)
-        self._remember(t, entry.index)
-        if t.requires_grad and t.grad_fn is None:
-            with torch.enable_grad():  # the AccumulateGrad node that adds into .grad
-                self._accumulators[entry.index] = t.view_as(t).grad_fn.next_functions[0][0]
+        self._where[id(t)] = (entry.index, version, ref)
+        self._alive.append(t)
         return entry.index
 
     def leaf_index(self, t: torch.Tensor) -> int | None:
         """The leaf entry of a tensor this recording used, or None."""
-        found = self._where.get(t)
-        return found[0] if found is not None and self.entries[found[0]].look is None else None
+        found = self._where.get(id(t))
+        if found is None or found[2]() is not t or self.entries[found[0]].look is not None:
+            return None
+        return found[0]
 
     def _remember(self, t: torch.Tensor, index: int) -> None:
-        self._where[t] = (index, t._version)
+        self._where[id(t)] = (index, t._version, weakref.ref(t))
         self._alive.append(t)
 
     def call(self, func: Any, args: tuple, kwargs: dict) -> Any:
@@ -204,7 +212,7 @@ class Recording:
                 raise explained from error
         tensors, numbers = _operands(args, kwargs, look)
         if not tensors or look.name in _NOT_OPS or qualified.endswith(".__get__") and \
-                look.name not in ("T", "mT", "transpose"):
+                look.name not in ("T", "mT", "transpose") or _updates_a_parameter(look, tensors):
             return func(*args, **kwargs)
         if look.reversed:
             tensors, numbers = tensors[::-1], numbers[::-1]
@@ -217,6 +225,8 @@ class Recording:
         outputs = [result] if isinstance(result, torch.Tensor) else [
             r for r in result if isinstance(r, torch.Tensor)] if isinstance(
             result, (tuple, list)) else []
+        if not outputs and look.inplace:  # x[0] = 5 returns None and changes x
+            outputs = [tensors[0]]
         if not outputs:
             return result
         if len(outputs) == 1 and outputs[0] is tensors[0] and not look.inplace:
@@ -246,12 +256,17 @@ class Recording:
         """The autograd node and slot a gradient for ``t`` goes to."""
         if t.grad_fn is not None:
             return t.grad_fn, t.output_nr
-        return self._accumulators[index], 0
+        node = self._accumulators.get(index)
+        if node is None:
+            with torch.enable_grad():  # the AccumulateGrad node that adds into .grad
+                node = self._accumulators[index] = t.view_as(t).grad_fn.next_functions[0][0]
+        return node, 0
 
     def finish(self) -> None:
         """End recording: hooks on the autograd graph, and no more strong references."""
         self.attach_hooks()
         self._alive.clear()
+        self._accumulators.clear()
 
     # -- backward -------------------------------------------------------------------------
     def attach_hooks(self) -> None:
@@ -273,8 +288,9 @@ class Recording:
         for node, heads, targets in plans.values():
             node.register_hook(self._node_hook(heads, targets))
         for leaf, node in self._accumulators.items():
-            node.register_prehook(self._leaf_hook(leaf))
-        self._accumulators.clear()
+            if leaf not in self._hooked:
+                self._hooked.add(leaf)
+                node.register_prehook(self._leaf_hook(leaf))
 
     def _walk(self, head: Any, edges: list) -> Iterator[tuple[Any, list[tuple[int, int]]]]:
         """The nodes from ``head`` that send a gradient to an input: (node, [(slot, input)])."""
@@ -365,6 +381,15 @@ class Recording:
         return p
 
 
+def _updates_a_parameter(look: Look, tensors: list) -> bool:
+    """An optimizer's in-place step on a parameter: not part of the computation drawn."""
+    if look.name.startswith(("_foreach", "_fused")):
+        return True
+    first = tensors[0]
+    return look.inplace and first is not None and first.requires_grad and \
+        first.grad_fn is None and not torch.is_grad_enabled()
+
+
 def _operands(args: tuple, kwargs: dict, look: Look) -> tuple[list, list]:
     """The tensor operands of a call, in order; numbers of ``x * 2`` kept beside them."""
     tensors: list = []
@@ -413,9 +438,9 @@ def record() -> Iterator[Recording]:
     array([3., 3.], dtype=float32)
     """
     global _active
-    if _active is not None:
-        raise ArgumentError("vizgrad.torch.record() is already recording; fix: use one "
-                            "`with vizgrad.torch.record():` block around the forward pass")
+    if _active is not None:  # inside another record() (a %%vizgrad cell): one recording
+        yield _active
+        return
     recording = Recording()
     pre = torch.nn.modules.module.register_module_forward_pre_hook(
         lambda module, inputs: _enter_module(recording, module))
@@ -433,13 +458,24 @@ def record() -> Iterator[Recording]:
         recording.finish()
 
 
+# a model -> (its number of modules, module names, parameter names), by object id
+_MODEL_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _enter_module(recording: Recording, module: torch.nn.Module) -> None:
     name = recording.module_names.get(id(module))
     if name is None:  # a model called at the top: name its submodules and parameters
-        for sub_name, sub in module.named_modules():
-            recording.module_names.setdefault(id(sub), sub_name.replace(".", "/"))
-        for param_name, param in module.named_parameters():
-            recording.param_names.setdefault(id(param), param_name)
+        count = len(module._modules)
+        cached = _MODEL_NAMES.get(module)
+        if cached is None or cached[0] != count:  # named once per model, not per step
+            cached = _MODEL_NAMES[module] = (
+                count, {id(sub): sub_name.replace(".", "/")
+                        for sub_name, sub in module.named_modules()},
+                {id(param): param_name for param_name, param in module.named_parameters()})
+        for mine, theirs in ((recording.module_names, cached[1]),
+                             (recording.param_names, cached[2])):
+            for key, value in theirs.items():
+                mine.setdefault(key, value)
         name = recording.module_names[id(module)]
     recording.scopes.append(name or recording.scopes[-1])
 

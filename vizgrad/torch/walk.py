@@ -46,8 +46,14 @@ def op_name(node: Any) -> str:
 def trace_of_graph(t: torch.Tensor, *, names: Mapping[str, Any] | None = None,
                    extra: Iterable[Any] = ()) -> Trace:
     """The Trace of ``t.grad_fn``'s graph, with a pass run for the drawing when it is alive."""
+    if t.grad_fn is None:
+        return _leaf_alone(t, names or {})
     labels = {id(v): k for k, v in reversed(list((names or {}).items()))
               if isinstance(v, torch.Tensor) and not k.startswith("_")}
+    for key, value in (names or {}).items():  # a model in the namespace names its parameters
+        if isinstance(value, torch.nn.Module) and not key.startswith("_"):
+            for param_name, param in value.named_parameters():
+                labels.setdefault(id(param), param_name)
     roots = [t.grad_fn] + [e.grad_fn for e in extra
                            if isinstance(e, torch.Tensor) and e.grad_fn is not None]
     nodes = _topological([r for r in roots if r is not None])
@@ -62,6 +68,8 @@ def trace_of_graph(t: torch.Tensor, *, names: Mapping[str, Any] | None = None,
             continue
         value, by_input, gone = _saved_values(node)
         freed = freed or gone
+        if node is t.grad_fn:  # the tensor asked for: its value is at hand
+            value = as_numpy(t.detach().clone())
         values.append(value)
         saved.append(by_input)
 
@@ -86,9 +94,9 @@ def trace_of_graph(t: torch.Tensor, *, names: Mapping[str, Any] | None = None,
             shape=shape, dtype=str(t.dtype).removeprefix("torch."),
             note=f"PyTorch's autograd node {node.name()}"))
 
-    target = position[id(t.grad_fn)] if t.grad_fn is not None else 0
+    target = position[id(t.grad_fn)]
     steps, totals, seed = (), {}, None
-    if not freed and t.grad_fn is not None and t.requires_grad:
+    if not freed and t.requires_grad:
         steps, totals, seed = _run_for_drawing(t, nodes, position, tensors)
     notes = (NOT_RECORDED,) + ((FREED,) if freed else ())
     return Trace(tuple(tensors), target, seed, steps, totals, sources=tuple(sources),
@@ -189,3 +197,15 @@ def _run_for_drawing(t: torch.Tensor, nodes: list[Any], position: dict[int, int]
         if g is not None:
             totals[k] = as_numpy(g)
     return steps, totals, totals.get(position[id(t.grad_fn)])
+
+
+def _leaf_alone(t: torch.Tensor, names: Mapping[str, Any]) -> Trace:
+    """A tensor no op made (a parameter, an input): one box, nothing to step through."""
+    name = next((k for k, v in names.items() if v is t and not k.startswith("_")), None)
+    value = as_numpy(t.detach().clone())
+    leaf = TracedTensor(0, name, None, "", (), False, (), (), value, t.requires_grad, None,
+                        shape=value.shape, dtype=str(value.dtype))
+    return Trace((leaf,), 0, None, (), {}, sources=(0,) if t.requires_grad else (),
+                 kind="gradients", notes=("No op made this tensor: it is a leaf, so there is "
+                                          "no graph behind it. Draw a result computed from it, "
+                                          "e.g. vg.show(loss).",))

@@ -1,0 +1,207 @@
+"""Everything the drawing says in words: the step explanations and the nodes' status notes.
+
+Written here once, in Python; the DOT labels and the widget show these texts and
+never make their own.
+
+>>> from vizgrad.drawing.graph import Node
+>>> w2 = Node("n1", "variable", "w2", None, "", (1, 2), "float64", "[[3, 4]]", None, None,
+...           greyed=True, unconnected=True)
+>>> [note["mark"] for note in node_notes(w2, "y")]
+['unconnected: no path to y', None]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .format import short
+from .graph import GraphStep, Node
+from .trace import TracedTensor
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .build import Drawing
+
+_LETTER = re.compile(r"(?<![A-Za-z])([abx])(?![A-Za-z])")
+
+
+# -- status notes ------------------------------------------------------------------------
+def node_notes(node: Node, target: str) -> tuple[dict[str, str | None], ...]:
+    """The notes on one node: ``mark`` is written on the drawing (None: only the colour
+    says it), ``text`` is the sentence the widget shows when the node is clicked."""
+    notes: list[dict[str, str | None]] = []
+    if node.unconnected:  # off every path, or on one that carries no gradient (a tape's)
+        why = f"no path to {target}" if node.greyed else "no gradient reaches it"
+        notes.append({"mark": f"unconnected: {why}",
+                      "text": f"not connected to {target}: its gradient is None"})
+    if node.outside_tape:
+        notes.append({"mark": "outside the tape",
+                      "text": "computed outside the tape, so the tape cannot see it"})
+    if node.stopped:
+        notes.append({"mark": "stop_gradients: a constant here",
+                      "text": "in stop_gradients: backpropagation treats it as a constant"})
+    if node.nonfinite:
+        notes.append({"mark": "NaN/inf appears here",
+                      "text": "holds NaN or inf, first appearing here"})
+    if node.greyed:
+        notes.append({"mark": None, "text": f"not on any path to {target}"})
+    return tuple(notes)
+
+
+# -- the steps ---------------------------------------------------------------------------
+def step(drawing: Drawing, k: int) -> GraphStep:
+    """Step ``k`` of the drawing, explained (step 0: the forward pass)."""
+    steps = drawing.trace.steps
+    if k == 0:
+        return GraphStep(0, None, "Step 0: the forward pass", tuple(_first_lines(drawing)))
+    s = steps[k - 1]
+    t = drawing.trace.tensors[s.tensor]
+    label, target = drawing.label, drawing.target_name
+    name = label(s.tensor)
+    lines = [_seed_line(drawing, name, s.upstream) if k == 1 else
+             f"∂{target}/∂{name} = {drawing.text(s.upstream)}"]
+    touched = []
+    input_names = [label(x) for x in t.inputs]
+    for position, (x, c) in enumerate(zip(t.inputs, s.contributions)):
+        if c is None:
+            continue
+        x_name = input_names[position]
+        line = _chain_line(drawing, target, name, x_name, t, position, s.upstream, c,
+                           input_names)
+        if len(t.inputs) > 1 and t.inputs.count(x) > 1:
+            line += f"  (as input {position + 1})"
+        lines.append(line)
+        touched.append(f"e{drawing.edge_start[s.tensor] + position}")
+        arrivals = [drawing.edges[e] for e in drawing.out_edges.get(x, ())]
+        arrivals = [e for e in arrivals if e.grad is not None]
+        if len(arrivals) > 1 and drawing.arrival.get(x) == k and \
+                position == max(i for i, xx in enumerate(t.inputs) if xx == x):
+            parts = " + ".join(e.grad or "" for e in arrivals)
+            lines.append(f"{x_name} is used {len(arrivals)} times, so its gradient is "
+                         f"the sum: ∂{target}/∂{x_name} = {parts} = {drawing.nodes[x].grad}")
+    if k == len(steps):
+        done = [f"∂{target}/∂{label(i)} = {drawing.text(drawing.trace.totals[i])}"
+                for i, u in enumerate(drawing.trace.tensors)
+                if u.op is None and u.requires_grad and drawing.grad_step[i] is not None]
+        if done:
+            lines.append("Done: " + ", ".join(done))
+    return GraphStep(k, f"n{s.tensor}", f"Step {k}: backpropagate through {t.op or 'op'} "
+                     f"({name})", tuple(lines), tuple(touched))
+
+
+def _seed_line(drawing: Drawing, name: str, upstream: np.ndarray) -> str:
+    """The first step's first line: the gradient backpropagation starts with, and why."""
+    target = drawing.target_name
+    seed = drawing.trace.seed if drawing.trace.seed is not None else upstream
+    said = f"∂{target}/∂{target} = {drawing.text(seed)}"
+    ones = bool(np.all(np.asarray(seed) == 1))
+    if ones and np.size(seed) > 1:
+        said += ": backward from a vector sums its entries, as TensorFlow does"
+    elif not ones:
+        said += ": the gradient given for the output, weighting its entries"
+    return said if name == target else f"{said} ({name} is the output {target})"
+
+
+def _first_lines(drawing: Drawing) -> list[str]:
+    trace, target = drawing.trace, drawing.target_name
+    label = drawing.label
+    first = [f"Forward pass: each edge carries the value that flowed along it "
+             f"(blue); {target} = {drawing.text(trace.tensors[trace.target].value)}."]
+    if trace.steps:
+        seed = trace.seed if trace.seed is not None else trace.steps[0].upstream
+        first.append(f"Backpropagation starts at {target} with ∂{target}/∂{target} = "
+                     f"{drawing.text(seed)} and walks back one operation per step "
+                     "(gradients in orange).")
+    for i in sorted(trace.sources):
+        if i not in trace.totals:
+            first.append(f"{label(i)} is unconnected: no path carries a gradient from "
+                         f"{target} back to it, so its gradient is None.")
+    outside = [label(i) for i in sorted(trace.outside_tape) if drawing.on_path[i]]
+    if outside:
+        first.append(f"{', '.join(outside)} ran outside the GradientTape: the tape did not "
+                     "record it, so no gradient flows through it.")
+    stopped = [label(i) for i in sorted(trace.stopped)]
+    if stopped:
+        first.append(f"{', '.join(stopped)} is in stop_gradients: backpropagation treats "
+                     "it as a constant and goes no further back through it.")
+    if not trace.steps:
+        first.append("No gradient flows back: nothing to step through.")
+    first.extend(trace.notes)
+    return first
+
+
+def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: TracedTensor,
+                position: int, upstream: np.ndarray, c: np.ndarray,
+                input_names: list[str]) -> str:
+    """One input's gradient by the chain rule, with the numbers.
+
+    Products are written as they are: ``·`` between numbers, ``⊙`` entry by entry,
+    ``@`` for a matrix product; a sum over broadcast axes is named.
+    """
+    upstream_text, c_text = drawing.text(upstream), drawing.text(c)
+    upstream_name = f"∂{target}/∂{name}"
+    formula = t.formulas[position] if position < len(t.formulas) else ""
+    letters = {"a": 0, "b": 1, "x": 0}
+
+    def named(match: re.Match) -> str:
+        i = letters[match.group(1)]
+        return input_names[i] if i < len(input_names) and input_names[i] else match.group(1)
+
+    if _G.search(formula):  # the formula is the whole gradient, in terms of g (matmul, conv)
+        product = " @ " if t.op == "matmul" else " · "
+        symbolic = _LETTER.sub(named, formula).replace("·", product)
+        with_g = _G.sub(upstream_name, symbolic)
+        return f"∂{target}/∂{x_name} = {with_g} = {_G.sub(upstream_text, symbolic)} = {c_text}"
+    scalar = np.size(upstream) == 1 and np.size(c) == 1
+    times = "⊙" if t.elementwise and not scalar else "·"
+    head = f"∂{target}/∂{x_name} = {upstream_name} {times} ∂{name}/∂{x_name}"
+    if name == target:  # the output's own op: the chain would read ∂f/∂f · ∂f/∂x
+        head = f"∂{target}/∂{x_name} = ∂{target}/∂{target} {times} (local derivative)"
+    if t.elementwise and scalar:
+        g = np.asarray(upstream).reshape(()).item()   # complex in the middle, too
+        if g != 0:
+            local = np.asarray(c).reshape(()).item() / g
+            return f"{head} = {upstream_text} · {short(local)} = {c_text}"
+    local = _LETTER.sub(named, formula) if formula else "the local derivative"
+    summed = ""
+    if t.op in ("sum", "mean") and np.size(c) > np.size(upstream):  # a reduction's gradient
+        summed = f", copied to each of the {np.size(c)} entries of {x_name}"
+    if t.elementwise and position < len(t.input_values) and t.input_values[position] is not None:
+        axes = _broadcast_axes(np.shape(t.input_values[position]), np.shape(upstream))
+        if axes:
+            summed = (f", summed over {_axes_text(axes, np.shape(upstream))} because {x_name} "
+                      "was broadcast")
+    return f"{head} = {upstream_text} {times} ({local}){summed} = {c_text}"
+
+
+_G = re.compile(r"(?<![A-Za-z])g(?![A-Za-z])")
+
+
+def _broadcast_axes(shape: tuple[int, ...], out: tuple[int, ...]) -> list[int]:
+    """The axes of ``out`` that broadcasting added to or stretched in ``shape``.
+
+    >>> _broadcast_axes((3,), (2, 3)), _broadcast_axes((2, 1), (2, 3)), _broadcast_axes((), (2,))
+    ([0], [1], [0])
+    """
+    extra = len(out) - len(shape)
+    if extra < 0:
+        return []
+    return [*range(extra), *(extra + i for i, n in enumerate(shape)
+                             if n == 1 and out[extra + i] != 1)]
+
+
+def _axes_text(axes: list[int], out: tuple[int, ...]) -> str:
+    """'the 2 rows', 'the 3 columns', 'the 4 entries' or 'axes 0 and 2 (6 entries)'.
+
+    >>> _axes_text([0], (2, 3)), _axes_text([1], (2, 3)), _axes_text([0], (4,))
+    ('the 2 rows', 'the 3 columns', 'the 4 entries')
+    """
+    if len(out) == 1 or len(axes) == len(out):
+        return f"the {int(np.prod([out[a] for a in axes]))} entries"
+    if len(out) == 2 and len(axes) == 1:
+        return f"the {out[axes[0]]} {'rows' if axes[0] == 0 else 'columns'}"
+    count = int(np.prod([out[a] for a in axes]))
+    listed = " and ".join(str(a) for a in axes)
+    return f"ax{'es' if len(axes) > 1 else 'is'} {listed} ({count} entries)"

@@ -1,0 +1,132 @@
+"""From vizgrad's tensors and a backward pass to a Trace: the one reader of tensor internals.
+
+Everything after this module (graph building, grouping, narration, DOT, the
+widget's data, the exports) reads the Trace only, so another recorder (PyTorch)
+can feed the same drawing by producing a Trace of its own.
+
+>>> import vizgrad as vg
+>>> x = vg.Variable(3.0, name="x"); f = x * x; f.backward()
+>>> trace = trace_of_tensor(f, names={"f": f})
+>>> [(t.name, t.op) for t in trace.tensors], float(trace.totals[0])
+([('x', None), ('f', 'multiply')], 6.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import MISSING, fields
+from typing import Any
+
+import numpy as np
+
+from ..core.engine import BackwardPass, backpropagate
+from ..core.tensor import Tensor, ancestors, is_floating
+from ..errors import ArgumentError
+from .format import dtype_name
+from .trace import Trace, TracedStep, TracedTensor
+
+
+def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
+                    extra: Sequence[Any] = (), backward_pass: BackwardPass | None = None) -> Trace:
+    """The Trace of what made ``y`` and of the backward pass last run from it.
+
+    ``names``: a namespace (``locals()``) whose variable names name unnamed tensors.
+    ``extra``: more tensors to include (those not leading to ``y`` are drawn greyed).
+    If no backward pass has run from ``y``, one is run now (``.grad`` is not touched).
+    """
+    if not isinstance(y, Tensor):
+        raise ArgumentError(f"graph() needs a vizgrad tensor, got {type(y).__name__}; fix: "
+                            "pass the tensor you want to differentiate, e.g. vg.graph(loss)")
+    result = backward_pass if backward_pass is not None else (
+        y._pass if y._pass is not None else fresh_pass(y))
+    namespace = _namespace_names(names or {})
+    # a target bound to two names (v5 = v4 - v3; y = v5): the output box takes the later
+    aliases = [key for key, value in (names or {}).items()
+               if value is y and not key.startswith("_")]
+    roots = [root for root in result.roots if root is not None]
+    drawn = ancestors([y, *(t for t in extra if isinstance(t, Tensor)), *result.sources,
+                       *roots])
+    index = {t._id: i for i, t in enumerate(drawn)}
+
+    # a leaf is drawn with the value its first user saw (a later optimizer step changes
+    # nothing), so leaves are made after the ops
+    first_seen: dict[int, np.ndarray] = {}
+    formulas: dict[tuple[int, int], tuple[str, ...]] = {}
+    tensors: list[TracedTensor | None] = []
+    leaves: list[int] = []
+    for i, t in enumerate(drawn):
+        op = t._op
+        if op is None:
+            tensors.append(None)
+            leaves.append(i)
+            continue
+        inputs = t._inputs
+        for x, value in zip(inputs, t._saved):
+            if x._op is None and x._id not in first_seen:
+                first_seen[x._id] = value
+        key = (id(op), len(inputs))
+        if key not in formulas:
+            formulas[key] = tuple(op.formula(j) for j in range(len(inputs)))
+        data = t._data
+        tensors.append(_traced(
+            i, t.name or namespace.get(id(t)), op.name, op.symbol, formulas[key],
+            op.elementwise, tuple([index[x._id] for x in inputs]), t._saved, data,
+            t.requires_grad, t._scope, data.shape, dtype_name(data.dtype)))
+    for i in leaves:
+        t = drawn[i]
+        data = t._data
+        tensors[i] = _traced(
+            i, t.name or namespace.get(id(t)), None, "", (), False, (), (),
+            first_seen.get(t._id, data), t.requires_grad, t._scope, data.shape,
+            dtype_name(data.dtype))
+
+    steps = tuple(TracedStep(index[tid], upstream, contributions)
+                  for tid, upstream, contributions in result.raw_steps() if tid in index)
+    seed = next((s for rid, s in zip(result.root_ids, result.seeds) if rid == y._id), None)
+    allowed = result.allowed
+    return Trace(
+        tensors=tuple(tensors), target=index[y._id], seed=seed, steps=steps,
+        totals={index[tid]: g for tid, g in result.grads.items() if tid in index},
+        sources=tuple(index[s._id] for s in result.sources if s._id in index),
+        stopped=frozenset(index[tid] for tid in result.stops if tid in index),
+        outside_tape=frozenset() if allowed is None else frozenset(
+            i for i, t in enumerate(drawn) if t._op is not None and t._id not in allowed),
+        kind=result.kind,
+        target_name=aliases[-1] if len(aliases) > 1 else None)
+
+
+_FIELDS = tuple(f.name for f in fields(TracedTensor))[:13]
+_LATER = fields(TracedTensor)[13:]  # fields with defaults, filled in as the class says
+
+
+def _traced(*values: Any) -> TracedTensor:
+    """A TracedTensor from its first 13 fields, made without the dataclass's __init__.
+
+    A frozen dataclass sets each field through object.__setattr__: at 100,000 tensors
+    that is a fifth of a second. This fills the instance's __dict__ in one go instead.
+    """
+    traced = object.__new__(TracedTensor)
+    state = dict(zip(_FIELDS, values))
+    for later in _LATER:
+        state[later.name] = later.default if later.default is not MISSING else \
+            later.default_factory()  # type: ignore[misc]
+    object.__setattr__(traced, "__dict__", state)
+    return traced
+
+
+def fresh_pass(y: Tensor) -> BackwardPass:
+    """Backpropagate from ``y`` to its variables (or, with none, to every float leaf)."""
+    leaves = [t for t in ancestors([y]) if t._op is None and is_floating(t.dtype)]
+    wanted = [t for t in leaves if t.requires_grad] or leaves
+    ids = {t._id for t in wanted}
+    seed = np.ones(y.shape, dtype=y.dtype) if is_floating(y.dtype) else np.ones(y.shape)
+    return backpropagate([y], [seed], lambda t: t._id in ids, kind="gradients", sources=wanted)
+
+
+def _namespace_names(names: Mapping[str, Any]) -> dict[int, str]:
+    """id of each tensor in a namespace -> its first public variable name."""
+    found: dict[int, str] = {}
+    for key, value in names.items():
+        if isinstance(value, Tensor) and not key.startswith("_") and id(value) not in found:
+            found[id(value)] = key
+    return found
