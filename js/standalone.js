@@ -1,8 +1,9 @@
 // The exported HTML page: the widget's view driven by a stand-in model, with
 // every drawing it can show stored in the page (see vizgrad/frontends/html.py):
 //   <script type="application/json" id="vizgrad-data">
-//     {"graph": ..., "step": k, "collapsed": [...], "expandable": bool,
-//      "drawings": {"<collapsed names, sorted, joined by \n>": {"dot": ..., "svg": ...}}}
+//     {"steps": [...], "step": k, "collapsed": [...], "expandable": bool,
+//      "drawings": {"<collapsed names, sorted, joined by \n>": {"graph": ..., "dot": ..., "svg": ...}}}
+// Each drawing's graph holds what it shows; the explanations are stored once.
 // No network, no kernel: a step only restyles the stored SVG.
 import { createView } from "./view.js";
 import { createFakeModel } from "./fake-model.js";
@@ -11,9 +12,9 @@ import { kernelLayoutEngine } from "./widget.js";
 export const drawingKey = (names) => [...names].sort().join("\n");
 
 export function mount(el, data, note) {
-  const first = data.drawings[drawingKey(data.collapsed)];
-  const model = createFakeModel({ graph: data.graph, ...first, step: data.step,
-    collapsed: data.collapsed });
+  const withSteps = (drawing) => ({ ...drawing, graph: { ...drawing.graph, steps: data.steps } });
+  const first = withSteps(data.drawings[drawingKey(data.collapsed)]);
+  const model = createFakeModel({ ...first, step: data.step, collapsed: data.collapsed });
   let shown = data.collapsed;
   const view = createView(el, {
     layoutEngine: kernelLayoutEngine(model),
@@ -32,7 +33,7 @@ export function mount(el, data, note) {
       shown = names;
       if (note) note.textContent = "";
       // one update with the new graph, DOT and layout together
-      const next = { graph: data.graph, ...drawing, collapsed: names };
+      const next = { ...withSteps(drawing), collapsed: names };
       for (const [name, value] of Object.entries(next)) {
         model.set(name, value);
       }

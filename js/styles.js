@@ -233,13 +233,25 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light, #d1451b); }
 
 const styledRoots = new WeakSet();
 
-// Adds the stylesheet to the document or shadow root that holds `element`.
+// Adds the stylesheet to the document or shadow root that holds `element`:
+// as a constructed stylesheet where the browser has them (a page whose
+// Content-Security-Policy forbids inline styles still applies those), else as
+// a <style> element.
 export function injectStyles(element) {
   const root = element.getRootNode?.() ?? element.ownerDocument;
   const container = root.head ?? root;
   if (!container || styledRoots.has(root)) return;
   styledRoots.add(root);
   if (root.getElementById?.(STYLE_ID)) return;
+  const window = element.ownerDocument.defaultView;
+  if (Array.isArray(root.adoptedStyleSheets) && typeof window?.CSSStyleSheet?.prototype?.replaceSync === "function") {
+    if (root.adoptedStyleSheets.some((sheet) => sheet[STYLE_ID])) return;
+    const sheet = new window.CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    sheet[STYLE_ID] = true; // the same sheet from another copy of the bundle is not added twice
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    return;
+  }
   const style = element.ownerDocument.createElement("style");
   style.id = STYLE_ID;
   style.textContent = CSS;

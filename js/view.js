@@ -285,6 +285,7 @@ export function createView(el, callbacks = {}) {
     state.selectedId = id;
     state.drawing?.select(id);
     showDetails();
+    callbacks.onSelect?.(id); // the widget may fetch the full value from the kernel
   }
 
   function showDetails() {

@@ -1,5 +1,6 @@
 """The graph as data: what every drawing and the widget show."""
 
+import html
 import json
 
 import numpy as np
@@ -279,3 +280,101 @@ def test_a_tensor_in_stop_gradients_is_marked_and_explained():
     assert not drawing.find("a").stopped
     assert any("b is in stop_gradients" in line for line in drawing.steps[0].lines)
     assert "stop_gradients: a constant here" in drawing.to_svg()
+
+
+# -- explanations that name their sums ----------------------------------------------------
+def lines_of(drawing: vg.Graph) -> list[str]:
+    return [line for step in drawing.steps for line in step.lines]
+
+
+def test_backward_from_a_vector_says_it_sums_the_entries():
+    X = vg.constant([-1.0, -2.0], name="X")
+    w = vg.Variable([2.0, 3.0], name="w")
+    Y = w * X
+    cost = Y[1] * Y
+    drawing = vg.graph(cost, names={"Y": Y, "cost": cost})
+    assert drawing.steps[1].lines[0].startswith(
+        "∂cost/∂cost = [1, 1]: backward from a vector sums its entries, as TensorFlow does")
+    assert "∂cost/∂cost = [1, 1]" in drawing.steps[0].lines[1]
+
+
+def test_a_sum_over_broadcast_rows_is_named():
+    A = vg.constant([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], name="A")
+    b = vg.Variable([10.0, 20.0, 30.0], name="b")
+    z = vg.reduce_sum(A * b)
+    drawing = vg.graph(z, names={"z": z})
+    line = next(li for li in lines_of(drawing) if li.startswith("∂z/∂b = "))
+    assert "⊙ (A), summed over the 2 rows because b was broadcast = [5, 7, 9]" in line
+    # and the sum's own step says its gradient is copied to every entry
+    assert any("copied to each of the 6 entries" in li for li in lines_of(drawing))
+
+
+def test_elementwise_and_matrix_products_have_their_own_symbols():
+    w = vg.Variable([[1.0, 2.0]], name="w")
+    x = vg.constant([[9.0], [10.0]], name="x")
+    v = vg.Variable([1.0, 2.0], name="v")
+    loss = vg.sum(vg.matmul(w, x)) + vg.sum(v * v)
+    lines = lines_of(vg.graph(loss))
+    matrix = next(li for li in lines if li.startswith("∂f/∂w = "))
+    elementwise = next(li for li in lines if li.startswith("∂f/∂v = "))
+    assert " @ xᵀ" in matrix and "⊙" not in matrix and " · " not in matrix
+    assert " ⊙ " in elementwise and "@" not in elementwise and " · " not in elementwise
+
+
+def test_the_sum_into_an_op_used_twice_is_explained():
+    X = vg.Variable(np.ones((2, 2)), name="X")
+    s = vg.reduce_sum(X)
+    y = s**2 + s - 1
+    drawing = vg.graph(y, names={"s": s, "y": y})
+    assert any(li.startswith("s is used 2 times, so its gradient is the sum: ∂y/∂s = ")
+               and li.endswith("= 9") for li in lines_of(drawing))   # 2s + 1 at s = 4
+
+
+def test_a_literal_is_drawn_by_its_value_and_no_label_is_the_outputs_twice():
+    x = vg.Variable(3.0, name="x")
+    f = x * 2 + 0.5
+    drawing = vg.graph(f, names={"x": x, "f": f})
+    labels = [n.label for n in drawing.nodes]
+    assert "2" in labels and "0.5" in labels and not any(lb.startswith("const") for lb in labels)
+    assert labels.count("f") == 1 and drawing.node(drawing.target).label == "f"
+
+
+# -- values ---------------------------------------------------------------------------------
+def test_a_4x4_matrix_shows_whole_and_max_values_is_configurable():
+    m = vg.Variable(np.arange(16.0).reshape(4, 4), name="m")
+    loss = vg.sum(m * m)
+    assert vg.graph(loss).find("m").value.startswith("[[0, 1, 2, 3],\n [4, 5, 6, 7],")
+    assert vg.graph(loss, max_values=8).find("m").value == "(4, 4) mean 7.5 [0, 15]"
+    previous = vg.set_options(max_values=4)
+    try:
+        assert vg.graph(loss).find("m").value == "(4, 4) mean 7.5 [0, 15]"
+    finally:
+        vg.set_options(**previous)
+    with pytest.raises(vg.ArgumentError, match="max_values must be a positive integer"):
+        vg.set_options(max_values=0)
+    with pytest.raises(vg.ArgumentError, match="unknown option 'max_value'"):
+        vg.set_options(max_value=3)
+
+
+def test_rounding_noise_shows_as_zero():
+    noisy = vg.Variable([1.0, -2.168e-20, 3.0], name="noisy")
+    assert vg.graph(vg.sum(noisy)).find("noisy").value == "[1, 0, 3]"
+    big = vg.Variable([0.1, 0.2, -0.3] * 6, name="big")   # its mean is 1.5e-17 in floats
+    assert np.mean(big.numpy()) != 0
+    assert vg.graph(vg.sum(big)).find("big").value == "(18,) mean 0 [-0.3, 0.2]"
+    tiny = vg.Variable(1e-20, name="tiny")          # alone, a small number is its own scale
+    assert vg.graph(tiny * 1).find("tiny").value == "1e-20"
+
+
+def test_a_pytorch_tensor_is_drawn_from_the_trace_pytorch_recorded(tmp_path):
+    torch = pytest.importorskip("torch")
+    import vizgrad.torch as vt
+    w = torch.tensor([2.0, -1.0], requires_grad=True)
+    with vt.record():
+        loss = (w * w).sum()
+    loss.backward()
+    drawing = vg.graph(loss, names={"w": w, "loss": loss})
+    assert drawing.find("w").grad == "[4, -2]" and drawing.target_name == "loss"
+    assert any("w is used 2 times" in line for line in lines_of(drawing))
+    path = vg.export_svg(loss, tmp_path / "loss.svg", names={"w": w, "loss": loss})
+    assert "∂loss/∂w = [4, -2]" in html.unescape(path.read_text())

@@ -179,8 +179,9 @@ def test_export_html_writes_one_page_with_everything_inline(tmp_path):
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", text), "the page fetches something"
     assert text.count("<script") == 2  # its data and its script, nothing loaded
     data = stored(path)
-    assert data["step"] == 0 and data["graph"]["target_name"] == "f"
+    assert data["step"] == 0
     (drawing,) = data["drawings"].values()
+    assert drawing["graph"]["target_name"] == "f"
     assert "∂f/∂x = 24" in drawing["svg"]
     # readers with scripts off get the picture
     assert "<noscript><svg" in text
@@ -213,7 +214,8 @@ def test_save_html_opens_on_the_step_and_groups_shown(tmp_path):
 def test_a_script_end_tag_in_a_name_cannot_break_the_page(tmp_path):
     x = vg.Variable(1.0, name="</script><b>x")
     path = vg.export_html(x * x, tmp_path / "x.html")
-    assert stored(path)["graph"]["nodes"][0]["label"] == "</script><b>x"
+    (drawing,) = stored(path)["drawings"].values()
+    assert drawing["graph"]["nodes"][0]["label"] == "</script><b>x"
 
 
 def test_cli_writes_html_when_the_output_ends_in_html(tmp_path, capsys):
@@ -224,7 +226,9 @@ def test_cli_writes_html_when_the_output_ends_in_html(tmp_path, capsys):
     assert main(["export", str(script), "--target", "f", "-o", str(out)]) == 0
     assert capsys.readouterr().out.strip() == f"wrote {out}"
     data = stored(out)
-    assert data["step"] == 0 and data["graph"]["last_step"] == 1  # one op: one backward step
+    (drawing,) = data["drawings"].values()
+    assert data["step"] == 0 and drawing["graph"]["last_step"] == 1  # one op: one backward step
+    assert len(data["steps"]) == 2
 
 
 # ---- a notebook executed with its widget state stored ---------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import traitlets
 
@@ -52,3 +53,13 @@ def test_two_widgets_of_one_result_are_independent():
     assert first.collapsed == [] and "box3d" not in first.dot
     assert first.step == 0
     assert second.collapsed == ["layer1", "layer2"]
+
+
+def test_max_values_decides_which_tensors_show_every_entry():
+    x = vg.Variable(np.arange(16.0).reshape(4, 4), name="x")
+    total = vg.reduce_sum(x * x)
+    whole = vg.show(total).graph["nodes"]
+    summarised = vg.show(total, max_values=4).graph["nodes"]
+    shown = {node["label"]: node["value"] for node in whole}
+    assert "12, 13, 14, 15" in shown["x"]                       # a 4x4 shows whole by default
+    assert {node["label"]: node["value"] for node in summarised}["x"].startswith("(4, 4) mean")

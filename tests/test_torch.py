@@ -7,8 +7,10 @@ PyTorch's engine fired hooks the test puts on the autograd nodes.
 
 from __future__ import annotations
 
+import runpy
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -330,3 +332,99 @@ def test_assignment_into_a_tensor_is_an_in_place_op() -> None:
     assert [t.op for t in ops] == ["mul", "setitem", "mul", "sum"]
     assert ops[0].value.tolist() == [2, 4, 6] and ops[1].value.tolist() == [10, 4, 6]
     assert np.array_equal(trace.totals[0], w.grad.numpy()) and w.grad.tolist() == [0, 16, 24]
+
+
+# -- the drawing, end to end: vg.graph, vg.show, vg.export_svg, vizgrad export ----------
+EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "examples" / \
+    "12_your_pytorch_model_step_by_step.py"
+
+
+def test_graph_of_a_recorded_loss_shows_pytorchs_gradients() -> None:
+    import vizgrad as vg
+    from vizgrad.drawing.format import short
+
+    ns = runpy.run_path(str(EXAMPLE))
+    graph = vg.graph(ns["loss"], names=ns)
+    assert graph.last_step == 4  # linear, relu, linear, cross_entropy
+    assert [s.name for s in graph.scopes] == ["0", "1", "2"]
+    for name, param in ns["model"].named_parameters():
+        assert graph.find(name).grad == short(param.grad.numpy()), name
+    assert "cross_entropy" in graph.steps[1].title
+
+
+def test_show_and_export_svg_of_a_pytorch_tensor(tmp_path: Path) -> None:
+    import vizgrad as vg
+
+    ns = runpy.run_path(str(EXAMPLE))
+    widget = vg.show(ns["loss"], names=ns, collapsed=["0", "1", "2"])
+    assert widget.collapsed == ["0", "1", "2"] and "svg" in widget.to_svg()
+    path = vg.export_svg(ns["loss"], tmp_path / "loss.svg", names=ns)
+    assert "2.bias" in path.read_text(encoding="utf-8")
+
+
+def test_without_record_the_drawing_says_what_was_not_recorded(mlp) -> None:
+    import vizgrad as vg
+
+    model, x, labels = mlp
+    loss = F.cross_entropy(model(x), labels)
+    graph = vg.graph(loss, names={"loss": loss, "model": model})
+    assert any("with vizgrad.torch.record()" in line for line in graph.steps[0].lines)
+    assert any(edge.value == "not recorded" for edge in graph.edges)
+    assert "not recorded" in graph.to_dot()
+
+
+def test_vizgrad_export_draws_a_pytorch_script(tmp_path: Path) -> None:
+    out = tmp_path / "loss.svg"
+    subprocess.run([sys.executable, "-m", "vizgrad", "export", str(EXAMPLE), "--target",
+                    "loss", "-o", str(out)], check=True, capture_output=True, text=True)
+    svg = out.read_text(encoding="utf-8")
+    assert "cross entropy" in svg and "0.weight" in svg
+
+
+def test_the_magics_draw_pytorch_tensors() -> None:
+    import builtins
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    builtins.__dict__.pop("_", None)  # a doctest's last value would hide IPython's `_`
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)
+    try:
+        shell.run_cell("%load_ext vizgrad").raise_error()
+        # %%vizgrad records the cell's PyTorch ops itself
+        cell = shell.run_cell("%%vizgrad\nimport torch\nv = torch.tensor([1.0, -1.0], "
+                              "requires_grad=True)\nh = (v * 3).exp()\ntotal = h.sum()")
+        cell.raise_error()
+        drawn = cell.result.data
+        assert drawn.target_name == "total"
+        assert {"v", "h", "total"} <= {node.label for node in drawn.nodes}
+        v = shell.user_ns["v"]
+        assert drawn.find("v").grad == short_text(3 * (v.detach() * 3).exp())
+        line = shell.run_cell("%vizgrad h")
+        line.raise_error()
+        assert line.result.data.target_name == "h"
+    finally:
+        shell.reset(new_session=False)
+
+
+def short_text(t: torch.Tensor) -> str:
+    from vizgrad.drawing.format import short
+    return short(t.numpy())
+
+
+def test_a_whole_training_step_inside_record() -> None:
+    w = torch.tensor([1.0, -2.0], requires_grad=True)
+    optimizer = torch.optim.SGD([w], lr=0.5)
+    with vt.record():
+        first = (w * w).sum()
+        first.backward()
+        optimizer.step()         # changes w in place: the next forward sees a new w
+        optimizer.zero_grad()
+        second = (w * w).sum()
+        second.backward()
+    trace = vt.trace_of(second)
+    leaf = trace.tensors[0]
+    assert leaf.value.tolist() == [0.0, 0.0] and np.array_equal(trace.totals[0], w.grad.numpy())
+    again = vt.trace_of(first)
+    assert again.tensors[0].value.tolist() == [1.0, -2.0]
+    assert again.totals[0].tolist() == [2.0, -4.0]

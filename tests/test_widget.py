@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import traitlets
 
@@ -184,3 +185,41 @@ def test_show_in_a_notebook_names_nodes_after_its_variables():
                    "shown = vg.show(loss)")
     labels = {node["label"] for node in shell.user_ns["shown"].graph["nodes"]}
     assert {"weight", "loss"} <= labels
+
+
+def long_chain(ops: int) -> vg.Tensor:
+    x = vg.Variable(0.5, name="x")
+    y = x
+    for _ in range(ops):
+        y = vg.sin(y)
+    return y
+
+
+def answers(widget: GraphWidget, request: dict) -> list[dict]:
+    """What the kernel sends back to the view for ``request``."""
+    sent = []
+    widget.send = sent.append
+    widget._answer(widget, request, [])
+    return sent
+
+
+def test_a_long_pass_sends_its_first_steps_and_the_rest_on_request():
+    widget = vg.show(long_chain(800))
+    total = len(widget.data.steps)
+    sent = widget.graph["steps"]
+    assert widget.graph["more_steps"] and 0 < len(sent) < total
+    (reply,) = answers(widget, {"type": "steps", "from": len(sent)})
+    assert reply["start"] == len(sent)
+    assert reply["steps"] == widget.data.steps_dict(range(len(sent), total))
+    assert answers(widget, {"type": "steps", "from": total}) == []  # past the end: nothing
+
+
+def test_a_click_on_a_big_value_gets_its_full_text():
+    w = vg.Variable(np.arange(200.0).reshape(100, 2), name="w")
+    widget = vg.show(vg.reduce_sum(w * w))
+    node = next(n for n in widget.graph["nodes"] if n["label"] == "w")
+    assert node["detail"]["value"] is None  # not sent until asked
+    (reply,) = answers(widget, {"type": "detail", "id": node["id"]})
+    assert reply["id"] == node["id"]
+    assert "199" in reply["detail"]["value"]  # its last entry
+    assert answers(widget, {"type": "detail", "id": "no-such-id"}) == []

@@ -55,6 +55,67 @@ describe("the bundle for kernels that lay out", () => {
   });
 });
 
+describe("what the widget asks the kernel for", () => {
+  let widget;
+  let kernelSvg;
+  const mounted = [];
+
+  beforeAll(async () => {
+    widget = (await import("../../vizgrad/static/widget-kernel-layout.js")).default;
+    kernelSvg = (await Graphviz.load()).layout(worked.dot, "svg", "dot");
+  });
+
+  afterEach(() => {
+    while (mounted.length) mounted.pop()();
+  });
+
+  // a model whose kernel answers requests as vizgrad's does, from the full graph
+  function mountWithKernel(graph) {
+    const model = createFakeModel({ graph, dot: worked.dot, svg: kernelSvg, step: 0, collapsed: [] });
+    const listeners = [];
+    const on = model.on;
+    model.on = (event, callback) => (event === "msg:custom" ? listeners.push(callback) : on(event, callback));
+    model.sent = [];
+    model.send = (message) => {
+      model.sent.push(message);
+      const reply = message.type === "steps"
+        ? { type: "steps", start: message.from, steps: worked.graph.steps.slice(message.from) }
+        : { type: "detail", id: message.id, detail: { value: "every entry of x", grad: "its gradient" } };
+      queueMicrotask(() => listeners.forEach((callback) => callback(reply)));
+    };
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = widget.render({ model, el });
+    mounted.push(() => { cleanup?.(); el.remove(); });
+    return { model, root: el.querySelector(".vizgrad-widget") };
+  }
+
+  test("a step past the explanations sent is explained once the kernel answers", async () => {
+    const last = worked.graph.steps.length - 1;
+    const graph = { ...worked.graph, steps: worked.graph.steps.slice(0, 2), more_steps: true, last_step: last };
+    const { model, root } = mountWithKernel(graph);
+    await attributeBecomes(root, "data-rendered", "true");
+    root.querySelector('[aria-label="Last step"]').click();
+    await attributeBecomes(root, "data-step", String(last));
+    expect(model.sent).toContainEqual({ type: "steps", from: last });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(root.querySelector(".vg-explain").textContent).toContain(worked.graph.steps[last].lines.at(-1));
+  });
+
+  test("a click on a value sent short asks for its full text and shows it", async () => {
+    const x = worked.graph.nodes.find((node) => node.label === "x");
+    const graph = { ...worked.graph,
+      nodes: worked.graph.nodes.map((node) => (node === x ? { ...node, detail: { value: null, grad: null } } : node)) };
+    const { model, root } = mountWithKernel(graph);
+    await attributeBecomes(root, "data-rendered", "true");
+    root.querySelector(`.vg-canvas > svg g[id="${x.id}"]`)
+      .dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+    expect(model.sent).toContainEqual({ type: "detail", id: x.id });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(root.querySelector(".vg-details").textContent).toContain("every entry of x");
+  });
+});
+
 describe("the picture saved beside the widget", () => {
   afterEach(() => document.body.replaceChildren());
 

@@ -20,9 +20,9 @@ from .conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-# Inline styles stay allowed: the widget adds its stylesheet as a <style> element.
-STRICT = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
-          "style-src 'self' 'unsafe-inline'; worker-src 'none'; child-src 'none'")
+# No inline styles either: the widget's stylesheet is a constructed one, which applies.
+STRICT = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+          "worker-src 'none'; child-src 'none'")
 NO_WASM = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
            "worker-src 'none'")
 
@@ -71,6 +71,9 @@ def test_draws_and_steps_with_workers_and_eval_blocked(browser, policy_server, a
         # the policy really was in force: the Worker was refused
         assert any("worker" in message.lower() for message in messages), messages
         expect(widget.locator("svg g.node").first).to_be_visible()
+        # the widget's own stylesheet is in force: controls in a row, the drawing clipped
+        expect(widget.locator(".vg-toolbar")).to_have_css("display", "flex")
+        expect(widget.locator(".vg-viewport")).to_have_css("overflow", "hidden")
         expect(widget.locator(".vg-status")).to_be_hidden()
         widget.get_by_role("button", name="Next step", exact=True).click()
         expect(widget).to_have_attribute("data-step", "1")

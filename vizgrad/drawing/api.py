@@ -19,7 +19,12 @@ from .trace import Trace
 
 
 def is_torch_tensor(value: Any) -> bool:
-    """True for a PyTorch tensor, found without importing torch."""
+    """True for a PyTorch tensor, found without importing torch.
+
+    >>> import numpy as np
+    >>> is_torch_tensor(np.ones(2))
+    False
+    """
     return type(value).__module__.split(".")[0] == "torch"
 
 

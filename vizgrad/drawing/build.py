@@ -32,6 +32,8 @@ from .options import OPTIONS, check_max_values
 from .palette import COLORS
 from .trace import Trace
 
+NOT_RECORDED = "not recorded"  # the text of a value the Trace does not hold (None)
+
 SHORT_OP_NAMES = {"multiply": "mul", "subtract": "sub", "divide": "div", "negative": "neg",
                   "power": "pow", "getitem": "index", "concatenate": "concat",
                   "broadcast_to": "broadcast", "stop_gradient": "stop", "transpose": "T",
@@ -121,9 +123,10 @@ class Drawing:
         if target in totals:
             grad_step[target] = 1 if trace.steps else None
         self.grad_step = grad_step
+        self.arrival = arrival  # tensor -> the last step that sent it a gradient
 
         self.labels = self._labels()
-        named = tensors[target].name
+        named = trace.target_name or tensors[target].name
         self.target_name = named if named else "f"
         node_count = n + self.has_output
         grouping = group(tensors, leaf_users, node_count)
@@ -149,9 +152,9 @@ class Drawing:
         labels: list[str | None] = []
         counters: dict[str, int] = {}
         used: set[str] = set()
-        target = self.trace.target if self.has_output else -1
+        # the op that makes the target is not labelled like the output box after it
+        target = self.trace.target if self.has_output and not self.trace.target_name else -1
         for t in self.trace.tensors:
-            # the op that makes the target is not labelled like the output box after it
             label = t.name if t.index != target else None
             if not label:
                 if t.op is None and not t.requires_grad and t.value is not None and \
@@ -184,6 +187,8 @@ class Drawing:
         return self._entry(array)[2]
 
     def _entry(self, array: Any) -> tuple[Any, str, bool]:
+        if array is None:  # a value the recorder did not keep (PyTorch without record())
+            return (None, NOT_RECORDED, False)
         entry = self._texts.get(id(array))
         if entry is None or entry[0] is not array:
             entry = (array, short(array, self.max_values), has_nonfinite(array))
@@ -193,7 +198,7 @@ class Drawing:
     def details(self, value: Any, grad: Any) -> Any:
         """A function that makes the click-for-details texts of a value and its gradient."""
         limit = self.max_values
-        return lambda: {"value": detail(value, limit),
+        return lambda: {"value": NOT_RECORDED if value is None else detail(value, limit),
                         "grad": None if grad is None else detail(grad, limit)}
 
     # -- the parts of the graph -------------------------------------------------------

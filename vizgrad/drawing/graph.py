@@ -254,6 +254,12 @@ class Graph:
         ones drawn. ``steps``: the steps to explain (None: all, or the first ``STEP_WINDOW``
         of a longer pass; ``steps_dict`` gives more). The click-for-details text of values
         over ``INLINE_DETAIL`` entries is left out (``detail(item_id)`` gives it).
+
+        >>> import vizgrad as vg
+        >>> x = vg.Variable(3.0, name="x")
+        >>> data = vg.graph(x * x).to_dict()
+        >>> [n["label"] for n in data["nodes"]], data["last_step"], data["more_steps"]
+        (['x', 'mul1', 'f'], 1, False)
         """
         collapsed = self.collapse_ids(collapse)
         node_indices, drawn_edges = self.drawn(collapsed)
@@ -280,7 +286,15 @@ class Graph:
         }
 
     def part(self, scope_id: str) -> dict[str, Any]:
-        """The nodes and edges a collapsed scope adds when it is expanded (for the widget)."""
+        """The nodes and edges a collapsed scope adds when it is expanded (for the widget).
+
+        >>> import vizgrad as vg
+        >>> x = vg.Variable(2.0, name="x")
+        >>> with vg.scope("layer"):
+        ...     h = vg.tanh(x)
+        >>> [n["label"] for n in vg.graph(h * 2).part("s0")["nodes"]]
+        ['x', 'tanh1']
+        """
         if scope_id not in {s.id for s in self.scopes}:
             raise ArgumentError(f"no scope has the id {scope_id!r}; fix: use one of "
                                 f"{', '.join(s.id for s in self.scopes) or 'none'}")
@@ -294,11 +308,23 @@ class Graph:
         }
 
     def steps_dict(self, steps: Iterable[int]) -> list[dict[str, Any]]:
-        """The explanations of ``steps`` (indices) as JSON-ready dicts."""
+        """The explanations of ``steps`` (indices) as JSON-ready dicts.
+
+        >>> import vizgrad as vg
+        >>> x = vg.Variable(3.0, name="x")
+        >>> vg.graph(x * x).steps_dict([1])[0]["title"]
+        'Step 1: backpropagate through multiply (mul1)'
+        """
         return [self.steps[self.check_step(k)].__dict__.copy() for k in steps]
 
     def detail(self, item_id: str) -> Detail:
-        """The click-for-details text of a node or edge, by id."""
+        """The click-for-details text of a node or edge, by id.
+
+        >>> import vizgrad as vg
+        >>> x = vg.Variable(3.0, name="x")
+        >>> vg.graph(x * x).detail("n0")
+        {'value': 'shape (), float64\\n3', 'grad': 'shape (), float64\\n6'}
+        """
         return (self.edge(item_id) if item_id.startswith("e") else self.node(item_id)).detail
 
     @staticmethod

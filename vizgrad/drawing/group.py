@@ -29,7 +29,17 @@ class Grouping:
 
 def group(tensors: Sequence[TracedTensor], leaf_users: Mapping[int, Sequence[int]],
           node_count: int) -> Grouping:
-    """Group the tensors of a trace; ``leaf_users[i]``: the tensors that take leaf i as input."""
+    """Group the tensors of a trace; ``leaf_users[i]``: the tensors that take leaf i as input.
+
+    >>> import vizgrad as vg
+    >>> from vizgrad.drawing.record import trace_of_tensor
+    >>> x = vg.Variable(1.0)
+    >>> with vg.scope("layer1/inner"):
+    ...     y = vg.tanh(x)
+    >>> grouping = group(trace_of_tensor(y).tensors, {0: [1]}, node_count=3)
+    >>> grouping.names, grouping.group_of
+    (('layer1',), [0, 0])
+    """
     def top(path: str | None) -> str | None:
         return path.split("/")[0] if path else None
 

@@ -76,7 +76,7 @@ def step(drawing: Drawing, k: int) -> GraphStep:
         touched.append(f"e{drawing.edge_start[s.tensor] + position}")
         arrivals = [drawing.edges[e] for e in drawing.out_edges.get(x, ())]
         arrivals = [e for e in arrivals if e.grad is not None]
-        if len(arrivals) > 1 and drawing.grad_step[x] == k and \
+        if len(arrivals) > 1 and drawing.arrival.get(x) == k and \
                 position == max(i for i, xx in enumerate(t.inputs) if xx == x):
             parts = " + ".join(e.grad or "" for e in arrivals)
             lines.append(f"{x_name} is used {len(arrivals)} times, so its gradient is "
@@ -166,6 +166,8 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
             return f"{head} = {upstream_text} · {short(local)} = {c_text}"
     local = _LETTER.sub(named, formula) if formula else "the local derivative"
     summed = ""
+    if t.op in ("sum", "mean") and np.size(c) > np.size(upstream):  # a reduction's gradient
+        summed = f", copied to each of the {np.size(c)} entries of {x_name}"
     if t.elementwise and position < len(t.input_values) and t.input_values[position] is not None:
         axes = _broadcast_axes(np.shape(t.input_values[position]), np.shape(upstream))
         if axes:

@@ -32,6 +32,12 @@ def set_options(**options: Any) -> dict[str, Any]:
 
     ``max_values``: show every entry of tensors with at most this many (default 16);
     larger ones show their shape and a summary.
+
+    >>> import vizgrad as vg
+    >>> before = vg.set_options(max_values=4)
+    >>> vg.graph(vg.Variable([1., 2., 3., 4., 5.], name="v").sum()).find("v").value
+    '(5,) mean 3 [1, 5]'
+    >>> _ = vg.set_options(**before)
     """
     unknown = sorted(set(options) - set(_CHECKS))
     if unknown:

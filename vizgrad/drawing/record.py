@@ -40,6 +40,9 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
     result = backward_pass if backward_pass is not None else (
         y._pass if y._pass is not None else fresh_pass(y))
     namespace = _namespace_names(names or {})
+    # a target bound to two names (v5 = v4 - v3; y = v5): the output box takes the later
+    aliases = [key for key, value in (names or {}).items()
+               if value is y and not key.startswith("_")]
     roots = [root for root in result.roots if root is not None]
     drawn = ancestors([y, *(t for t in extra if isinstance(t, Tensor)), *result.sources,
                        *roots])
@@ -88,7 +91,8 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
         stopped=frozenset(index[tid] for tid in result.stops if tid in index),
         outside_tape=frozenset() if allowed is None else frozenset(
             i for i, t in enumerate(drawn) if t._op is not None and t._id not in allowed),
-        kind=result.kind)
+        kind=result.kind,
+        target_name=aliases[-1] if len(aliases) > 1 else None)
 
 
 _FIELDS = tuple(f.name for f in fields(TracedTensor))[:13]

@@ -86,10 +86,27 @@ def page_data(data: Graph, *, step: int | None = None,
                if expandable else [collapsed])
     drawings = {}
     for choice in choices:
-        dot = data.to_dot(collapse=data.scope_ids(choice), highlight=False)
-        drawings["\n".join(sorted(choice))] = {"dot": dot, "svg": render_svg(dot)}
-    return {"graph": data.to_dict(), "step": data.check_step(step), "collapsed": collapsed,
+        ids = data.scope_ids(choice)
+        dot = data.to_dot(collapse=ids, highlight=False)
+        drawings["\n".join(sorted(choice))] = {
+            "graph": _whole(data, data.to_dict(collapse=ids, steps=())),
+            "dot": dot, "svg": render_svg(dot)}
+    # the explanations once for all drawings; no kernel will send more
+    steps = data.steps_dict(range(len(data.steps)))
+    return {"steps": steps, "step": data.check_step(step), "collapsed": collapsed,
             "drawings": drawings, "expandable": expandable}
+
+
+def _whole(data: Graph, drawn: dict[str, Any]) -> dict[str, Any]:
+    """``drawn`` with the full text of every value, which a widget asks the kernel for."""
+    for item in (*drawn["nodes"], *drawn["edges"]):
+        if item["detail"]["value"] is None:
+            try:
+                item["detail"] = data.detail(item["id"])
+            except KeyError:  # a collapsed scope's box: it has no value of its own
+                pass
+    drawn["more_steps"] = False
+    return drawn
 
 
 def html_page(data: Graph, *, step: int | None = None,

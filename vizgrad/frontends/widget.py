@@ -1,11 +1,13 @@
 """The notebook widget: a thin anywidget that hands a Graph to the browser.
 
-It holds no autodiff code: it sends ``Graph.to_dict()`` and the DOT, and keeps
-``step`` and the collapsed scopes in sync with the view.
+It holds no autodiff code: it sends what the drawing shows
+(``Graph.to_dict(collapse=...)``) and its DOT, keeps ``step`` and the collapsed
+scopes in sync with the view, and answers the view's requests for explanations
+past those sent and for a clicked value's full text.
 
 Where the layout runs: when the kernel has Graphviz (``graphviz-pure``, the
 same Graphviz 16.1.0 the browser would run, so the same SVG) the kernel lays
-the DOT out and sends the SVG, and the browser gets a 32 KB bundle without the
+the DOT out and sends the SVG, and the browser gets a 40 KB bundle without the
 WebAssembly engine; a notebook saved with widget state then stays light. Where
 it has none (Pyodide in JupyterLite) the browser lays out with the full bundle.
 
@@ -28,7 +30,7 @@ import traitlets
 
 from ..core.tensor import Tensor
 from ..drawing.api import graph
-from ..drawing.graph import Graph
+from ..drawing.graph import STEP_WINDOW, Graph
 from ..errors import ArgumentError, RenderError, VizgradError
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -98,9 +100,11 @@ class GraphWidget(anywidget.AnyWidget):
             scope_ids = data.scope_ids(collapsed)
         dot = data.to_dot(collapse=scope_ids, highlight=False)
         self._constructing = True
-        super().__init__(graph=data.to_dict(), collapsed=collapsed, dot=dot, svg=self._layout(dot),
-                         step=data.check_step(step), **kwargs)
+        # only what this drawing shows; the view asks for more steps and full values
+        super().__init__(graph=data.to_dict(collapse=scope_ids), collapsed=collapsed, dot=dot,
+                         svg=self._layout(dot), step=data.check_step(step), **kwargs)
         self._constructing = False
+        self.on_msg(self._answer)
 
     @property
     def data(self) -> Graph:
@@ -147,6 +151,24 @@ class GraphWidget(anywidget.AnyWidget):
     @traitlets.observe("step")
     def _stepped(self, change: dict) -> None:
         self._picture_changed()
+
+    def _answer(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """The view's requests: explanations past those sent, a value's full text."""
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "steps":
+            start = content.get("from")
+            if isinstance(start, int) and 0 <= start < len(self._graph.steps):
+                stop = min(len(self._graph.steps), start + STEP_WINDOW)
+                self.send({"type": "steps", "start": start,
+                           "steps": self._graph.steps_dict(range(start, stop))})
+        elif content.get("type") == "detail":
+            item_id = content.get("id")
+            try:
+                detail = self._graph.detail(str(item_id))
+            except KeyError:
+                return  # a scope box, or an id from an older drawing: nothing to add
+            self.send({"type": "detail", "id": item_id, "detail": detail})
 
     def _layout(self, dot: str) -> str:
         if not self._kernel_layout:

@@ -36,11 +36,11 @@ import torch
 from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils.weak import WeakIdKeyDictionary
 
-from ..errors import ArgumentError, VizgradError
+from ..errors import VizgradError
 from .naming import Look, describe
 
-# tensor -> (the Recording that made it, its entry index there); weak, so it never
-# keeps a tensor (or the recording, which holds only numbers) alive
+# tensor -> (the Recording that made it, its entry index there); weak, so it never keeps
+# a tensor alive (the recording holds values as copies or detached aliases, not tensors)
 RECORDED: WeakIdKeyDictionary = WeakIdKeyDictionary()
 
 _NAMES: dict[Any, tuple[str, Look]] = {}  # PyTorch function -> (its name, how it is drawn)
@@ -146,6 +146,7 @@ class Recording:
         self._alive: list[torch.Tensor] = []      # kept while recording: ids stay unique
         self._pending: list[tuple] = []           # ops whose autograd nodes need hooks
         self._accumulators: dict[int, Any] = {}   # leaf entry -> its AccumulateGrad node
+        self._hooked: set[int] = set()            # leaf entries whose node has a hook
         self._heads: set[int] = set()             # id() of autograd nodes already owned
         self._last_task: int | None = None
         self.next_kind = "backward"
@@ -171,7 +172,8 @@ class Recording:
                       requires_grad, None, name=self.param_names.get(id(t)), leaf=ref,
                       version=None if variable else version)
         if found is not None:
-            entry.note = "changed in place outside the recording; drawn as it was when used"
+            entry.note = ("changed in place since its earlier use (an optimizer step, or an "
+                          "op outside the recording); drawn with the values this op used")
         elif grad_fn is not None:
             entry.external = True
             entry.note = ("computed before the recording started, so the ops that made it are "
@@ -179,9 +181,6 @@ class Recording:
         self.entries.append(entry)
         self._where[id(t)] = (entry.index, version, ref)
         self._alive.append(t)
-        if variable:
-            with torch.enable_grad():  # the AccumulateGrad node that adds into .grad
-                self._accumulators[entry.index] = t.view_as(t).grad_fn.next_functions[0][0]
         return entry.index
 
     def leaf_index(self, t: torch.Tensor) -> int | None:
@@ -213,7 +212,7 @@ class Recording:
                 raise explained from error
         tensors, numbers = _operands(args, kwargs, look)
         if not tensors or look.name in _NOT_OPS or qualified.endswith(".__get__") and \
-                look.name not in ("T", "mT", "transpose"):
+                look.name not in ("T", "mT", "transpose") or _updates_a_parameter(look, tensors):
             return func(*args, **kwargs)
         if look.reversed:
             tensors, numbers = tensors[::-1], numbers[::-1]
@@ -257,12 +256,17 @@ class Recording:
         """The autograd node and slot a gradient for ``t`` goes to."""
         if t.grad_fn is not None:
             return t.grad_fn, t.output_nr
-        return self._accumulators[index], 0
+        node = self._accumulators.get(index)
+        if node is None:
+            with torch.enable_grad():  # the AccumulateGrad node that adds into .grad
+                node = self._accumulators[index] = t.view_as(t).grad_fn.next_functions[0][0]
+        return node, 0
 
     def finish(self) -> None:
         """End recording: hooks on the autograd graph, and no more strong references."""
         self.attach_hooks()
         self._alive.clear()
+        self._accumulators.clear()
 
     # -- backward -------------------------------------------------------------------------
     def attach_hooks(self) -> None:
@@ -284,8 +288,9 @@ class Recording:
         for node, heads, targets in plans.values():
             node.register_hook(self._node_hook(heads, targets))
         for leaf, node in self._accumulators.items():
-            node.register_prehook(self._leaf_hook(leaf))
-        self._accumulators.clear()
+            if leaf not in self._hooked:
+                self._hooked.add(leaf)
+                node.register_prehook(self._leaf_hook(leaf))
 
     def _walk(self, head: Any, edges: list) -> Iterator[tuple[Any, list[tuple[int, int]]]]:
         """The nodes from ``head`` that send a gradient to an input: (node, [(slot, input)])."""
@@ -376,6 +381,15 @@ class Recording:
         return p
 
 
+def _updates_a_parameter(look: Look, tensors: list) -> bool:
+    """An optimizer's in-place step on a parameter: not part of the computation drawn."""
+    if look.name.startswith(("_foreach", "_fused")):
+        return True
+    first = tensors[0]
+    return look.inplace and first is not None and first.requires_grad and \
+        first.grad_fn is None and not torch.is_grad_enabled()
+
+
 def _operands(args: tuple, kwargs: dict, look: Look) -> tuple[list, list]:
     """The tensor operands of a call, in order; numbers of ``x * 2`` kept beside them."""
     tensors: list = []
@@ -424,9 +438,9 @@ def record() -> Iterator[Recording]:
     array([3., 3.], dtype=float32)
     """
     global _active
-    if _active is not None:
-        raise ArgumentError("vizgrad.torch.record() is already recording; fix: use one "
-                            "`with vizgrad.torch.record():` block around the forward pass")
+    if _active is not None:  # inside another record() (a %%vizgrad cell): one recording
+        yield _active
+        return
     recording = Recording()
     pre = torch.nn.modules.module.register_module_forward_pre_hook(
         lambda module, inputs: _enter_module(recording, module))
