@@ -193,7 +193,11 @@ def test_detach_and_no_grad_cut_the_graph() -> None:
     trace = vt.trace_of(y, names={"x": x, "w": w, "frozen": frozen, "scale": scale})
     stopped = {trace.tensors[i].name for i in trace.stopped}
     assert stopped == {"frozen", "scale"}
-    assert any(note.startswith("frozen, scale: made by detach()") for note in trace.notes)
+    assert trace.stopped_by == "detach() / no_grad()"
+    import vizgrad as vg
+    first = vg.graph(y, names={"frozen": frozen, "scale": scale}).steps[0].lines
+    assert any(line.startswith("frozen, scale is cut off by detach() / no_grad()")
+               for line in first)
     assert index_named(trace, "x") not in trace.totals and x.grad is None
     assert np.array_equal(trace.totals[index_named(trace, "w")], w.grad.numpy())
 

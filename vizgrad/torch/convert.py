@@ -98,11 +98,6 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
         _sum_into_external_leaves(steps, tensors, totals,
                                   {new[i] for i in order if entries[i].external})
     notes = [FREED] if freed else []
-    cut = [tensors[new[i]] for i in order if entries[i].stopped]
-    if cut:
-        notes.append(f"{', '.join(_label(t) for t in cut)}: made by detach() or under "
-                     "torch.no_grad(), so PyTorch keeps no graph behind it and no gradient "
-                     "flows back through it.")
     if previous:
         held = ", ".join(_label(tensors[i]) for i in sorted(previous))
         notes.append(f"{held} already held a gradient from an earlier backward(): PyTorch adds "
@@ -113,7 +108,8 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
         totals=totals,
         sources=tuple(k for k, tt in enumerate(tensors) if tt.requires_grad),
         stopped=frozenset(new[i] for i in order if entries[i].stopped),
-        kind=kind, notes=tuple(notes), previous_grads=previous)
+        kind=kind, notes=tuple(notes), previous_grads=previous,
+        stopped_by="detach() / no_grad()")
 
 
 def _last_pass_from(recording: Recording, target: int) -> Pass | None:
