@@ -131,6 +131,12 @@ def _first_lines(drawing: Drawing) -> list[str]:
             f"is cut off by {trace.stopped_by}"
         first.append(f"{', '.join(stopped)} {where}: backpropagation treats "
                      "it as a constant and goes no further back through it.")
+    for i, before in sorted(trace.previous_grads.items()):  # PyTorch's .grad accumulates
+        if i in trace.totals:
+            first.append(f"{label(i)}.grad already held {drawing.text(before)} from an earlier "
+                         f"backward(); this pass adds {drawing.text(trace.totals[i])}, so "
+                         f".grad becomes {drawing.text(before + trace.totals[i])} "
+                         "(optimizer.zero_grad() starts each step from zero).")
     if not trace.steps:
         first.append("No gradient flows back: nothing to step through.")
     first.extend(trace.notes)
