@@ -91,3 +91,15 @@ def test_a_drawing_made_from_a_trace_alone_has_no_tensor_in_it():
             assert value is None or isinstance(value, np.ndarray)
     drawing = build_graph(trace)
     assert drawing.find("x").grad == "[2, 4]" and drawing.target_name == "y"
+
+
+def test_the_widget_sends_the_data_of_the_drawing_it_shows():
+    drawing = vg.graph(chain(400))                # past the collapse limit: opens collapsed
+    view = vg.show(drawing)
+    assert len(view.graph["nodes"]) < 5
+    first = drawing.scopes[0]
+    view.collapsed = [s.name for s in drawing.scopes[1:]]      # the reader opens one group
+    assert {n["id"] for n in drawing.part(first.id)["nodes"]} <= {
+        n["id"] for n in view.graph["nodes"]}
+    opened = vg.show(drawing, collapsed=[])
+    assert len(opened.graph["nodes"]) == len(drawing.nodes)

@@ -249,6 +249,17 @@ describe.each(builds)("widget (%s)", (_, load) => {
     for (const line of x.detail.grad.split("\n")) expect(w.details()).toContain(line);
   });
 
+  test("a node's notes are the ones its data carries, written in Python", async () => {
+    const graph = structuredClone(worked.graph);
+    const x = graph.nodes.find((node) => node.label === "x");
+    x.notes = [{ mark: null, text: "a note the narration wrote" }];
+    x.unconnected = true; // a flag alone no longer makes the view write a note of its own
+    const w = await mount({ ...worked, graph });
+    clickOn(w.group(x.id).querySelector("text"));
+    expect(w.details()).toContain("a note the narration wrote");
+    expect(w.details()).not.toContain("not connected");
+  });
+
   test("clicking an edge shows the value that flowed and the gradient that came back", async () => {
     const w = await mount(worked, { step: 4 });
     const edge = worked.graph.edges.find((e) => e.grad === "9");

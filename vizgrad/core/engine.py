@@ -2,9 +2,9 @@
 
 Tensors get increasing ids as they are made, and a tensor is always made
 after its inputs, so descending id order is a reverse topological order: no
-recursion, no depth limit. The walk keeps, for every op it runs through, the
-upstream gradient and each input's contribution; those steps are what the
-drawing replays.
+recursion, no depth limit. The walk keeps, for every op it runs through, each
+input's contribution (its upstream gradient is that op's total in ``grads``);
+those steps are what the drawing replays.
 
 A root keeps its last backward pass (``root._pass``) and the pass refers back
 to its roots only weakly, so dropping the root frees its whole graph at once
