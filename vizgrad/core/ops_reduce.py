@@ -64,8 +64,11 @@ def _var_rule(g, out, a, axis, keepdims, ddof):
 
 def _std_rule(g, out, a, axis, keepdims, ddof):
     centred = a - a.mean(axis=axis, keepdims=True)
-    return _expand(g, a, axis, keepdims) * centred / (
-        (_count(a, axis) - ddof) * _expand(out, a, axis, keepdims))
+    spread = _expand(out, a, axis, keepdims)
+    # all entries equal (one entry, say): the std is 0 and stays flat to first order there
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rule = centred / ((_count(a, axis) - ddof) * spread)
+    return _expand(g, a, axis, keepdims) * np.where(spread == 0, 0, rule)
 
 
 _var = defop("var", "var", lambda a, axis, keepdims, ddof: a.var(axis=axis, keepdims=keepdims,
