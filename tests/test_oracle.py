@@ -116,6 +116,55 @@ def conv_params(data: st.DataObject, shape: tuple) -> dict:
     return {"stride": data.draw(st.integers(1, 2)), "padding": data.draw(st.integers(0, 1))}
 
 
+def needs(ndim: int, draw_params: Callable | None = None) -> Callable:
+    """Params for an op that needs at least ``ndim`` axes (None, so skipped, for fewer)."""
+    def params(data: st.DataObject, shape: tuple) -> dict | None:
+        if len(shape) < ndim:
+            return None
+        return draw_params(data, shape) if draw_params else {}
+    return params
+
+
+def int_axis(data: st.DataObject, shape: tuple) -> int:
+    return data.draw(st.integers(-len(shape), len(shape) - 1))
+
+
+def axis_or_none(data: st.DataObject, shape: tuple) -> dict:
+    return {"axis": None if not shape or data.draw(st.booleans()) else int_axis(data, shape)}
+
+
+def squeeze_params(data: st.DataObject, shape: tuple) -> dict:
+    ones = [i for i, n in enumerate(shape) if n == 1]
+    return {"axis": data.draw(st.sampled_from(ones)) if ones and data.draw(st.booleans())
+            else None}
+
+
+def two_axes(data: st.DataObject, shape: tuple) -> tuple[int, int]:
+    return int_axis(data, shape), int_axis(data, shape)
+
+
+def diff_params(data: st.DataObject, shape: tuple) -> dict | None:
+    axis = int_axis(data, shape)
+    if shape[axis] < 2:
+        return None
+    return {"n": data.draw(st.integers(1, shape[axis] - 1)), "axis": axis}
+
+
+def split_params(data: st.DataObject, shape: tuple) -> dict | None:
+    axis = int_axis(data, shape)
+    if shape[axis] < 2:
+        return None
+    return {"axis": axis, "part": data.draw(st.integers(0, 1))}
+
+
+def partner(make_shape: Callable[[st.DataObject, tuple], tuple | None]) -> Callable:
+    """Params holding the shape of a new second operand (None: the op does not fit)."""
+    def params(data: st.DataObject, shape: tuple) -> dict | None:
+        other = make_shape(data, shape)
+        return None if other is None else {"partner": other}
+    return params
+
+
 # -- the same ops written with autograd.numpy --------------------------------------------------
 
 
@@ -136,6 +185,25 @@ def np_transpose(a, axes):
     return anp.transpose(a, None if axes is None else [ax % anp.ndim(a) for ax in axes])
 
 
+def weights_like(a) -> np.ndarray:
+    """Fixed positive weights of ``a``'s shape."""
+    return np.linspace(0.5, 1.5, int(np.size(getval(a)))).reshape(np.shape(getval(a)))
+
+
+def subscripts(a) -> str:
+    """einsum subscripts contracting the last axis of ``a`` with a matrix: "ab,bz->az"."""
+    letters = "abcdefgh"[:anp.ndim(a)]
+    return f"{letters},{letters[-1]}z->{letters[:-1]}z"
+
+
+def np_flip(a, axis=None):
+    if anp.ndim(a) == 0:   # autograd cannot add up gradients of a 0-d a[()]
+        return a
+    axes = range(anp.ndim(a)) if axis is None else [axis % anp.ndim(a)]
+    return a[tuple(slice(None, None, -1) if i in axes else slice(None)
+                   for i in range(anp.ndim(a)))]
+
+
 def np_log_softmax(a, axis):
     return a - np_logsumexp(a, axis=axis, keepdims=True)
 
@@ -150,8 +218,9 @@ class Adapter:
     ``pick``: "one" input; "broadcast" (a second operand whose shape broadcasts against
     the first: a node, a new variable, a constant or a Python number); "same" (a second
     node of the same shape); "matmul" (a new matrix or vector that fits); "conv" (new
-    4-d input and weight). ``domain`` per input: "positive" or "bounded" (the generator
-    maps the input there with recorded ops first).
+    4-d input and weight); "partner" (a new second operand of the shape the params
+    give as "partner"). ``domain`` per input: "positive", "bounded", "above one", "unit"
+    or "spread" (the generator maps the input there with recorded ops first).
     """
 
     pick: str
@@ -217,6 +286,106 @@ ADAPTERS: dict[str, Adapter] = {
                      lambda a, b, axis: anp.stack([a, b], axis), new_axis_params),
     "matmul": Adapter("matmul", vg.matmul, anp.matmul),
     "conv2d": Adapter("conv", vg.conv2d, None, conv_params),
+    # elementwise
+    "tan": Adapter("one", vg.tan, anp.tan, domain=("bounded",)),
+    "sinh": Adapter("one", vg.sinh, anp.sinh),
+    "cosh": Adapter("one", vg.cosh, anp.cosh),
+    "arcsin": Adapter("one", vg.arcsin, anp.arcsin, domain=("bounded",)),
+    "arccos": Adapter("one", vg.arccos, anp.arccos, domain=("bounded",)),
+    "arctan": Adapter("one", vg.arctan, anp.arctan),
+    "arcsinh": Adapter("one", vg.arcsinh, anp.arcsinh),
+    "arccosh": Adapter("one", vg.arccosh, anp.arccosh, domain=("above one",)),
+    "arctanh": Adapter("one", vg.arctanh, anp.arctanh, domain=("bounded",)),
+    "sinc": Adapter("one", vg.sinc, anp.sinc),
+    "log2": Adapter("one", vg.log2, anp.log2, domain=("positive",)),
+    "log10": Adapter("one", vg.log10, anp.log10, domain=("positive",)),
+    "log1p": Adapter("one", vg.log1p, anp.log1p, domain=("positive",)),
+    "expm1": Adapter("one", vg.expm1, anp.expm1, domain=("bounded",)),
+    "exp2": Adapter("one", vg.exp2, anp.exp2, domain=("bounded",)),
+    "reciprocal": Adapter("one", vg.reciprocal, anp.reciprocal, domain=("positive",)),
+    "logit": Adapter("one", vg.logit, lambda a: anp.log(a) - anp.log(1 - a), domain=("unit",)),
+    "floor": Adapter("one", vg.floor, anp.floor),
+    "ceil": Adapter("one", vg.ceil, anp.ceil),
+    "erf": Adapter("one", vg.erf, None),
+    "remainder": Adapter("broadcast", vg.remainder, anp.remainder, domain=(None, "positive")),
+    "arctan2": Adapter("broadcast", vg.arctan2, anp.arctan2),
+    "hypot": Adapter("broadcast", vg.hypot, anp.hypot),
+    "logaddexp": Adapter("broadcast", vg.logaddexp, anp.logaddexp),
+    "logaddexp2": Adapter("broadcast", vg.logaddexp2, anp.logaddexp2),
+    "fmax": Adapter("broadcast", vg.fmax, anp.fmax),
+    "fmin": Adapter("broadcast", vg.fmin, anp.fmin),
+    # shapes
+    "squeeze": Adapter("one", vg.squeeze, anp.squeeze, squeeze_params),
+    "expand_dims": Adapter("one", vg.expand_dims, anp.expand_dims, new_axis_params),
+    "ravel": Adapter("one", vg.ravel, anp.ravel),
+    "swapaxes": Adapter("one", vg.swapaxes, anp.swapaxes, needs(1, lambda d, s: dict(
+        zip(("axis1", "axis2"), two_axes(d, s))))),
+    "moveaxis": Adapter("one", vg.moveaxis, anp.moveaxis, needs(1, lambda d, s: dict(
+        zip(("source", "destination"), two_axes(d, s))))),
+    "flip": Adapter("one", vg.flip, np_flip, axis_or_none),
+    "fliplr": Adapter("one", vg.fliplr, anp.fliplr, needs(2)),
+    "flipud": Adapter("one", vg.flipud, anp.flipud, needs(1)),
+    "rot90": Adapter("one", vg.rot90, None, needs(2, lambda d, s: {
+        "k": d.draw(st.integers(-1, 2)), "axes": d.draw(st.sampled_from([(0, 1), (-1, 0)]))})),
+    "roll": Adapter("one", vg.roll, anp.roll, lambda d, s: {
+        "shift": d.draw(st.integers(-2, 2)), **axis_or_none(d, s)}),
+    "repeat": Adapter("one", vg.repeat, None, lambda d, s: {"repeats": 2,
+                                                                   **axis_or_none(d, s)}),
+    "tile": Adapter("one", vg.tile, None, lambda d, s: {
+        "reps": d.draw(st.sampled_from([(2,), (2, 1), 2]))}),
+    "pad": Adapter("one", vg.pad, lambda a, pad_width: anp.pad(a, pad_width, "constant"),
+                   needs(1, lambda d, s: {
+                       "pad_width": d.draw(st.sampled_from([1, [(1, 0)] * len(s)]))})),
+    "diag": Adapter("one", vg.diag, None, lambda d, s: None if len(s) not in (1, 2)
+                    else {"k": d.draw(st.integers(-1, 1))}),
+    "diagonal": Adapter("one", vg.diagonal, None, needs(2, lambda d, s: {
+        "offset": d.draw(st.integers(-1, 1)), "axis1": 0, "axis2": -1})),
+    "triu": Adapter("one", vg.triu, anp.triu, needs(2, lambda d, s: {
+        "k": d.draw(st.integers(-1, 1))})),
+    "tril": Adapter("one", vg.tril, anp.tril, needs(2, lambda d, s: {
+        "k": d.draw(st.integers(-1, 1))})),
+    "atleast_1d": Adapter("one", vg.atleast_1d, anp.atleast_1d),
+    "atleast_2d": Adapter("one", vg.atleast_2d, anp.atleast_2d),
+    "atleast_3d": Adapter("one", vg.atleast_3d, anp.atleast_3d),
+    "sort": Adapter("one", vg.sort, None, needs(1, lambda d, s: {"axis": int_axis(d, s)})),
+    "diff": Adapter("one", vg.diff, anp.diff, needs(1, diff_params)),
+    "astype": Adapter("one", lambda a: vg.astype(a, "float64"), lambda a: a * 1.0),
+    "split": Adapter("one", lambda a, axis, part: vg.split(a, [1], axis)[part],
+                     lambda a, axis, part: anp.split(a, [1], axis)[part], needs(1, split_params)),
+    "hstack": Adapter("same", lambda a, b: vg.hstack([a, b]),
+                      lambda a, b: anp.hstack([a, b]), needs(1)),
+    "vstack": Adapter("same", lambda a, b: vg.vstack([a, b]), lambda a, b: anp.vstack([a, b])),
+    "column_stack": Adapter("same", lambda a, b: vg.column_stack([a, b]),
+                            lambda a, b: anp.column_stack([a, b]),
+                            lambda d, s: None if len(s) not in (1, 2) else {}),
+    # reductions and scans
+    "prod": Adapter("one", vg.prod, None, reduce_params),   # autograd's: 0/0 at a zero
+    "var": Adapter("one", vg.var, anp.var, reduce_params),
+    "std": Adapter("one", vg.std, anp.std, reduce_params, domain=("spread",)),
+    "cumsum": Adapter("one", vg.cumsum, anp.cumsum, axis_or_none),
+    "cumprod": Adapter("one", vg.cumprod, None, axis_or_none),
+    "weighted_logsumexp": Adapter(
+        "one", lambda a, axis, keepdims: vg.logsumexp(a, axis, keepdims, b=weights_like(a)),
+        lambda a, axis, keepdims: np_logsumexp(a + anp.log(weights_like(a)), axis, keepdims),
+        reduce_params),
+    # products
+    "dot": Adapter("partner", vg.dot, anp.dot, needs(1, partner(
+        lambda d, s: d.draw(st.sampled_from([(s[-1],), (s[-1], 2)]))))),
+    "inner": Adapter("partner", vg.inner, anp.inner, needs(1, partner(
+        lambda d, s: d.draw(st.sampled_from([(s[-1],), (2, s[-1])]))))),
+    "tensordot": Adapter("partner", lambda a, b: vg.tensordot(a, b, 1),
+                         lambda a, b: anp.tensordot(a, b, 1), needs(1, partner(
+                             lambda d, s: (s[-1], 2)))),
+    "outer": Adapter("partner", vg.outer, lambda a, b: anp.outer(anp.ravel(a), anp.ravel(b)),
+                     partner(lambda d, s: (2,))),
+    "einsum": Adapter("partner", lambda a, b: vg.einsum(subscripts(a), a, b),
+                      lambda a, b: anp.einsum(subscripts(a), a, b), needs(1, partner(
+                          lambda d, s: (s[-1], 2)))),
+    # autograd's kron is wrong past 2-d, its cross does not broadcast: central differences
+    "kron": Adapter("partner", vg.kron, None, partner(lambda d, s: (2,) * len(s))),
+    "cross": Adapter("partner", vg.cross, None, needs(1, partner(
+        lambda d, s: (3,) if s[-1] == 3 else None))),
+    "trace": Adapter("one", vg.trace, anp.trace, needs(2)),
     # not an op: complex values in the middle of a real program
     "complex detour": Adapter("one", lambda a, c: vg.abs(vg.exp(a * c) * (a + c)),
                               lambda a, c: anp.abs(anp.exp(a * c) * (a + c)), complex_params),
@@ -421,6 +590,7 @@ class Builder:
         with np.errstate(all="ignore"):
             value = ADAPTERS[name].np(*args, **params) if ADAPTERS[name].np else \
                 evaluate_vg(name, args, params)
+        assume(np.size(value) > 0)   # an empty tensor has no gradient to compare
         return self.push((name, operands, params), value)
 
     def into(self, node: int, domain: str | None) -> int:
@@ -429,6 +599,13 @@ class Builder:
             return self.apply("add", [self.apply("square", [node], {}), ("constant", 0.5)], {})
         if domain == "bounded":
             return self.apply("tanh", [node], {})
+        if domain == "above one":
+            return self.apply("add", [self.apply("square", [node], {}), ("constant", 1.5)], {})
+        if domain == "unit":
+            return self.apply("sigmoid", [node], {})
+        if domain == "spread":   # no two entries equal (std has a kink where all are)
+            ramp = np.arange(self.values[node].size).reshape(self.values[node].shape)
+            return self.apply("add", [node, ("constant", ramp)], {})
         return node
 
     def operand(self, shape: tuple) -> Any:
@@ -475,6 +652,11 @@ class Builder:
             other = self.add_input(partner) if self.data.draw(st.booleans()) else \
                 ("constant", self.fresh(partner))
             operands = [other, first] if left else [first, other]
+        elif adapter.pick == "partner":
+            other_shape = params.pop("partner")
+            other = self.add_input(other_shape) if self.data.draw(st.booleans()) else \
+                ("constant", self.fresh(other_shape))
+            operands = [first, other]
         else:  # conv: new 4-d input and weight
             c, o, k = (self.data.draw(st.integers(1, 2)) for _ in range(3))
             operands = [self.add_input((1, c, 4, 4)), self.add_input((o, c, k + 1, k + 1))]

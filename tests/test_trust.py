@@ -393,3 +393,25 @@ def test_stop_recording_left_after_its_tape_closed_does_not_reopen_the_tape():
     pause.__exit__(None, None, None)
     y = w * w   # after the with block: not on the tape
     assert tape.gradient(y, w) is None
+
+
+# -- found by the random-program oracle ----------------------------------------------------------
+def test_std_over_one_entry_has_gradient_zero_not_nan():
+    # std of a single entry is the constant 0: PyTorch's gradient is 0 too
+    got = vg.grad(lambda x: vg.std(x, axis=1).sum())(np.array([[1.0], [2.0]]))
+    np.testing.assert_array_equal(got, [[0.0], [0.0]])
+
+
+def test_the_product_of_no_entries_passes_no_gradient():
+    x = vg.Variable([2.0], name="x")
+    got = vg.gradients(vg.prod(x[1:]) + x, [x])[0]
+    np.testing.assert_array_equal(got.numpy(), [1.0])
+
+
+def test_concatenate_without_an_axis_sends_each_gradient_back():
+    a = vg.Variable([[1.0, 2.0], [3.0, 4.0]], name="a")
+    weights = np.arange(8.0)
+    got = vg.gradients(vg.concatenate([a, a], axis=None) * weights, [a])[0]
+    expected = autograd.grad(lambda v: anp.sum(anp.concatenate([anp.ravel(v), anp.ravel(v)])
+                                               * weights))(np.ones((2, 2)))
+    the_same(got, expected)

@@ -45,6 +45,8 @@ def _product_of_others(flat: np.ndarray) -> np.ndarray:
 def _prod_rule(g, out, a, axis, keepdims):
     if a.ndim == 0:
         return g
+    if a.size == 0:  # the product of no entries is 1 whatever they are: nothing flows back
+        return np.zeros_like(a)
     others = _from_last(_product_of_others(_to_last(a, axis)), a, axis)
     return _expand(g, a, axis, keepdims) * others
 
