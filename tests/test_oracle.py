@@ -427,8 +427,14 @@ def split_params(data: st.DataObject, shape: tuple) -> dict | None:
     if not shape:
         return None
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
-    parts = data.draw(st.integers(1, 3))
+    parts = data.draw(st.integers(1, shape[axis]))   # no empty piece: later ops index it
     return {"axis": axis, "parts": parts, "piece": data.draw(st.integers(0, parts - 1))}
+
+
+def diff_params(data: st.DataObject, shape: tuple) -> dict | None:
+    params = axis_params(data, shape)
+    # an axis of length 1 has no neighbours: an empty result that later ops cannot index
+    return params if params and shape[params["axis"]] > 1 else None
 
 
 def unary_math(name: str, domain: str | None = None) -> Adapter:
@@ -500,16 +506,16 @@ NUMPY_STYLE_ADAPTERS: dict[str, Adapter] = {
     "tile": Adapter("one", lambda a: vg.tile(a, 2), None),   # autograd's tile rule fails
     "pad": Adapter("one", lambda a: vg.pad(a, 1, constant_values=0.5), None,
                    ndim_at_least(1)),
-    "diag": Adapter("one", vg.diag, None,
-                    lambda data, shape: {"k": data.draw(st.integers(-1, 1))}
-                    if len(shape) in (1, 2) else None),
+    "diag": Adapter("one", vg.diag, None,   # an off-diagonal of a small matrix can be empty
+                    lambda data, shape: {"k": data.draw(st.integers(-1, 1)) if len(shape) == 1
+                                         else 0} if len(shape) in (1, 2) else None),
     "diagonal": Adapter("one", vg.diagonal, None, ndim_at_least(2, two_axes_params)),
     "triu": Adapter("one", vg.triu, anp.triu, ndim_at_least(2)),
     "tril": Adapter("one", vg.tril, anp.tril, ndim_at_least(2)),
     "atleast_1d": Adapter("one", vg.atleast_1d, anp.atleast_1d),
     "atleast_2d": Adapter("one", vg.atleast_2d, anp.atleast_2d),
     "atleast_3d": Adapter("one", vg.atleast_3d, anp.atleast_3d),
-    "diff": Adapter("one", vg.diff, None, axis_params),
+    "diff": Adapter("one", vg.diff, None, diff_params),
     "astype": Adapter("one", lambda a: vg.astype(a, "float64"), lambda a: a),
     "split": Adapter("one", lambda a, axis, parts, piece: vg.array_split(a, parts, axis)[piece],
                      None, split_params),
