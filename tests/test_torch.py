@@ -17,7 +17,7 @@ import pytest
 
 torch = pytest.importorskip(
     "torch", reason="PyTorch is not installed; `pip install torch==2.13.0` (the CPU wheel) "
-    "or `pip install vizgrad[torch]` runs these tests")
+    "or `pip install 'vizgrad-autodiff[torch]'` runs these tests")
 import torch.nn.functional as F  # noqa: E402
 
 import vizgrad.torch as vt  # noqa: E402
