@@ -1,28 +1,34 @@
-"""How fast is the widget in a real browser? First render, step latency, longest main-thread task.
+"""What a notebook user waits for when the widget opens: payload, Python, first render, a step.
 
-    python bench/widget.py [--quick] [--expanded]
+    python bench/widget.py [--quick] [--browser-layout] [--max-nodes N]
 
-Graphs of about 10, 100, 300, 1,000 and 3,000 nodes, in two shapes: a chain of scalar ops
-(sin, tanh, ...) and a dense one, layered like an unrolled MLP of scalar ops (every
-weight a variable, every product and sum its own node). Python builds each one's
-``vg.graph(y).to_dict()`` and ``to_dot(highlight=False, collapse=default)`` -- exactly
-the state the widget receives -- and Debian's Chromium (headless) renders it from the
-built bundle ``vizgrad/static/widget.js`` on a static page with a stand-in for the
-anywidget model.
+Graphs of about 10, 100, 1,000, 10,000 and 100,000 nodes, in two shapes: a chain of
+scalar ops (sin, tanh, ...) and a dense one, layered like an unrolled MLP of scalar ops
+(every weight a variable, every product and sum its own node). Each is opened as a
+notebook opens it: ``vg.show(y)`` builds the widget (the kernel lays the drawing out
+with Graphviz when it has it), and the page gets exactly the widget's synced state
+(``widget.get_state()``: graph, dot, svg, step, collapsed, scale) and the front end it
+ships (``_esm``: the small kernel-layout bundle when ``svg`` is filled). Debian's
+Chromium (headless) renders it on a static page with a stand-in for the anywidget model.
 
-- first render: JSON.parse of the state + importing the bundle + render() until the root
-  has ``data-rendered="true"``, on a fresh page ("cold": Graphviz's wasm compiles too) and
-  again in the same page ("warm": a second widget in the same notebook);
+- vg.show: Python time of ``vg.show(y)`` (graph, the drawing's data and DOT, the
+  kernel's layout); picture: the ``image/svg+xml`` output shown after the widget for
+  readers without JavaScript (a second layout, at the step shown);
+- sent: bytes of the widget's whole state as JSON (front end included) plus the picture;
+- first render: JSON.parse of the state + importing the front end + render() until the
+  root has ``data-rendered="true"``, on a fresh page (cold) and again in the same page
+  (warm: a second widget in the same notebook);
 - step: click "Next step" until ``data-step`` reads the next step (median and worst of
-  the clicks), and until the browser has also recomputed style and layout (forced), the
-  main-thread work left before the frame is painted;
+  the clicks);
 - longest task: the longest main-thread task (PerformanceObserver "longtask", which sees
-  tasks over 50 ms) while rendering and while stepping.
+  tasks over 50 ms) anywhere on the page: loading, rendering, stepping.
 
-Targets: no task over 200 ms at any size; a step under 16 ms at 1,000 nodes; first render
-of the 300-node dense graph under 1 s. Graphs over 300 nodes open collapsed into groups
-(the widget's default), so "drawn" counts the boxes actually laid out; ``--expanded``
-adds rows with every node drawn. Prints a markdown table of medians over the repeats.
+Targets, for the 100,000-op chain: ``vg.show`` under 2 s, under 2 MB sent, no
+main-thread task over 200 ms. ``--browser-layout`` adds rows for the fallback where
+Python has no Graphviz (JupyterLite): the full bundle, Graphviz's WebAssembly laying the
+DOT out in the browser. Graphs over 300 nodes open collapsed into groups (the widget's
+default), so "drawn" counts the boxes actually laid out. Prints a markdown table of
+medians over the repeats.
 """
 
 from __future__ import annotations
@@ -37,16 +43,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 import vizgrad as vg  # noqa: E402
+from vizgrad.frontends.widget import GraphWidget  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLE = ROOT / "vizgrad" / "static" / "widget.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ORIGIN = "http://bench.vizgrad.invalid"
-SIZES = [10, 100, 300, 1_000, 3_000]
+SIZES = [10, 100, 1_000, 10_000, 100_000]
 STEP_CLICKS = 30
-FRAME_MS = 16
+# the widget state the front end reads, besides the front end itself (_esm)
+TRAITS = ("graph", "dot", "svg", "step", "collapsed", "scale")
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>vizgrad widget bench</title></head>
@@ -162,7 +169,7 @@ def dense_nodes(width: int, depth: int) -> int:
 
 def dense_shape(nodes: int) -> tuple[int, int]:
     """The (width, depth), depth 2 to 5, whose node count is closest to ``nodes``."""
-    shapes = [(w, d) for w in range(1, 40) for d in range(2, 6)]
+    shapes = [(w, d) for w in range(1, 130) for d in range(2, 6)]
     return min(shapes, key=lambda s: (abs(dense_nodes(*s) - nodes), -s[0]))
 
 
@@ -188,24 +195,46 @@ def dense(width: int, depth: int) -> vg.Tensor:
 @dataclass
 class Case:
     shape: str
-    target: int
-    expanded: bool
+    browser_layout: bool
     nodes: int
     steps: int
-    state: str        # the JSON the widget receives: graph, dot, step, collapsed
-    python_ms: float  # vg.graph + to_dict + to_dot
+    state: str          # the widget's synced state as JSON, as the front end reads it
+    bundle: str         # the front end the widget ships (its _esm)
+    state_bytes: int    # the whole synced state as JSON, front end (_esm) included
+    picture_bytes: int  # the picture output
+    show_ms: float      # vg.show(y)
+    picture_ms: float   # the image/svg+xml output displayed after the widget
+
+    @property
+    def sent(self) -> int:
+        return self.state_bytes + self.picture_bytes
 
 
-def make_case(shape: str, target: int, expanded: bool) -> Case:
-    y = chain(target) if shape == "chain" else dense(*dense_shape(target))
+def build(shape: str, target: int) -> vg.Tensor:
+    return chain(target) if shape == "chain" else dense(*dense_shape(target))
+
+
+def make_case(shape: str, y: vg.Tensor, browser_layout: bool) -> Case:
+    """Open ``y`` as the widget does and keep what the browser receives."""
     started = time.perf_counter()
-    data = vg.graph(y)
-    collapse = [] if expanded else data.default_collapsed()
-    state = {"graph": data.to_dict(), "dot": data.to_dot(highlight=False, collapse=collapse),
-             "step": 0, "collapsed": [s.name for s in data.scopes if s.id in collapse]}
-    text = json.dumps(state)
-    python_ms = (time.perf_counter() - started) * 1000
-    return Case(shape, target, expanded, len(data.nodes), len(data.steps), text, python_ms)
+    if browser_layout:  # as where Python has no Graphviz: vg.show without the kernel's layout
+        widget = GraphWidget(vg.graph(y), kernel_layout=False)
+    else:
+        widget = vg.show(y)
+    show_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    picture = widget.picture_bundle().get("image/svg+xml", "")
+    picture_ms = (time.perf_counter() - started) * 1000 if picture else 0.0
+    full = widget.get_state()
+    if bool(full["svg"]) == browser_layout:
+        sys.exit(f"{shape}: svg is {'filled' if full['svg'] else 'empty'}, expected the "
+                 f"{'browser' if browser_layout else 'kernel'} to lay out; is graphviz-pure "
+                 "installed?")
+    state = json.dumps({name: full[name] for name in TRAITS})
+    data = widget.data
+    widget.close()
+    return Case(shape, browser_layout, len(data.nodes), len(data.steps), state, full["_esm"],
+                len(json.dumps(full).encode()), len(picture.encode()), show_ms, picture_ms)
 
 
 # -- the browser ---------------------------------------------------------------------------
@@ -220,16 +249,16 @@ def longest(tasks: list[list[float]], start: float, end: float) -> float:
     return max((duration for begin, duration in tasks if start <= begin <= end), default=0.0)
 
 
-def measure(browser, case: Case, bundle: str) -> dict[str, float]:
+def measure(browser, case: Case) -> dict[str, float]:
     """One fresh page: cold render, warm render, then clicks through the steps."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pages = {"/": (PAGE, "text/html"), "/widget.js": (bundle, "text/javascript")}
+    pages = {"/": (PAGE, "text/html"), "/widget.js": (case.bundle, "text/javascript")}
     context.route(f"{ORIGIN}/**", lambda route: serve(route, pages))
     context.add_init_script(WATCH_LONG_TASKS)
     page = context.new_page()
     page.set_default_timeout(600_000)
     errors: list[str] = []
-    console: list[str] = []  # Graphviz reports edges it could not route on the console
+    console: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     page.goto(f"{ORIGIN}/")
@@ -240,16 +269,11 @@ def measure(browser, case: Case, bundle: str) -> dict[str, float]:
     tasks = page.evaluate("window.__longTasks")
     context.close()
     if errors:
-        raise RuntimeError(f"{case.shape} {case.target}: errors in the page: {errors}")
+        raise RuntimeError(f"{case.shape} {case.nodes}: errors in the page: {errors}")
     to_step = [t[0] for t in stepping["times"]]
-    to_layout = [t[1] for t in stepping["times"]]
     return {
         "drawn": cold["drawn"], "cold": cold["ms"], "warm": warm["ms"],
         "step": statistics.median(to_step), "step_max": max(to_step),
-        "layout": statistics.median(to_layout), "layout_max": max(to_layout),
-        "task_cold": longest(tasks, cold["started"], cold["finished"]),
-        "task_warm": longest(tasks, warm["started"], warm["finished"]),
-        "task_step": longest(tasks, stepping["started"], stepping["finished"]),
         "task_any": max((duration for _, duration in tasks), default=0.0),
         "console_errors": len(console),
         "console_sample": console[0] if console else "",
@@ -262,21 +286,21 @@ def fmt(ms: float) -> str:
     return f"{ms:,.0f}" if ms >= 100 else f"{ms:.1f}"
 
 
+def kb(size: int) -> str:
+    return f"{size / 1000:,.0f} KB" if size < 1_000_000 else f"{size / 1e6:.2f} MB"
+
+
 def main() -> None:
     """Measure every size and shape and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one page per graph, not three")
-    parser.add_argument("--expanded", action="store_true",
-                        help="also the 1,000 and 3,000-node graphs with no group collapsed")
+    parser.add_argument("--browser-layout", action="store_true",
+                        help="also the fallback: the full bundle laying out in the browser")
+    parser.add_argument("--max-nodes", type=int, default=SIZES[-1],
+                        help="skip the graphs larger than this (default: all)")
     args = parser.parse_args()
-    if not BUNDLE.exists():
-        sys.exit(f"{BUNDLE} is missing; build it: (cd js && npm ci && npm run build)")
-    bundle = BUNDLE.read_text(encoding="utf-8")
     repeats = 1 if args.quick else 3
-
-    cases = [(shape, n, False) for shape in ("chain", "dense") for n in SIZES]
-    if args.expanded:
-        cases += [(shape, n, True) for shape in ("chain", "dense") for n in SIZES if n > 300]
+    sizes = [n for n in SIZES if n <= args.max_nodes]
 
     from playwright.sync_api import sync_playwright
 
@@ -284,66 +308,61 @@ def main() -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=CHROMIUM_ARGS)
-        measure(browser, make_case("chain", 10, False), bundle)  # warm up the browser itself
-        for shape, target, expanded in cases:
-            case = make_case(shape, target, expanded)
-            runs = [measure(browser, case, bundle) for _ in range(repeats)]
-            numbers = [key for key, value in runs[0].items() if not isinstance(value, str)]
-            result = {key: statistics.median(run[key] for run in runs) for key in numbers}
-            result["console_sample"] = runs[0]["console_sample"]
-            result["task_any"] = max(run["task_any"] for run in runs)
-            for worst in ("step_max", "layout_max"):
-                result[worst] = max(run[worst] for run in runs)
-            rows.append((case, result))
-            print(f"  {shape:5} {case.nodes:5} nodes{' expanded' if expanded else ''}: "
-                  f"cold {result['cold']:.0f} ms, step {result['step']:.2f} ms, "
-                  f"longest task {result['task_any']:.0f} ms", file=sys.stderr, flush=True)
+        measure(browser, make_case("chain", chain(10), False))  # warm up the browser itself
+        for shape in ("chain", "dense"):
+            for target in sizes:
+                y = build(shape, target)
+                for browser_layout in (False, True) if args.browser_layout else (False,):
+                    # vg.show is timed on each repeat too: a fresh widget each time
+                    cases = [make_case(shape, y, browser_layout) for _ in range(repeats)]
+                    case = cases[0]
+                    case.show_ms = statistics.median(c.show_ms for c in cases)
+                    case.picture_ms = statistics.median(c.picture_ms for c in cases)
+                    runs = [measure(browser, case) for _ in range(repeats)]
+                    numbers = [key for key, value in runs[0].items() if not isinstance(value, str)]
+                    result = {key: statistics.median(run[key] for run in runs) for key in numbers}
+                    result["console_sample"] = runs[0]["console_sample"]
+                    for worst in ("task_any", "step_max"):
+                        result[worst] = max(run[worst] for run in runs)
+                    rows.append((case, result))
+                    print(f"  {shape:5} {case.nodes:6} nodes"
+                          f"{' browser layout' if browser_layout else ''}: vg.show "
+                          f"{case.show_ms:.0f} ms, sent {kb(case.sent)}, cold "
+                          f"{result['cold']:.0f} ms, step {result['step']:.2f} ms, longest task "
+                          f"{result['task_any']:.0f} ms", file=sys.stderr, flush=True)
         browser.close()
 
-    print("| graph | nodes | drawn | steps | Python state (ms) | first render cold / warm (ms) | "
-          "step: click → data-step, median / worst (ms) | step + style & layout, median / worst "
-          "(ms) | longest task: cold render / warm render / steps (ms) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| graph | nodes | drawn | vg.show + picture (ms) | sent: state (front end "
+          "included) + picture | first render cold / warm (ms) | step: click → redrawn, "
+          "median / worst (ms) | longest main-thread task (ms) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for case, r in rows:
-        name = case.shape + (" (expanded)" if case.expanded else "")
-        print(f"| {name} | {case.nodes:,} | {r['drawn']:,.0f} | {case.steps:,} | "
-              f"{case.python_ms:,.0f} | {fmt(r['cold'])} / {fmt(r['warm'])} | "
-              f"{r['step']:.2f} / {r['step_max']:.2f} | "
-              f"{r['layout']:.2f} / {r['layout_max']:.2f} | "
-              f"{fmt(r['task_cold'])} / {fmt(r['task_warm'])} / {fmt(r['task_step'])} |")
-    print(f"\nmedians of {repeats} fresh page(s) per graph (worst: of all clicks of all pages); "
-          f"{STEP_CLICKS} clicks per page, fewer when the graph has fewer steps; headless "
-          "Chromium; \"< 50\": no task long enough for the longtask observer.")
+        name = case.shape + (", browser layout" if case.browser_layout else "")
+        picture = f" + {case.picture_ms:,.0f}" if case.picture_bytes else ""
+        print(f"| {name} | {case.nodes:,} | {r['drawn']:,.0f} | {case.show_ms:,.0f}{picture} | "
+              f"{kb(case.state_bytes)} + {kb(case.picture_bytes)} | "
+              f"{fmt(r['cold'])} / {fmt(r['warm'])} | "
+              f"{r['step']:.2f} / {r['step_max']:.2f} | {fmt(r['task_any'])} |")
+    print(f"\nmedians of {repeats} widget(s) and fresh page(s) per graph (worst: of all clicks "
+          f"of all pages); {STEP_CLICKS} clicks per page, fewer when the graph has fewer "
+          "steps; headless Chromium; \"< 50\": no task long enough for the longtask observer.")
     for case, r in rows:
         if r["console_errors"]:
-            sample = r["console_sample"].split("/")[-1]
-            print(f"\n{case.shape} {case.nodes:,} nodes{' expanded' if case.expanded else ''}: "
-                  f"{r['console_errors']:.0f} console errors per page from Graphviz, e.g. "
-                  f"{sample!r}")
+            print(f"\n{case.shape} {case.nodes:,} nodes: {r['console_errors']:.0f} console "
+                  f"errors per page, e.g. {r['console_sample'][:200]!r}")
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "MISSED"
 
-    default = [(case, r) for case, r in rows if not case.expanded]
-    expanded = [(case, r) for case, r in rows if case.expanded]
-    at_1000 = [(case, r) for case, r in rows if case.target == 1_000 and not case.expanded]
-    step_1000 = max(r["step"] for _, r in at_1000)
-    layout_1000 = max(r["layout"] for _, r in at_1000)
-    dense_300 = next(r for case, r in rows
-                     if case.shape == "dense" and case.target == 300 and not case.expanded)
-    print("\ntargets:")
-    for label, group in (("as the widget opens them", default), ("expanded", expanded)):
-        if not group:
+    print("\ntargets (kernel layout, as a notebook opens the graph):")
+    for case, r in rows:
+        if case.browser_layout or case.nodes < 10_000:
             continue
-        worst_case, worst = max(group, key=lambda row: row[1]["task_any"])
-        print(f"- longest main-thread task, graphs {label}: {worst['task_any']:.0f} ms, "
-              f"{worst_case.shape} {worst_case.nodes:,} nodes (< 200 ms: "
-              f"{verdict(worst['task_any'] < 200)})")
-    print(f"- step at 1,000 nodes: {step_1000:.2f} ms to data-step, {layout_1000:.2f} ms with "
-          f"style & layout (< {FRAME_MS} ms: {verdict(max(step_1000, layout_1000) < FRAME_MS)})")
-    print(f"- first render, dense 300: {dense_300['cold']:.0f} ms cold, {dense_300['warm']:.0f} ms "
-          f"warm (< 1,000 ms: cold {verdict(dense_300['cold'] < 1000)}, "
-          f"warm {verdict(dense_300['warm'] < 1000)})")
+        print(f"- {case.shape} {case.nodes:,}: vg.show {case.show_ms / 1000:.2f} s (< 2 s: "
+              f"{verdict(case.show_ms < 2000)}), sent {kb(case.sent)} (< 2 MB: "
+              f"{verdict(case.sent < 2_000_000)}), longest task {fmt(r['task_any'])} ms "
+              f"(< 200 ms: {verdict(r['task_any'] < 200)})")
+
 
 if __name__ == "__main__":
     main()
