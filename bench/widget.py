@@ -339,8 +339,9 @@ def main() -> None:
     for case, r in rows:
         name = case.shape + (", browser layout" if case.browser_layout else "")
         picture = f" + {case.picture_ms:,.0f}" if case.picture_bytes else ""
+        sent = kb(case.state_bytes) + (f" + {kb(case.picture_bytes)}" if case.picture_bytes else "")
         print(f"| {name} | {case.nodes:,} | {r['drawn']:,.0f} | {case.show_ms:,.0f}{picture} | "
-              f"{kb(case.state_bytes)} + {kb(case.picture_bytes)} | "
+              f"{sent} | "
               f"{fmt(r['cold'])} / {fmt(r['warm'])} | "
               f"{r['step']:.2f} / {r['step_max']:.2f} | {fmt(r['task_any'])} |")
     print(f"\nmedians of {repeats} widget(s) and fresh page(s) per graph (worst: of all clicks "
