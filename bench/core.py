@@ -40,7 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+# run from a checkout; and not from bench/ itself, whose torch.py would stand in for PyTorch
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 import vizgrad as vg  # noqa: E402
 
 SCALAR_OPS = 10_000        # (a): two ops (multiply, add) per iteration

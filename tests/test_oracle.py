@@ -390,7 +390,144 @@ ADAPTERS: dict[str, Adapter] = {
     "complex detour": Adapter("one", lambda a, c: vg.abs(vg.exp(a * c) * (a + c)),
                               lambda a, c: anp.abs(anp.exp(a * c) * (a + c)), complex_params),
 }
-NOT_IN_THE_ORACLE: dict[str, str] = {}   # op name -> why it cannot be generated
+# -- the numpy-style ops (elementwise math, reductions, products, shapes) ----------------------
+
+
+def ndim_at_least(n: int, params: Callable[[st.DataObject, tuple], dict] = lambda d, s: {}):
+    """``params`` for inputs with at least ``n`` axes; other inputs skip the op."""
+    return lambda data, shape: params(data, shape) if len(shape) >= n else None
+
+
+def two_axes_params(data: st.DataObject, shape: tuple) -> dict:
+    first, second = data.draw(st.permutations(range(len(shape))))[:2]
+    return {"axis1": first, "axis2": second}
+
+
+def var_params(data: st.DataObject, shape: tuple) -> dict:
+    params = reduce_params(data, shape)
+    axis = params["axis"]
+    reduced = range(len(shape)) if axis is None else np.atleast_1d(axis)
+    count = int(np.prod([shape[ax] for ax in reduced]))
+    # ddof=1 over one entry divides by zero: a NaN that fmax or where could hide
+    return {**params, "ddof": data.draw(st.sampled_from([0, 1])) if count > 1 else 0}
+
+
+def tensordot_params(data: st.DataObject, shape: tuple) -> dict:
+    paired = list(range(data.draw(st.integers(0, len(shape)))))
+    return {"axes": (paired, paired)}
+
+
+def einsum_params(data: st.DataObject, shape: tuple) -> dict:
+    letters = "abc"[:len(shape)]
+    kept = "".join(c for c in letters if data.draw(st.booleans()))
+    return {"subscripts": f"{letters},{letters}->{kept}"}
+
+
+def split_params(data: st.DataObject, shape: tuple) -> dict | None:
+    if not shape:
+        return None
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    parts = data.draw(st.integers(1, shape[axis]))   # no empty piece: later ops index it
+    return {"axis": axis, "parts": parts, "piece": data.draw(st.integers(0, parts - 1))}
+
+
+def diff_params(data: st.DataObject, shape: tuple) -> dict | None:
+    params = axis_params(data, shape)
+    # an axis of length 1 has no neighbours: an empty result that later ops cannot index
+    return params if params and shape[params["axis"]] > 1 else None
+
+
+def unary_math(name: str, domain: str | None = None) -> Adapter:
+    return Adapter("one", getattr(vg, name), getattr(anp, name), domain=(domain,))
+
+
+def binary_math(name: str, domain: tuple = ()) -> Adapter:
+    return Adapter("broadcast", getattr(vg, name), getattr(anp, name), domain=domain)
+
+
+def joined(function: Callable[..., Any]) -> Adapter:
+    return Adapter("same", lambda a, b: function([a, b]), None)
+
+
+def squashed(p):   # into (0.1, 0.9), where logit is gentle
+    return 0.1 + 0.8 / (1 + anp.exp(-p))
+
+
+NUMPY_STYLE_ADAPTERS: dict[str, Adapter] = {
+    **{name: unary_math(name, "bounded") for name in [
+        "tan", "sinh", "cosh", "arctan", "arcsinh", "expm1", "exp2", "arcsin", "arccos",
+        "arctanh", "floor", "ceil"]},
+    **{name: unary_math(name, "positive") for name in ["log2", "log10", "log1p",
+                                                        "reciprocal"]},
+    "arccosh": Adapter("one", lambda a: vg.arccosh(a * a + 1.5),
+                       lambda a: anp.arccosh(a * a + 1.5)),
+    "logit": Adapter("one", lambda a: vg.logit(0.1 + 0.8 * vg.sigmoid(a)),
+                     lambda a: anp.log(squashed(a) / (1 - squashed(a)))),
+    "sinc": Adapter("one", vg.sinc, None),
+    "erf": Adapter("one", vg.erf, None),
+    **{name: binary_math(name) for name in ["arctan2", "hypot", "logaddexp", "logaddexp2",
+                                            "fmax", "fmin"]},
+    "remainder": binary_math("remainder", (None, "positive")),
+    # autograd's prod divides by the entries: NaN where relu made a zero
+    "prod": Adapter("one", vg.prod, None, reduce_params),
+    "var": Adapter("one", vg.var, anp.var, var_params),
+    # autograd's std is 0/0 where all entries are equal (a tiled input); vizgrad gives 0
+    "std": Adapter("one", vg.std, None, var_params),
+    "cumsum": Adapter("one", vg.cumsum, anp.cumsum, axis_params),
+    "cumprod": Adapter("one", vg.cumprod, None, axis_params),
+    "weighted_logsumexp": Adapter("broadcast", lambda a, b: vg.logsumexp(a, b=b), None,
+                                  domain=(None, "positive")),
+    "dot": Adapter("matmul", vg.dot, anp.dot),
+    "inner": Adapter("same", vg.inner, None),
+    "outer": Adapter("same", vg.outer, None),
+    "tensordot": Adapter("same", vg.tensordot, None, tensordot_params),
+    "einsum": Adapter("same", lambda a, b, subscripts: vg.einsum(subscripts, a, b), None,
+                      einsum_params),
+    "kron": Adapter("same", vg.kron, None),
+    "cross": Adapter("same", vg.cross, None,
+                     lambda data, shape: {} if shape and shape[-1] == 3 else None),
+    "trace": Adapter("one", vg.trace, None, ndim_at_least(2, two_axes_params)),
+    "squeeze": Adapter("one", vg.squeeze, anp.squeeze),
+    "expand_dims": Adapter("one", vg.expand_dims, anp.expand_dims, new_axis_params),
+    "ravel": Adapter("one", vg.ravel, anp.ravel),
+    "swapaxes": Adapter("one", vg.swapaxes, anp.swapaxes, ndim_at_least(2, two_axes_params)),
+    "moveaxis": Adapter("one", lambda a, axis1, axis2: vg.moveaxis(a, axis1, axis2),
+                        lambda a, axis1, axis2: anp.moveaxis(a, axis1, axis2),
+                        ndim_at_least(2, two_axes_params)),
+    "flip": Adapter("one", vg.flip, None, axis_params),
+    "fliplr": Adapter("one", vg.fliplr, None, ndim_at_least(2)),
+    "flipud": Adapter("one", vg.flipud, None, ndim_at_least(1)),
+    "rot90": Adapter("one", lambda a, axis1, axis2: vg.rot90(a, 1, (axis1, axis2)), None,
+                     ndim_at_least(2, two_axes_params)),
+    "roll": Adapter("one", lambda a, axis: vg.roll(a, 1, axis),
+                    lambda a, axis: anp.roll(a, 1, axis), axis_params),
+    # autograd's repeat rule sums the wrong entries for a negative axis
+    "repeat": Adapter("one", lambda a, axis: vg.repeat(a, 2, axis), None, axis_params),
+    "tile": Adapter("one", lambda a: vg.tile(a, 2), None),   # autograd's tile rule fails
+    "pad": Adapter("one", lambda a: vg.pad(a, 1, constant_values=0.5), None,
+                   ndim_at_least(1)),
+    "diag": Adapter("one", vg.diag, None,   # an off-diagonal of a small matrix can be empty
+                    lambda data, shape: {"k": data.draw(st.integers(-1, 1)) if len(shape) == 1
+                                         else 0} if len(shape) in (1, 2) else None),
+    "diagonal": Adapter("one", vg.diagonal, None, ndim_at_least(2, two_axes_params)),
+    "triu": Adapter("one", vg.triu, anp.triu, ndim_at_least(2)),
+    "tril": Adapter("one", vg.tril, anp.tril, ndim_at_least(2)),
+    "atleast_1d": Adapter("one", vg.atleast_1d, anp.atleast_1d),
+    "atleast_2d": Adapter("one", vg.atleast_2d, anp.atleast_2d),
+    "atleast_3d": Adapter("one", vg.atleast_3d, anp.atleast_3d),
+    "diff": Adapter("one", vg.diff, None, diff_params),
+    "astype": Adapter("one", lambda a: vg.astype(a, "float64"), lambda a: a),
+    "split": Adapter("one", lambda a, axis, parts, piece: vg.array_split(a, parts, axis)[piece],
+                     None, split_params),
+    "hstack": joined(vg.hstack),
+    "vstack": joined(vg.vstack),
+    "column_stack": joined(vg.column_stack),
+}
+ADAPTERS.update(NUMPY_STYLE_ADAPTERS)
+NOT_IN_THE_ORACLE: dict[str, str] = {   # op name -> why it cannot be generated
+    # clip in a random program makes exact ties, where sorting has no derivative
+    "sort": "exact ties from clip; tests/test_ops.py checks sort on distinct values",
+}
 
 
 def test_every_op_in_the_table_has_an_adapter():

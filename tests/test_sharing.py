@@ -7,10 +7,12 @@ holds the whole interactive drawing; the package installs where Graphviz cannot.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -85,14 +87,38 @@ def test_the_picture_follows_the_step_set_from_python():
     assert "∂f/∂x = 24" in update.data[SVG]
 
 
-def test_a_step_from_the_view_updates_the_picture_too():
+def test_a_step_from_the_view_updates_the_picture_too(monkeypatch):
     from IPython.utils.capture import capture_output
 
+    monkeypatch.setattr(widget_module, "_running_loop", lambda: None)  # no kernel loop
     widget = vg.show(worked_example())
     displayed(widget)
     with capture_output() as captured:
         widget.set_state({"step": 3})  # what a click in the browser sends
     assert [o.data["text/plain"] for o in captured.outputs] == ["vizgrad graph of f, step 3/4"]
+
+
+def test_a_burst_of_clicks_redraws_the_picture_once_after_the_last():
+    from IPython.utils.capture import capture_output
+
+    widget = vg.show(worked_example())
+    displayed(widget)
+
+    async def click_through() -> list:
+        with capture_output() as captured:
+            for step in (1, 2, 3):
+                widget.set_state({"step": step})
+            assert captured.outputs == []  # nothing drawn while the clicks come
+            while widget._picture_timer is not None:  # the kernel's loop runs the redraw
+                await asyncio.sleep(0.05)
+        return captured.outputs
+
+    # a thread of its own: a loop of its own, as a kernel has (this one may hold another)
+    outputs = []
+    runner = threading.Thread(target=lambda: outputs.extend(asyncio.run(click_through())))
+    runner.start()
+    runner.join()
+    assert [o.data["text/plain"] for o in outputs] == ["vizgrad graph of f, step 3/4"]
 
 
 def test_a_collapsed_group_is_drawn_collapsed_in_the_picture():

@@ -45,8 +45,8 @@ def _product_of_others(flat: np.ndarray) -> np.ndarray:
 def _prod_rule(g, out, a, axis, keepdims):
     if a.ndim == 0:
         return g
-    if a.size == 0:   # the empty product is the constant 1
-        return np.zeros(a.shape, dtype=g.dtype)
+    if a.size == 0:  # the product of no entries is 1 whatever they are: nothing flows back
+        return np.zeros_like(a)
     others = _from_last(_product_of_others(_to_last(a, axis)), a, axis)
     return _expand(g, a, axis, keepdims) * others
 
@@ -66,12 +66,11 @@ def _var_rule(g, out, a, axis, keepdims, ddof):
 
 def _std_rule(g, out, a, axis, keepdims, ddof):
     centred = a - a.mean(axis=axis, keepdims=True)
-    std = _expand(out, a, axis, keepdims)
-    # where every entry is the same (one entry, say) std is 0 and so is its gradient
-    # (PyTorch), not 0/0
+    spread = _expand(out, a, axis, keepdims)
+    # all entries equal (one entry, say): the std is 0 and stays flat to first order there
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(std == 0, 0, _expand(g, a, axis, keepdims) * centred / (
-            (_count(a, axis) - ddof) * std))
+        rule = centred / ((_count(a, axis) - ddof) * spread)
+    return _expand(g, a, axis, keepdims) * np.where(spread == 0, 0, rule)
 
 
 _var = defop("var", "var", lambda a, axis, keepdims, ddof: a.var(axis=axis, keepdims=keepdims,

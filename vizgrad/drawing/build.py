@@ -232,7 +232,7 @@ class Drawing:
                 v is not None and has_nonfinite(v) for v in t.input_values),
             fan_out=self.fan_out[i], size=math.prod(shape),
             details=self.details(value, total))
-        notes = narrate.node_notes(node, self.target_name)
+        notes = narrate.node_notes(node, self.target_name, self.trace.stopped_by)
         if notes:
             object.__setattr__(node, "notes", notes)
         return node

@@ -28,7 +28,8 @@ _LETTER = re.compile(r"(?<![A-Za-z])([abx])(?![A-Za-z])")
 
 
 # -- status notes ------------------------------------------------------------------------
-def node_notes(node: Node, target: str) -> tuple[dict[str, str | None], ...]:
+def node_notes(node: Node, target: str,
+               stopped_by: str = "stop_gradients") -> tuple[dict[str, str | None], ...]:
     """The notes on one node: ``mark`` is written on the drawing (None: only the colour
     says it), ``text`` is the sentence the widget shows when the node is clicked."""
     notes: list[dict[str, str | None]] = []
@@ -40,8 +41,10 @@ def node_notes(node: Node, target: str) -> tuple[dict[str, str | None], ...]:
         notes.append({"mark": "outside the tape",
                       "text": "computed outside the tape, so the tape cannot see it"})
     if node.stopped:
-        notes.append({"mark": "stop_gradients: a constant here",
-                      "text": "in stop_gradients: backpropagation treats it as a constant"})
+        where = "in stop_gradients" if stopped_by == "stop_gradients" else \
+            f"cut off by {stopped_by}"
+        notes.append({"mark": f"{stopped_by}: a constant here",
+                      "text": f"{where}: backpropagation treats it as a constant"})
     if node.nonfinite:
         notes.append({"mark": "NaN/inf appears here",
                       "text": "holds NaN or inf, first appearing here"})
@@ -124,8 +127,16 @@ def _first_lines(drawing: Drawing) -> list[str]:
                      "record it, so no gradient flows through it.")
     stopped = [label(i) for i in sorted(trace.stopped)]
     if stopped:
-        first.append(f"{', '.join(stopped)} is in stop_gradients: backpropagation treats "
+        where = "is in stop_gradients" if trace.stopped_by == "stop_gradients" else \
+            f"is cut off by {trace.stopped_by}"
+        first.append(f"{', '.join(stopped)} {where}: backpropagation treats "
                      "it as a constant and goes no further back through it.")
+    for i, before in sorted(trace.previous_grads.items()):  # PyTorch's .grad accumulates
+        if i in trace.totals:
+            first.append(f"{label(i)}.grad already held {drawing.text(before)} from an earlier "
+                         f"backward(); this pass adds {drawing.text(trace.totals[i])}, so "
+                         f".grad becomes {drawing.text(before + trace.totals[i])} "
+                         "(optimizer.zero_grad() starts each step from zero).")
     if not trace.steps:
         first.append("No gradient flows back: nothing to step through.")
     first.extend(trace.notes)

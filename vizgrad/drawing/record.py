@@ -95,23 +95,30 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
         target_name=aliases[-1] if len(aliases) > 1 else None)
 
 
-_FIELDS = tuple(f.name for f in fields(TracedTensor))[:13]
-_LATER = fields(TracedTensor)[13:]  # fields with defaults, filled in as the class says
+_NAMES = ("index", "name", "op", "symbol", "formulas", "elementwise", "inputs", "input_values",
+          "value", "requires_grad", "scope", "shape", "dtype")
+_LATER = {f.name: f.default for f in fields(TracedTensor)[len(_NAMES):]}
 
 
-def _traced(*values: Any) -> TracedTensor:
-    """A TracedTensor from its first 13 fields, made without the dataclass's __init__.
-
-    A frozen dataclass sets each field through object.__setattr__: at 100,000 tensors
-    that is a fifth of a second. This fills the instance's __dict__ in one go instead.
-    """
+def _fast_traced(index: int, name: str | None, op: str | None, symbol: str,
+                 formulas: tuple[str, ...], elementwise: bool, inputs: tuple[int, ...],
+                 input_values: tuple, value: Any, requires_grad: bool, scope: str | None,
+                 shape: tuple[int, ...], dtype: str) -> TracedTensor:
+    """A TracedTensor made without the dataclass's __init__, which sets each field through
+    object.__setattr__ (frozen): this fills the instance's __dict__ at once, 1.5x faster."""
     traced = object.__new__(TracedTensor)
-    state = dict(zip(_FIELDS, values))
-    for later in _LATER:
-        state[later.name] = later.default if later.default is not MISSING else \
-            later.default_factory()  # type: ignore[misc]
-    object.__setattr__(traced, "__dict__", state)
+    object.__setattr__(traced, "__dict__", {
+        "index": index, "name": name, "op": op, "symbol": symbol, "formulas": formulas,
+        "elementwise": elementwise, "inputs": inputs, "input_values": input_values,
+        "value": value, "requires_grad": requires_grad, "scope": scope, "shape": shape,
+        "dtype": dtype, **_LATER})
     return traced
+
+
+# the shortcut holds while the class's fields start as above and the rest have plain defaults
+_traced = _fast_traced if (
+    tuple(f.name for f in fields(TracedTensor))[:len(_NAMES)] == _NAMES
+    and MISSING not in _LATER.values()) else TracedTensor
 
 
 def fresh_pass(y: Tensor) -> BackwardPass:

@@ -72,6 +72,7 @@ class Trace:
     notes: tuple[str, ...] = ()                   # said at step 0 (e.g. what was not recorded)
     previous_grads: Mapping[int, np.ndarray] = field(default_factory=dict)
     # ^ a leaf's accumulated gradient from earlier backward passes (PyTorch's .grad)
+    stopped_by: str = "stop_gradients"  # what made ``stopped`` constants ("detach() / no_grad()")
     target_name: str | None = None                # the output's name, when the namespace
     # gives the target a second name (v5 = v4 - v3; y = v5): the op is then drawn as v5
 

@@ -98,22 +98,13 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
         _sum_into_external_leaves(steps, tensors, totals,
                                   {new[i] for i in order if entries[i].external})
     notes = [FREED] if freed else []
-    cut = [tensors[new[i]] for i in order if entries[i].stopped]
-    if cut:
-        notes.append(f"{', '.join(_label(t) for t in cut)}: made by detach() or under "
-                     "torch.no_grad(), so PyTorch keeps no graph behind it and no gradient "
-                     "flows back through it.")
-    if previous:
-        held = ", ".join(_label(tensors[i]) for i in sorted(previous))
-        notes.append(f"{held} already held a gradient from an earlier backward(): PyTorch adds "
-                     "the new one to .grad (call optimizer.zero_grad() or set .grad = None "
-                     "between steps to start from zero).")
     return Trace(
         tensors=tuple(tensors), target=new[target], seed=seed, steps=tuple(steps),
         totals=totals,
         sources=tuple(k for k, tt in enumerate(tensors) if tt.requires_grad),
         stopped=frozenset(new[i] for i in order if entries[i].stopped),
-        kind=kind, notes=tuple(notes), previous_grads=previous)
+        kind=kind, notes=tuple(notes), previous_grads=previous,
+        stopped_by="detach() / no_grad()")
 
 
 def _last_pass_from(recording: Recording, target: int) -> Pass | None:
@@ -145,7 +136,3 @@ def _sum_into_external_leaves(steps: list[TracedStep], tensors: list[TracedTenso
         for x, c in zip(tensors[s.tensor].inputs, s.contributions):
             if c is not None and x in external:
                 totals[x] = c if x not in totals else totals[x] + c
-
-
-def _label(t: TracedTensor) -> str:
-    return t.name or (f"the output of {t.op}" if t.op else f"tensor {t.index}")
