@@ -28,15 +28,15 @@ import argparse
 import gc
 import json
 import os
+import runpy
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout
 import vizgrad as vg  # noqa: E402
 from vizgrad.drawing.render import render_svg  # noqa: E402
 from vizgrad.errors import RenderError  # noqa: E402
@@ -50,19 +50,7 @@ MEMORY_NODES = 10_000
 # -- the graphs ---------------------------------------------------------------------
 def mlp() -> vg.Tensor:
     """Notebook 9's graph: a 2-8-2 MLP, cross-entropy on 200 points, one Adam step."""
-    rng = np.random.default_rng(0)
-    angle = rng.uniform(0, np.pi, 200)
-    labels = rng.integers(0, 2, 200)
-    upper = np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    lower = np.stack([1 - np.cos(angle), 0.5 - np.sin(angle)], axis=1)
-    points = vg.constant(np.where(labels[:, None] == 0, upper, lower)
-                         + rng.normal(0, 0.2, (200, 2)))
-    model = vg.nn.MLP(2, [8, 2], seed=0)
-    logits = model(points)
-    with vg.scope("loss"):
-        loss = vg.nn.cross_entropy(logits, labels)
-    vg.optim.Adam(model.parameters(), lr=0.05).minimize(loss)
-    return loss
+    return runpy.run_path(str(ROOT / "docs" / "examples" / "09_training_an_mlp.py"))["loss"]
 
 
 def chain(nodes: int) -> vg.Tensor:

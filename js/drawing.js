@@ -92,7 +92,10 @@ export async function createDrawing(svg, graph, pause = noPause) {
   const colors = graph.colors ?? {};
   const gradColor = normalizeColor(colors.grad);
   const valueColor = normalizeColor(colors.value);
-  const currentFill = colors.current ?? "#ffe08a";
+  // no fallback colours: a graph without a palette keeps Graphviz's own fills
+  const currentFill = colors.current ?? null;
+  const dimColor = normalizeColor(colors.dim);
+  const edgeColor = normalizeColor(colors.edge);
   const document = svg.ownerDocument;
 
   const groups = new Map();
@@ -101,6 +104,7 @@ export async function createDrawing(svg, graph, pause = noPause) {
   }
   await pause();
   svg.querySelector("g.graph > polygon")?.classList.add("vg-background");
+  markPaletteInk(svg, dimColor, edgeColor);
 
   // id -> { kind: "node" | "edge" | "scope", data, group }
   const items = new Map();
@@ -188,7 +192,7 @@ export async function createDrawing(svg, graph, pause = noPause) {
     const shape = mainShape(group);
     current = { group, shape, originalFill: shape?.getAttribute("fill") ?? null };
     group.classList.add("vg-current");
-    shape?.setAttribute("fill", currentFill);
+    if (currentFill) shape?.setAttribute("fill", currentFill);
   }
 
   function markActiveEdges(ids) {
@@ -218,14 +222,15 @@ export async function createDrawing(svg, graph, pause = noPause) {
     copy.removeAttribute("class");
     for (const element of copy.querySelectorAll(".vg-hit, [visibility='hidden']")) element.remove();
     for (const edge of copy.querySelectorAll("g.edge.vg-active")) {
+      if (!colors.grad) continue;
       for (const line of edge.querySelectorAll(":scope > path")) {
-        line.setAttribute("stroke", colors.grad ?? "#d1451b");
+        line.setAttribute("stroke", colors.grad);
         line.setAttribute("stroke-width", "2");
       }
       for (const head of edge.querySelectorAll(":scope > polygon")) {
         if (isLight(head.getAttribute("fill"))) continue;
-        head.setAttribute("stroke", colors.grad ?? "#d1451b");
-        head.setAttribute("fill", colors.grad ?? "#d1451b");
+        head.setAttribute("stroke", colors.grad);
+        head.setAttribute("fill", colors.grad);
       }
     }
     copy.querySelector(".vg-current")?.querySelector(":scope > ellipse, :scope > polygon, :scope > path")
@@ -326,6 +331,19 @@ function tagTexts(group, valueColor, gradColor) {
     }
   }
   return { gradTexts };
+}
+
+// Small print and arrows are drawn in palette colours; classes let the theme
+// CSS recolour them without the stylesheet knowing the palette.
+function markPaletteInk(svg, dimColor, edgeColor) {
+  for (const element of svg.querySelectorAll("[fill], [stroke]")) {
+    const fill = normalizeColor(element.getAttribute("fill"));
+    if (fill && fill === dimColor && element.localName === "text") element.classList.add("vg-dim");
+    if (fill && fill === edgeColor) element.classList.add("vg-edge-fill");
+    if (edgeColor && normalizeColor(element.getAttribute("stroke")) === edgeColor) {
+      element.classList.add("vg-edge-stroke");
+    }
+  }
 }
 
 // Graphviz titles are ids ("n3"); a hover tooltip should say what the thing is.

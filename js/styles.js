@@ -6,6 +6,13 @@
 // theme; value and gradient texts get lighter shades on dark themes; anything
 // drawn on a light fill (the current op, a collapsed scope, a NaN marker)
 // keeps dark ink so it stays readable in both.
+//
+// Palette: the drawing's colours come with each graph (graph.colors, from
+// vizgrad/drawing/palette.py) and colorVariables() sets them on the widget as
+// --vg-value-light, --vg-grad-light, --vg-current, --vg-dim and --vg-edge; this
+// file spells none of them. Graphviz writes the small print and the arrows in
+// palette colours; drawing.js marks those elements (vg-dim, vg-edge-stroke,
+// vg-edge-fill) so the theme can recolour them here.
 const STYLE_ID = "vizgrad-widget-style";
 
 const DARK = [
@@ -21,16 +28,15 @@ const ON_LIGHT = (inner) =>
 export const CSS = `
 .vizgrad-widget {
   --vg-ink: var(--jp-ui-font-color1, var(--vscode-editor-foreground, #1a1a1a));
-  --vg-ink-dim: var(--jp-ui-font-color2, var(--vscode-descriptionForeground, #5f6368));
+  --vg-ink-dim: var(--jp-ui-font-color2, var(--vscode-descriptionForeground, var(--vg-dim)));
   --vg-paper: var(--jp-layout-color0, var(--vscode-editor-background, #ffffff));
   --vg-panel: var(--jp-layout-color1, var(--vscode-editor-background, #ffffff));
   --vg-panel-alt: var(--jp-layout-color2, var(--vscode-editorWidget-background, #f3f4f6));
   --vg-border: var(--jp-border-color2, var(--vscode-widget-border, #d9dce1));
   --vg-accent: var(--jp-brand-color1, var(--vscode-focusBorder, #1976d2));
-  --vg-edge-ink: var(--jp-ui-font-color2, #555555);
-  --vg-value: var(--vg-value-light, #1f5fbf);
-  --vg-grad: var(--vg-grad-light, #d1451b);
-  --vg-current: #ffe08a;
+  --vg-edge-ink: var(--jp-ui-font-color2, var(--vg-edge));
+  --vg-value: var(--vg-value-light);
+  --vg-grad: var(--vg-grad-light);
   box-sizing: border-box;
   display: flex;
   flex-direction: column;
@@ -49,9 +55,11 @@ export const CSS = `
   font-size: calc(var(--jp-ui-font-size1, 13px) * var(--vg-scale, 1));
   line-height: 1.4;
 }
+/* dark themes: lighter tints of the palette's value and gradient colours,
+   computed from graph.colors by colorVariables() */
 ${DARK} {
-  --vg-value: var(--vg-value-dark, #7ea6e0);
-  --vg-grad: var(--vg-grad-dark, #ef8a6a);
+  --vg-value: var(--vg-value-dark);
+  --vg-grad: var(--vg-grad-dark);
 }
 .vizgrad-widget:focus { outline: none; }
 .vizgrad-widget:focus-visible { outline: 2px solid var(--vg-accent); outline-offset: 1px; }
@@ -124,15 +132,15 @@ ${DARK} {
 .vizgrad-widget svg [stroke="black"] { stroke: var(--vg-ink); }
 .vizgrad-widget svg [fill="black"] { fill: var(--vg-ink); }
 .vizgrad-widget svg text:not([fill]) { fill: var(--vg-ink); }
-.vizgrad-widget svg text[fill="#5f6368"] { fill: var(--vg-ink-dim); }
-.vizgrad-widget svg [stroke="#555555"] { stroke: var(--vg-edge-ink); }
-.vizgrad-widget svg [fill="#555555"] { fill: var(--vg-edge-ink); }
+.vizgrad-widget svg text.vg-dim { fill: var(--vg-ink-dim); }
+.vizgrad-widget svg .vg-edge-stroke { stroke: var(--vg-edge-ink); }
+.vizgrad-widget svg .vg-edge-fill { fill: var(--vg-edge-ink); }
 .vizgrad-widget svg text.vg-value { fill: var(--vg-value); }
 .vizgrad-widget svg text.vg-grad { fill: var(--vg-grad); }
 ${ON_LIGHT("text:not([fill])")} { fill: #1a1a1a; }
-${ON_LIGHT('text[fill="#5f6368"]')} { fill: #5f6368; }
-${ON_LIGHT("text.vg-value")} { fill: var(--vg-value-light, #1f5fbf); }
-${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light, #d1451b); }
+${ON_LIGHT("text.vg-dim")} { fill: var(--vg-dim); }
+${ON_LIGHT("text.vg-value")} { fill: var(--vg-value-light); }
+${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
 .vizgrad-widget svg g.node, .vizgrad-widget svg g.edge { cursor: pointer; }
 .vizgrad-widget svg g.node > ellipse, .vizgrad-widget svg g.node > polygon,
 .vizgrad-widget svg g.node > path { pointer-events: visible; }
@@ -140,7 +148,7 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light, #d1451b); }
 .vizgrad-widget svg g.cluster > text, .vizgrad-widget svg g.cluster > path,
 .vizgrad-widget svg g.cluster > polygon { cursor: pointer; }
 .vizgrad-widget svg g.edge.vg-active > path:not(.vg-hit) { stroke: var(--vg-grad); stroke-width: 2; }
-.vizgrad-widget svg g.edge.vg-active > polygon[fill="#555555"] { fill: var(--vg-grad); stroke: var(--vg-grad); }
+.vizgrad-widget svg g.edge.vg-active > polygon.vg-edge-fill { fill: var(--vg-grad); stroke: var(--vg-grad); }
 .vizgrad-widget svg g.vg-current > ellipse, .vizgrad-widget svg g.vg-current > polygon,
 .vizgrad-widget svg g.vg-current > path { stroke-width: 2; }
 .vizgrad-widget svg g.vg-selected > ellipse, .vizgrad-widget svg g.vg-selected > polygon,
@@ -260,8 +268,8 @@ export function injectStyles(element) {
 
 const HEX_COLOR = /^#[0-9a-f]{6}$/i;
 
-// The graph's value/gradient/current colours as CSS variables on the widget,
-// plus lighter shades of value and gradient for dark themes.
+// The graph's palette colours as CSS variables on the widget, plus lighter
+// shades of value and gradient for dark themes.
 export function colorVariables(colors = {}) {
   const variables = {};
   for (const [key, name] of [["value", "value"], ["grad", "grad"]]) {
@@ -270,8 +278,9 @@ export function colorVariables(colors = {}) {
     variables[`--vg-${name}-light`] = color;
     variables[`--vg-${name}-dark`] = mixWithWhite(color, 0.42);
   }
-  if (typeof colors.current === "string" && HEX_COLOR.test(colors.current)) {
-    variables["--vg-current"] = colors.current;
+  for (const key of ["current", "dim", "edge"]) {
+    const color = colors[key];
+    if (typeof color === "string" && HEX_COLOR.test(color)) variables[`--vg-${key}`] = color;
   }
   return variables;
 }

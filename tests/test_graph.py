@@ -378,3 +378,12 @@ def test_a_pytorch_tensor_is_drawn_from_the_trace_pytorch_recorded(tmp_path):
     assert any("w is used 2 times" in line for line in lines_of(drawing))
     path = vg.export_svg(loss, tmp_path / "loss.svg", names={"w": w, "loss": loss})
     assert "∂loss/∂w = [4, -2]" in html.unescape(path.read_text())
+
+
+def test_the_where_step_names_the_condition_and_each_side():
+    # where(c, x, y): the condition is the op's first input, x and y the two sides
+    x, y = vg.Variable([1.0, 2.0], name="x"), vg.Variable([3.0, 4.0], name="y")
+    c = vg.tensor(np.array([True, False]), name="c")
+    lines = lines_of(vg.graph(vg.where(c, x, y).sum()))
+    assert "∂f/∂x = ∂f/∂where1 ⊙ ∂where1/∂x = [1, 1] ⊙ ([c]) = [1, 0]" in lines
+    assert "∂f/∂y = ∂f/∂where1 ⊙ ∂where1/∂y = [1, 1] ⊙ ([not c]) = [0, 1]" in lines

@@ -6,6 +6,7 @@ from pathlib import Path
 import vizgrad
 
 DRAWING = Path(vizgrad.__file__).parent / "drawing"
+JS = Path(__file__).resolve().parents[1] / "js"
 # the modules that turn tensors into a Trace; every other drawing module reads the Trace only
 RECORDERS = {"record.py", "api.py"}
 INTERNALS = re.compile(r"\._(op|inputs|saved|id|scope|pass|data|params|grad|grad_shared)\b")
@@ -41,12 +42,31 @@ def test_the_check_would_catch_a_module_that_reads_internals():
     assert CORE_IMPORT.search("from ..core.tensor import Tensor")
 
 
-def test_only_the_palette_spells_the_drawing_colours():
+def palette_colours() -> set[str]:
     palette = (DRAWING / "palette.py").read_text(encoding="utf-8")
-    colours = set(re.findall(r'"(#[0-9a-fA-F]{6})"', palette))
-    assert {"#1f5fbf", "#d1451b"} <= colours
+    colours = {c.lower() for c in re.findall(r'"(#[0-9a-fA-F]{6})"', palette)}
+    assert {"#1f5fbf", "#d1451b", "#ffe08a"} <= colours
+    return colours
+
+
+def spelled_colours(path: Path, colours: set[str]) -> set[str]:
+    text = path.read_text(encoding="utf-8")
+    return colours & {c.lower() for c in re.findall(r"#[0-9a-fA-F]{6}", text)}
+
+
+def test_only_the_palette_spells_the_drawing_colours():
+    colours = palette_colours()
     for path in downstream_modules():
         if path.name == "palette.py":
             continue
-        spelled = colours & set(re.findall(r"#[0-9a-fA-F]{6}", path.read_text(encoding="utf-8")))
+        spelled = spelled_colours(path, colours)
         assert not spelled, f"{path.name} spells {spelled}: read them from the palette"
+
+
+def test_the_widget_takes_its_colours_from_the_graph():
+    # js/*.js is the widget's source; its tests and the built bundle are left out
+    sources = sorted(JS.glob("*.js"))
+    assert {"drawing.js", "styles.js", "view.js"} <= {p.name for p in sources}
+    colours = palette_colours()
+    offenders = {p.name: spelled for p in sources if (spelled := spelled_colours(p, colours))}
+    assert offenders == {}, f"{offenders}: take them from graph.colors"

@@ -366,6 +366,40 @@ describe.each(builds)("widget (%s)", (_, load) => {
     expect(first.root.style.getPropertyValue("--vg-grad-dark")).toMatch(/^#[0-9a-f]{6}$/);
   });
 
+  test("the colours come from the graph's palette, not from the widget", async () => {
+    // the Python side writes the palette into both the DOT and graph.colors
+    const repaint = { current: "#c8f0c8", grad: "#8a2be2", value: "#207040", dim: "#6a5acd", edge: "#3c8dbc" };
+    const fixture = structuredClone(worked);
+    for (const [key, color] of Object.entries(repaint)) {
+      fixture.dot = fixture.dot.replaceAll(worked.graph.colors[key], color);
+      fixture.graph.colors[key] = color;
+    }
+    const w = await mount(fixture, { step: 2 });
+    const step = fixture.graph.steps[2];
+    expect(w.group(step.node).querySelector("ellipse, polygon, path").getAttribute("fill")).toBe(repaint.current);
+    expect(w.root.style.getPropertyValue("--vg-current")).toBe(repaint.current);
+    expect(w.root.style.getPropertyValue("--vg-grad-light")).toBe(repaint.grad);
+    expect(w.root.style.getPropertyValue("--vg-value-light")).toBe(repaint.value);
+    const arrived = gradientTexts(w.group(step.edges[0]), fixture.graph.colors);
+    expect(arrived.length).toBeGreaterThan(0);
+    for (const text of arrived) expect(text.classList.contains("vg-grad")).toBe(true);
+    expect(w.svg().querySelectorAll("text.vg-dim").length).toBeGreaterThan(0);
+    expect(w.svg().querySelectorAll(".vg-edge-stroke").length).toBeGreaterThan(0);
+
+    const blobs = [];
+    URL.createObjectURL = vi.fn((blob) => {
+      blobs.push(blob);
+      return "blob:vizgrad-test";
+    });
+    URL.revokeObjectURL = vi.fn();
+    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => {});
+    w.click("Download SVG");
+    const saved = new DOMParser().parseFromString(await blobs[0].text(), "image/svg+xml");
+    const arrow = saved.querySelector(`g[id="${step.edges[0]}"] > path`);
+    expect(arrow.getAttribute("stroke")).toBe(repaint.grad);
+    expect(saved.querySelector(`g[id="${step.node}"] ellipse`).getAttribute("fill")).toBe(repaint.current);
+  });
+
   test.each(fixtureNames())("fixture %s: each step shows exactly the gradients that have arrived", async (name) => {
     const fixture = loadFixture(name);
     const w = await mount(fixture);

@@ -24,7 +24,19 @@ from .trace import TracedTensor
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Drawing
 
-_LETTER = re.compile(r"(?<![A-Za-z])([abx])(?![A-Za-z])")
+# The words an op's formulas use for its inputs, by input position (as its gradient rule
+# names them): a and b for the two operands, x for the one input of a unary op.
+_LETTERS = {"a": 0, "b": 1, "x": 0}
+# where(cond, x, y): the condition is input 0, so here x and y are inputs 1 and 2
+_OP_LETTERS = {"where": {"cond": 0, "x": 1, "y": 2}}
+
+
+def _letter_pattern(letters: dict[str, int]) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z])({'|'.join(letters)})(?![A-Za-z])")
+
+
+_LETTER = _letter_pattern(_LETTERS)
+_OP_LETTER = {op: (letters, _letter_pattern(letters)) for op, letters in _OP_LETTERS.items()}
 
 
 # -- status notes ------------------------------------------------------------------------
@@ -154,7 +166,7 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
     upstream_text, c_text = drawing.text(upstream), drawing.text(c)
     upstream_name = f"∂{target}/∂{name}"
     formula = t.formulas[position] if position < len(t.formulas) else ""
-    letters = {"a": 0, "b": 1, "x": 0}
+    letters, letter = _OP_LETTER.get(t.op, (_LETTERS, _LETTER))
 
     def named(match: re.Match) -> str:
         i = letters[match.group(1)]
@@ -162,7 +174,7 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
 
     if _G.search(formula):  # the formula is the whole gradient, in terms of g (matmul, conv)
         product = " @ " if t.op == "matmul" else " · "
-        symbolic = _LETTER.sub(named, formula).replace("·", product)
+        symbolic = letter.sub(named, formula).replace("·", product)
         with_g = _G.sub(upstream_name, symbolic)
         return f"∂{target}/∂{x_name} = {with_g} = {_G.sub(upstream_text, symbolic)} = {c_text}"
     scalar = np.size(upstream) == 1 and np.size(c) == 1
@@ -175,7 +187,7 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
         if g != 0:
             local = np.asarray(c).reshape(()).item() / g
             return f"{head} = {upstream_text} · {short(local)} = {c_text}"
-    local = _LETTER.sub(named, formula) if formula else "the local derivative"
+    local = letter.sub(named, formula) if formula else "the local derivative"
     summed = ""
     if t.op in ("sum", "mean") and np.size(c) > np.size(upstream):  # a reduction's gradient
         summed = f", copied to each of the {np.size(c)} entries of {x_name}"
