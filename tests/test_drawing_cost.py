@@ -8,17 +8,11 @@ import pytest
 import vizgrad as vg
 from vizgrad.drawing.graph import STEP_WINDOW
 
-
-def chain(ops: int) -> vg.Tensor:
-    x = vg.Variable(0.5, name="x")
-    y = x
-    for _ in range(ops):
-        y = vg.sin(y)
-    return y
+from .graphs import sin_chain
 
 
 def test_a_collapsed_graph_sends_only_its_boxes_and_gives_a_group_when_expanded():
-    drawing = vg.graph(chain(2_000))
+    drawing = vg.graph(sin_chain(2_000))
     data = drawing.to_dict()                      # as the widget opens it: collapsed
     scope_ids = {s["id"] for s in data["scopes"]}
     assert data["drawn_collapsed"] == drawing.default_collapsed() and scope_ids
@@ -41,14 +35,14 @@ def test_a_collapsed_graph_sends_only_its_boxes_and_gives_a_group_when_expanded(
 
 
 def test_a_long_pass_sends_its_first_steps_and_the_rest_on_request():
-    drawing = vg.graph(chain(STEP_WINDOW + 100))
+    drawing = vg.graph(sin_chain(STEP_WINDOW + 100))
     data = drawing.to_dict()
     assert len(data["steps"]) == STEP_WINDOW and data["more_steps"]
     assert data["last_step"] == STEP_WINDOW + 100
     later = drawing.steps_dict([STEP_WINDOW + 50, drawing.last_step])
     assert [s["index"] for s in later] == [STEP_WINDOW + 50, STEP_WINDOW + 100]
     assert later[-1]["lines"][-1].startswith("Done: ∂f/∂x = ")
-    small = vg.graph(chain(3)).to_dict()
+    small = vg.graph(sin_chain(3)).to_dict()
     assert len(small["steps"]) == 4 and not small["more_steps"]
 
 
@@ -94,7 +88,7 @@ def test_a_drawing_made_from_a_trace_alone_has_no_tensor_in_it():
 
 
 def test_the_widget_sends_the_data_of_the_drawing_it_shows():
-    drawing = vg.graph(chain(400))                # past the collapse limit: opens collapsed
+    drawing = vg.graph(sin_chain(400))                # past the collapse limit: opens collapsed
     view = vg.show(drawing)
     assert len(view.graph["nodes"]) < 5
     first = drawing.scopes[0]

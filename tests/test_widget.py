@@ -11,6 +11,8 @@ import traitlets
 import vizgrad as vg
 from vizgrad.frontends.widget import BUNDLE, KERNEL_LAYOUT_BUNDLE, GraphWidget
 
+from .graphs import sin_chain
+
 
 def worked_example() -> vg.Tensor:
     x = vg.Variable(3.0, name="x")
@@ -187,13 +189,6 @@ def test_show_in_a_notebook_names_nodes_after_its_variables():
     assert {"weight", "loss"} <= labels
 
 
-def long_chain(ops: int) -> vg.Tensor:
-    x = vg.Variable(0.5, name="x")
-    y = x
-    for _ in range(ops):
-        y = vg.sin(y)
-    return y
-
 
 def answers(widget: GraphWidget, request: dict) -> list[dict]:
     """What the kernel sends back to the view for ``request``."""
@@ -204,7 +199,7 @@ def answers(widget: GraphWidget, request: dict) -> list[dict]:
 
 
 def test_a_long_pass_sends_its_first_steps_and_the_rest_on_request():
-    widget = vg.show(long_chain(800))
+    widget = vg.show(sin_chain(800))
     total = len(widget.data.steps)
     sent = widget.graph["steps"]
     assert widget.graph["more_steps"] and 0 < len(sent) < total
