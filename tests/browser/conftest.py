@@ -263,6 +263,17 @@ class NotebookPage:
         """The vizgrad widget in cell ``index``'s output (it has no data-mime-type)."""
         return self.cell(index).locator(".jp-OutputArea-output .vizgrad-widget")
 
+    def first_widget(self):
+        """Run the set-up cell and the cell after it; that cell's widget, drawn at step 0."""
+        from playwright.sync_api import expect
+
+        self.run(0)
+        self.run(1)
+        widget = self.widget(1)
+        expect(widget).to_have_attribute("data-rendered", "true")
+        expect(widget).to_have_attribute("data-step", "0")
+        return widget
+
     def errors(self) -> list[str]:
         """Console errors and page errors that come from the widget."""
         return self.page.vizgrad_errors.ours()

@@ -47,12 +47,7 @@ def open_at(page, open_notebook, app: str, size: str, *cells: str):
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
     notebook = open_notebook(app, [SETUP, *cells])
-    notebook.run(0)
-    notebook.run(1)
-    widget = notebook.widget(1)
-    expect(widget).to_have_attribute("data-rendered", "true")
-    expect(widget).to_have_attribute("data-step", "0")
-    return notebook, widget
+    return notebook, notebook.first_widget()
 
 
 def nodes_outside(seen: dict) -> list[str]:
