@@ -141,7 +141,9 @@ from .drawing.graph import Graph
 from .drawing.options import set_options
 from .errors import (
     ArgumentError,
+    ConversionError,
     DtypeError,
+    InPlaceError,
     GradcheckError,
     NonScalarBackwardError,
     RenderError,
@@ -173,7 +175,7 @@ def load_ipython_extension(ipython) -> None:  # noqa: ANN001
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArgumentError", "BackwardPass", "DtypeError", "GradcheckError", "GradientTape", "Graph",
+    "ArgumentError", "BackwardPass", "ConversionError", "DtypeError", "InPlaceError", "GradcheckError", "GradientTape", "Graph",
     "graph", "export_html", "export_svg", "show",
     "NonScalarBackwardError", "OPS", "RenderError", "ShapeError", "Step", "TapeError", "Tensor",
     "Variable", "VizgradError", "abs", "add", "backward", "broadcast_to", "clip",

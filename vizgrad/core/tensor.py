@@ -8,6 +8,7 @@ values as they were when the op ran, so a graph drawn later shows those values.
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -320,7 +321,16 @@ class Tensor:
         return np.array(self._data, copy=True)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """``np.asarray(t)``: a copy of the values; what numpy computes from it is off the graph."""
+        """``np.asarray(t)``: a copy of the values, refused while ``t`` carries a gradient.
+
+        numpy calls this wherever it converts a tensor it was not asked to record
+        (``X.dot(t)``, ``out[:] = t``, ``np.array([t, u])``, scipy functions): see
+        :mod:`vizgrad.core.conversion`.
+
+        >>> np.asarray(constant([1., 2.]))
+        array([1., 2.])
+        """
+        conversion.refuse_if_carrying(self)
         return np.array(self._data, dtype=dtype, copy=True)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -395,9 +405,14 @@ class Tensor:
         return bool(np.asarray(self._data))
 
     def __float__(self) -> float:
+        # float(t) is an explicit exit; numpy storing t into an array (out[i] = t) calls it too
+        if conversion.stored_into_array(sys._getframe(1)):
+            conversion.refuse_if_carrying(self, element=True)
         return float(self.item())
 
     def __int__(self) -> int:
+        if conversion.stored_into_array(sys._getframe(1)):
+            conversion.refuse_if_carrying(self, element=True)
         return int(self.item())
 
     def __index__(self) -> int:
@@ -735,4 +750,4 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
 
 
 # the operator methods above call into the op modules
-from . import dispatch, ops, ops_linalg, ops_math, ops_reduce, ops_shape  # noqa: E402, I001
+from . import conversion, dispatch, ops, ops_linalg, ops_math, ops_reduce, ops_shape  # noqa: E402, I001
