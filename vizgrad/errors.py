@@ -49,3 +49,7 @@ class ConversionError(VizgradError, TypeError):
 
 class InPlaceError(VizgradError, RuntimeError):
     """A change in place that would make a recorded graph or a gradient wrong."""
+
+
+class UnconnectedGradientWarning(UserWarning):
+    """A gradient asked for is zero because the output does not depend on that input."""
