@@ -69,12 +69,14 @@ STEP_0 = (
     f'<TR><TD><FONT COLOR="{BLUE}">42</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{HIDDEN}">∂f/∂f = 1</FONT></TD></TR></TABLE>> '
     'shape="box" peripheries="2" style="rounded"]\n'   # the output box
-    + edge("n0", "n2", "e0", None, "12", HIDDEN, of="∂f/∂x += ")           # x feeds mul1 twice: 4 · 3 each time
+    # x feeds mul1 twice: 4 · 3 each time
+    + edge("n0", "n2", "e0", None, "12", HIDDEN, of="∂f/∂x += ")
     + edge("n0", "n2", "e1", None, "12", HIDDEN, of="∂f/∂x += ")
     + edge("n2", "n3", "e2", "9", "4", HIDDEN, of="∂f/∂mul1 = ")            # ∂mul2/∂mul1 = y = 4
     + edge("n1", "n3", "e3", None, "9", HIDDEN, of="∂f/∂y += ")            # ∂mul2/∂y = x*x = 9
     + edge("n3", "n4", "e4", "36", "1", HIDDEN, of="∂f/∂mul2 = ")
-    + edge("n1", "n4", "e5", None, "1", HIDDEN, of="∂f/∂y += ")            # y's second use: 9 + 1 = 10
+    # y's second use: 9 + 1 = 10
+    + edge("n1", "n4", "e5", None, "1", HIDDEN, of="∂f/∂y += ")
     + edge("n4", "n6", "e6", "40", "1", HIDDEN, of="∂f/∂add1 = ")
     + edge("n5", "n6", "e7", None)                 # no gradient flows into a constant
     + edge("n6", "n7", "e8", None)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 import vizgrad as vg
-from vizgrad.drawing.palette import COLORS
 from vizgrad.drawing import render
+from vizgrad.drawing.palette import COLORS
 from vizgrad.frontends import widget as widget_module
 from vizgrad.frontends.cli import main
 from vizgrad.frontends.html import MAX_STORED_SCOPES, page_data

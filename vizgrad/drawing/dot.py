@@ -158,9 +158,10 @@ def shape_text(node: Node) -> str:
     """The small print under a leaf's name: its shape and an unusual dtype; '' for a float64 scalar.
 
     >>> from vizgrad.drawing.graph import Node
-    >>> leaf = lambda shape, dtype: Node("n0", "variable", "w", None, "", shape, dtype, "", None, None)
-    >>> shape_text(leaf((), "float64")), shape_text(leaf((2, 3), "float64")), shape_text(leaf((), "int64"))
-    ('', 'shape (2, 3)', 'int64')
+    >>> def leaf(shape, dtype):
+    ...     return Node("n0", "variable", "w", None, "", shape, dtype, "", None, None)
+    >>> [shape_text(leaf(s, d)) for s, d in [((), "float64"), ((2, 3), "float64"), ((), "int64")]]
+    ['', 'shape (2, 3)', 'int64']
     """
     parts = []
     if node.shape:

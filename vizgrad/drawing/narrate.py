@@ -162,9 +162,10 @@ def _first_lines(drawing: Drawing) -> list[str]:
                      "it as a constant and goes no further back through it.")
     for i, before in sorted(trace.previous_grads.items()):  # PyTorch's .grad accumulates
         if i in trace.totals:
-            first.append(f"{label(i)}.grad already held {drawing.line_text(before)} from an earlier "
-                         f"backward(); this pass adds {drawing.line_text(trace.totals[i])}, so "
-                         f".grad becomes {drawing.line_text(before + trace.totals[i])} "
+            text = drawing.line_text
+            first.append(f"{label(i)}.grad already held {text(before)} from an earlier "
+                         f"backward(); this pass adds {text(trace.totals[i])}, so "
+                         f".grad becomes {text(before + trace.totals[i])} "
                          "(optimizer.zero_grad() starts each step from zero).")
     if not trace.steps:
         first.append("No gradient flows back: nothing to step through.")
