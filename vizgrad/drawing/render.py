@@ -107,6 +107,21 @@ def _run(dot: str, options: list[str], engine: str | None, timeout: float,
     return made
 
 
+_SIZE = re.compile(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"')
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """The width and height (in points) Graphviz gave an SVG.
+
+    >>> svg_size('<svg width="62pt" height="116pt" viewBox="0 0 62 116">')
+    (62.0, 116.0)
+    """
+    match = _SIZE.search(svg)
+    if match is None:
+        raise RenderError("the SVG has no size in points; fix: lay it out with Graphviz")
+    return float(match.group(1)), float(match.group(2))
+
+
 def strip_transparent(svg: str) -> str:
     """Remove text drawn in transparent colour (gradients that have not arrived yet)."""
     return _TRANSPARENT_TEXT.sub("", svg)
