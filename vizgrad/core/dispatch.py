@@ -130,6 +130,8 @@ _ALTERNATIVES = {
     "np.nansum": ["np.sum"], "np.nanmean": ["np.mean"], "np.nanmax": ["np.max"],
     "np.nanmin": ["np.min"], "np.cumulative_sum": ["np.cumsum"],
     "np.cumulative_prod": ["np.cumprod"], "np.true_divide": ["np.divide"],
+    "np.linalg.pinv": ["np.linalg.solve", "np.linalg.inv"],
+    "np.linalg.lstsq": ["np.linalg.solve"], "np.linalg.matrix_power": ["np.matmul"],
 }
 
 

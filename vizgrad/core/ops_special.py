@@ -248,7 +248,7 @@ def _convolve_rule(index: int):
 
 
 _convolve = defop("convolve", "∗", _convolve_forward, _convolve_rule(0), _convolve_rule(1),
-                  formulas=("g ⋆ b (g correlated with b)", "g ⋆ a (g correlated with a)"),
+                  formulas=("correlate(g, b)", "correlate(g, a)"),
                   shape_fix="give two inputs with the same number of axes; in mode 'valid' "
                             "one must fit inside the other along every axis")
 convolve_any = lifted(_convolve)
