@@ -204,9 +204,19 @@ def _einsum_rule(index: int):
             reduced = reduced.sum(axis=stretched, keepdims=True)
         if unique == term:
             return reduced
-        grad = np.zeros(operands[index].shape, dtype=reduced.dtype)
-        np.einsum(term + "->" + unique, grad)[...] = reduced  # a repeated letter: its diagonal
-        return grad
+        # a repeated letter: the gradient sits on its diagonal, spread there by identities
+        spare = iter(c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA"
+                     if c not in term)
+        target, pairs = "", []
+        for c in term:
+            if c in target:
+                fresh = next(spare)
+                pairs.append(c + fresh)
+                target += fresh
+            else:
+                target += c
+        identities = [np.eye(sizes[pair[0]], dtype=reduced.dtype) for pair in pairs]
+        return np.einsum(",".join([unique, *pairs]) + "->" + target, reduced, *identities)
     return rule
 
 
