@@ -824,3 +824,64 @@ def test_op_matches_numpy_and_central_differences(name, dtype, data):
         assert g.shape == arrays[i].shape and g.dtype == dtype
         np.testing.assert_allclose(g.numpy(), numeric, **TOLERANCE[dtype],
                                    err_msg=f"gradient of input {i}")
+
+
+# -- vizgrad.scipy beyond single ops -------------------------------------------------------------
+def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
+    import scipy.signal
+    import scipy.special
+    import scipy.stats
+
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((3, 4)), rng.standard_normal((2, 2))
+    points, mean = rng.standard_normal((5, 3)), rng.standard_normal(3)
+    factor = rng.standard_normal((3, 3))
+    cov = factor @ factor.T + np.eye(3)
+    calls = [
+        lambda lib: lib.special.logsumexp(x, axis=1, keepdims=True, b=np.exp(x)),
+        lambda lib: lib.special.expit(x), lambda lib: lib.special.gammaln(np.abs(x) + 0.1),
+        lambda lib: lib.special.erf(x), lambda lib: lib.special.logit(1 / (1 + np.exp(x))),
+        lambda lib: lib.stats.norm.logpdf(x, 0.3, 1.7), lambda lib: lib.stats.norm.cdf(-9.0),
+        lambda lib: lib.stats.multivariate_normal.logpdf(points, mean, cov),
+        lambda lib: lib.stats.multivariate_normal.logpdf(points[0], mean, cov),
+        lambda lib: lib.stats.multivariate_normal.logpdf(x[0, :2], 0.5, 2.0),
+        lambda lib: lib.signal.convolve(x, w, mode="same"),
+    ]
+    for call in calls:
+        got, expected = call(vizgrad.scipy), call(scipy)
+        assert not isinstance(got, vg.Tensor) and np.shape(got) == np.shape(expected)
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-300)
+    # the same multivariate normal on tensors: recorded, and the gradient of the mean is the
+    # textbook one, Σ cov⁻¹ (x − μ) over the points
+    mean_t = vg.Variable(mean, name="mean")
+    density = vizgrad.scipy.stats.multivariate_normal.logpdf(points, mean_t, cov)
+    assert density.requires_grad and density.shape == (5,)
+    [grad] = vg.gradients(vg.sum(density), [mean_t])
+    np.testing.assert_allclose(grad.numpy(), np.linalg.solve(cov, (points - mean).sum(0)))
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: np.linalg.inv(vg.Variable([[1., 2.], [2., 4.]], name="A")), vg.ShapeError,
+     "'A' .*Singular matrix. Fix: .*invertible"),
+    (lambda: np.linalg.cholesky(vg.Variable([[1., 2.], [2., 1.]], name="S")), vg.ShapeError,
+     "'S' .*not positive definite. Fix: give symmetric positive-definite"),
+    (lambda: vizgrad.scipy.signal.convolve(vg.Variable(np.ones((3, 2)), name="a"),
+                                           np.ones((2, 3)), mode="valid"), vg.ShapeError,
+     "'a' .*one must fit inside the other"),
+    (lambda: vizgrad.scipy.signal.convolve(vg.Variable([1.]), [1.], mode="circular"),
+     vg.ArgumentError, "mode 'full', 'valid' or 'same'"),
+    (lambda: vizgrad.scipy.special.polygamma(-1, vg.Variable(1.)), vg.ArgumentError,
+     "whole number n >= 0"),
+    (lambda: vizgrad.scipy.stats.multivariate_normal.logpdf(vg.Variable([1., 2., 3.]),
+                                                             [0., 0.], np.eye(2)),
+     vg.ShapeError, "3 coordinates but cov is 2×2; fix"),
+    (lambda: np.select([vg.Variable([1., 0.])], [vg.Variable([1., 2.])]), vg.ArgumentError,
+     "boolean conditions"),
+    (lambda: np.rollaxis(vg.Variable(np.ones((2, 3))), 5), vg.ShapeError, "axis in \\[-2, 1\\]"),
+    (lambda: np.gradient(vg.Variable([1.])), vg.ShapeError, "edge_order \\+ 1 entries"),
+    (lambda: np.gradient(vg.Variable([1., 2.]), vg.Variable(1.)), vg.ArgumentError,
+     "spacing as numbers"),
+])
+def test_bad_inputs_to_the_new_functions_are_clear_errors(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
