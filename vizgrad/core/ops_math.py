@@ -76,7 +76,7 @@ logit = _unary_op("logit", "logit", _logit, lambda g, out, a: g / (a * (1 - a)),
 
 # -- angles ------------------------------------------------------------------------------------
 DEGREES_PER_RADIAN = 180.0 / math.pi
-rad2deg = _unary_op("rad2deg", "°", np.rad2deg, lambda g, out, a: g * DEGREES_PER_RADIAN,
+rad2deg = _unary_op("rad2deg", "deg", np.rad2deg, lambda g, out, a: g * DEGREES_PER_RADIAN,
                     "180/π")
 deg2rad = _unary_op("deg2rad", "rad", np.deg2rad, lambda g, out, a: g / DEGREES_PER_RADIAN,
                     "π/180")

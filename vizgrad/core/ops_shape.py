@@ -480,7 +480,7 @@ def _gradient_rule(g, out, a, axis, spacing, edge_order):
     return np.moveaxis(np.tensordot(matrix.T, np.moveaxis(g, axis, 0), axes=1), 0, axis)
 
 
-_gradient = defop("gradient", "∇",
+_gradient = defop("gradient", "Δ",
                   lambda a, axis, spacing, edge_order: np.gradient(
                       a, *([] if spacing is None else [np.asarray(spacing)]), axis=axis,
                       edge_order=edge_order),

@@ -247,7 +247,7 @@ def _convolve_rule(index: int):
     return rule
 
 
-_convolve = defop("convolve", "∗", _convolve_forward, _convolve_rule(0), _convolve_rule(1),
+_convolve = defop("convolve", "conv", _convolve_forward, _convolve_rule(0), _convolve_rule(1),
                   formulas=("correlate(g, b)", "correlate(g, a)"),
                   shape_fix="give two inputs with the same number of axes; in mode 'valid' "
                             "one must fit inside the other along every axis")
