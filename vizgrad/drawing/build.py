@@ -233,6 +233,9 @@ class Drawing:
             fan_out=self.fan_out[i], size=math.prod(shape),
             details=self.details(value, total))
         notes = narrate.node_notes(node, self.target_name, self.trace.stopped_by)
+        if self.trace.checks:  # a hand-written _backward, checked
+            notes += narrate.rule_notes(self, i)
+            object.__setattr__(node, "flagged", narrate.rule_flagged(self, i))
         if notes:
             object.__setattr__(node, "notes", notes)
         return node

@@ -208,13 +208,13 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     if node.unconnected or node.outside_tape or node.stopped:
         styles.append("dashed")
         attrs["color"] = graph.colors["unconnected"]
-    if node.nonfinite:  # a red outline too, so the mark stays while the op is current
+    if node.nonfinite or node.flagged:  # a red outline too: it stays while the op is current
         attrs["color"] = graph.colors["unconnected"]
         attrs["penwidth"] = "2"
     if current:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["current"]
-    elif node.nonfinite:
+    elif node.nonfinite or node.flagged:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["nonfinite"]
     if styles:

@@ -83,6 +83,7 @@ class Node(_Detailed):
     outside_tape: bool = False  # an op the tape did not record
     stopped: bool = False      # named in stop_gradients: treated as a constant
     nonfinite: bool = False    # NaN or inf first appears in its value
+    flagged: bool = False      # its own backward rule disagrees with the chain rule, or raised
     fan_out: int = 0           # how many edges leave it
     notes: tuple[dict[str, str | None], ...] = ()  # status notes: {"mark": drawn, "text": said}
     size: int = field(default=1, repr=False, compare=False)   # entries of its value
