@@ -295,4 +295,4 @@ class Drawing:
         target_id = f"n{self.n}" if self.has_output else f"n{self.trace.target}"
         return Graph(self.nodes, self.edges, Items(len(self.trace.steps) + 1, self.step),
                      self.scopes, target_id, self.target_name, note, dict(COLORS),
-                     self.structure)
+                     self.structure, "micrograd" if self.trace.kind == "micrograd" else "")

@@ -177,6 +177,11 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
         rows.append(font(node.label, grey or DIM, 9))
         if node.grad is not None and grad_state and node.fan_out > 1:
             rows.append(value_html(node.grad, grad_color, "Σ∂ ", 10))
+    elif graph.engine == "micrograd":  # a scalar engine's value: data and grad, as it says
+        rows.append(font(node.label, text_color, bold=True))
+        rows.append(value_html(node.value, value_color, "data "))
+        if node.grad is not None and grad_state:
+            rows.append(value_html(node.grad, grad_color, "grad "))
     else:
         rows.append(font(node.label, text_color, bold=True))
         rows.append(font(shape_text(node), grey or DIM, 9))

@@ -188,7 +188,7 @@ class Graph:
     def __init__(self, nodes: Sequence[Node], edges: Sequence[Edge],
                  steps: Sequence[GraphStep], scopes: Sequence[Scope], target: str,
                  target_name: str, note: str = "", colors: dict[str, str] | None = None,
-                 structure: Structure | None = None) -> None:
+                 structure: Structure | None = None, engine: str = "") -> None:
         self.nodes = nodes
         self.edges = edges
         self.steps = steps
@@ -198,6 +198,7 @@ class Graph:
         self.note = note
         self.colors = {**COLORS, **(colors or {})}
         self.structure = structure or _structure_of(nodes, edges, steps)
+        self.engine = engine  # "micrograd": boxes say data and grad, as micrograd's drawing
 
     @property
     def last_step(self) -> int:
