@@ -313,6 +313,7 @@ def test_a_backward_that_raises_is_shown_at_its_node_and_grads_restored():
     flagged = [n for n in graph.nodes if n.flagged]
     assert len(flagged) == 1
     assert "ZeroDivisionError: division by zero" in flagged[0].notes[0]["text"]
+    assert edge_grads(graph, "x") == ["1"] and edge_grads(graph, "y") == [None]  # never sent
     assert (x.grad, y.grad, out.grad, loss.grad) == (0.0, 0.0, 0.0, 0.0)
 
 
@@ -426,4 +427,6 @@ def test_export_svg_and_html_accept_a_value(tmp_path):
     svg = vg.export_svg(ns["L"], tmp_path / "L.svg", names=ns)
     assert "grad -4" in shown_text(svg)
     html = vg.export_html(ns["L"], tmp_path / "L.html", names=ns)
-    assert html.stat().st_size > 0
+    assert "grad -4" in html.read_text(encoding="utf-8")
+    png = vg.export_svg(ns["L"], tmp_path / "L.png", names=ns)  # a picture, not SVG text
+    assert png.read_bytes().startswith(b"\x89PNG")

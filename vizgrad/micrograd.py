@@ -180,6 +180,8 @@ def _replay(root: Any, nodes: Sequence[Any], index: Mapping[int, int],
                 if now is None or was is None:
                     error = error or f"it left a gradient that is not a number ({c.grad!r})"
                     contributions.append(None)
+                elif error is not None and now == was:  # it stopped before sending anything
+                    contributions.append(None)
                 else:
                     contributions.append(np.array(now - was))
             step = TracedStep(i, np.array(upstream if upstream is not None else math.nan),

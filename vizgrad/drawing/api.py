@@ -135,5 +135,9 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
 def export_svg(y: Any, path: str | Path, step: int | None = None, *,
                names: Mapping[str, Any] | None = None, max_values: int | None = None,
                **options: Any) -> Path:
-    """Write the drawing of ``y`` at ``step`` (None: the last step) to an SVG file."""
-    return graph(y, names=names, max_values=max_values).save_svg(path, step, **options)
+    """Write the drawing of ``y`` at ``step`` (None: the last step) to an SVG file
+    (a PNG picture when ``path`` ends in ``.png``)."""
+    drawing = graph(y, names=names, max_values=max_values)
+    if Path(path).suffix.lower() == ".png":  # not SVG text in a file named .png
+        return drawing.save_png(path, step, **options)
+    return drawing.save_svg(path, step, **options)

@@ -78,8 +78,8 @@ def rule_notes(drawing: Drawing, i: int) -> tuple[dict[str, str | None], ...]:
     notes: list[dict[str, str | None]] = []
     if check.verdict == "raised":
         notes.append({"mark": f"_backward raised {check.error}"[:80],
-                      "text": f"its _backward raised {check.error}; the gradients shown are "
-                              "what it added before it stopped"})
+                      "text": f"its _backward raised {check.error}; its edges show only what "
+                              "it added before it stopped"})
     elif check.verdict == "unchecked":
         notes.append({"mark": "_backward not checked",
                       "text": f"vizgrad does not know the op {check.rule!r}, so it could not "
@@ -104,9 +104,10 @@ def rule_notes(drawing: Drawing, i: int) -> tuple[dict[str, str | None], ...]:
             total = f"{parts} = {text(check.expected[position])}"
         else:
             total = text(drawing.contribution(i, position))
+        which = "both operands" if uses == 2 else f"{uses} of the operands"
         notes.append({"mark": f"{x} used {uses}×: ∂ {total}",
-                      "text": f"{x} is {uses} of the operands of {check.rule}; _prev holds it "
-                              f"once, so its one edge carries the sum, {total}"})
+                      "text": f"{x} is {which} of {check.rule}; _prev holds it once, so its "
+                              f"one edge carries the sum of the parts, {total}"})
     return tuple(notes)
 
 
