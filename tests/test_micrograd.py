@@ -430,3 +430,49 @@ def test_export_svg_and_html_accept_a_value(tmp_path):
     assert "grad -4" in html.read_text(encoding="utf-8")
     png = vg.export_svg(ns["L"], tmp_path / "L.png", names=ns)  # a picture, not SVG text
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_subtraction_and_division_written_directly_are_checked_in_operand_order():
+    class Direct(Value):
+        def __sub__(self, other):
+            out = Direct(self.data - other.data, (self, other), "-")
+
+            def _backward():
+                self.grad += out.grad
+                other.grad -= out.grad
+            out._backward = _backward
+            return out
+
+        def __truediv__(self, other):
+            out = Direct(self.data / other.data, (self, other), "/")
+
+            def _backward():
+                self.grad += out.grad / other.data
+                other.grad -= self.data / other.data ** 2 * out.grad
+            out._backward = _backward
+            return out
+
+    p, q = Direct(3.0, label="p"), Direct(4.0, label="q")
+    r = (p - q) / q
+    graph = vg.graph(r)
+    assert not any(n.flagged for n in graph.nodes)
+    trace = trace_of(r)
+    assert sorted(c.verdict for c in trace.checks.values()) == ["agrees", "agrees"]
+    assert (graph.find("p").grad, graph.find("q").grad) == ("0.25", "-0.1875")
+
+
+def test_an_order_sensitive_op_with_unknown_operand_order_is_not_checked():
+    p, q = Value(3.0, label="p"), Value(4.0, label="q")
+    out = Value(p.data - q.data, (p, q), "-")
+
+    def make(first, second, result):
+        def _backward():  # closure names that do not say which operand is first
+            first.grad += result.grad
+            second.grad -= result.grad
+        return _backward
+    out._backward = make(p, q, out)
+    graph = vg.graph(out)
+    op = next(n for n in graph.nodes if n.kind == "op")
+    assert not op.flagged and "could not check" in op.notes[0]["text"]
+    assert "which operand of '-' comes first" in op.notes[0]["text"]
+    assert (graph.find("p").grad, graph.find("q").grad) == ("1", "-1")

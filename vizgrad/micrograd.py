@@ -36,6 +36,7 @@ KNOWN_OPS = {"+": "add", "*": "multiply", "/": "divide", "neg": "negative", "tan
              "exp": "exp", "log": "log", "relu": "relu", "sigmoid": "sigmoid", "sin": "sin",
              "cos": "cos", "sqrt": "sqrt", "abs": "abs"}
 _POWER = re.compile(r"^\*\*\s*\(?\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*\)?$")
+_SYMMETRIC = ("add", "multiply")  # ops whose check does not need the operands' order
 _OPERANDS = ("self", "other")  # how micrograd's closures name an op's operands, in order
 RTOL, ATOL = 1e-6, 1e-9  # a rule agrees with the chain rule up to rounding
 MEMBER_DEPTH = 6  # model.layers[0].neurons[1].w[2]: how deep names are looked for in a model
@@ -82,8 +83,9 @@ def topological(root: Any) -> list[Any]:
     return order
 
 
-def operands(node: Any) -> list[Any]:
-    """The node's operands in argument order, a child twice where it is both (``a * a``).
+def operands(node: Any) -> tuple[list[Any], bool]:
+    """The node's operands in argument order, a child twice where it is both (``a * a``),
+    and whether that order is known.
 
     ``_prev`` is a set, so the order (and a repeated child) is read from the names
     micrograd's closures use, ``self`` and ``other``; without them, ``_prev``'s order.
@@ -100,9 +102,10 @@ def operands(node: Any) -> list[Any]:
             continue
     found = [bound[n] for n in _OPERANDS if n in bound and id(bound[n]) in by_id]
     if not found and len(children) == 1 and node._op.strip() in ("+", "*"):
-        return children * 2  # a binary op with one child: the set holds a + a once
+        return children * 2, True  # a binary op with one child: the set holds a + a once
     seen = {id(c) for c in found}
-    return found + [c for c in children if id(c) not in seen]
+    known = len(children) < 2 or "self" in bound and id(bound["self"]) in by_id
+    return found + [c for c in children if id(c) not in seen], known
 
 
 def trace_of(root: Any, *, names: Mapping[str, Any] | None = None,
@@ -117,7 +120,8 @@ def trace_of(root: Any, *, names: Mapping[str, Any] | None = None,
                     index[id(v)] = len(nodes)
                     nodes.append(v)
     found = _names(names or {})
-    operand_lists = [operands(v) if v._prev else [] for v in nodes]
+    found_operands = [operands(v) if v._prev else ([], True) for v in nodes]
+    operand_lists = [ops for ops, _ in found_operands]
     inputs = [list({id(o): o for o in ops}.values()) for ops in operand_lists]
     replay = _replay(root, nodes[:index[id(root)] + 1], index, inputs)
 
@@ -135,7 +139,7 @@ def trace_of(root: Any, *, names: Mapping[str, Any] | None = None,
             i, name, op, v._op, formulas, True, tuple(index[id(x)] for x in inputs[i]),
             tuple(np.array(float(x.data)) for x in inputs[i]), value, False, None, (),
             "float64"))
-    checks = {i: _check(nodes[i], operand_lists[i], inputs[i], step)
+    checks = {i: _check(nodes[i], *found_operands[i], inputs[i], step)
               for i, step in replay.steps_by_node.items()}
     sources = tuple(i for i, t in enumerate(tensors) if t.op is None and t.requires_grad
                     and i in replay.totals)
@@ -228,7 +232,7 @@ def _known(rule: str, operand_count: int) -> str | None:
     return KNOWN_OPS.get(key.lower())
 
 
-def _check(node: Any, ops: list[Any], inputs: list[Any],
+def _check(node: Any, ops: list[Any], ordered: bool, inputs: list[Any],
            replayed: tuple[TracedStep, str | None]) -> RuleCheck:
     """The node's ``_backward`` compared with the chain rule, input by input."""
     step, error = replayed
@@ -238,6 +242,11 @@ def _check(node: Any, ops: list[Any], inputs: list[Any],
     locals_ = _local_derivatives(node._op, ops)
     if locals_ is None:
         return RuleCheck(node._op, "unchecked", uses=uses)
+    if not ordered and _known(node._op, len(ops)) not in _SYMMETRIC:
+        # a - b and a / b need to know which is a: without it, no verdict rather than a wrong one
+        return RuleCheck(node._op, "unchecked", uses=uses, error=(
+            f"vizgrad could not tell which operand of {node._op!r} comes first (its "
+            "_backward names no self)"))
     g = step.upstream
     parts = tuple(tuple(np.array(d * g) for o, d in zip(ops, locals_) if o is x)
                   for x in inputs)

@@ -81,9 +81,10 @@ def rule_notes(drawing: Drawing, i: int) -> tuple[dict[str, str | None], ...]:
                       "text": f"its _backward raised {check.error}; its edges show only what "
                               "it added before it stopped"})
     elif check.verdict == "unchecked":
+        why = check.error or f"vizgrad does not know the op {check.rule!r}"
         notes.append({"mark": "_backward not checked",
-                      "text": f"vizgrad does not know the op {check.rule!r}, so it could not "
-                              "check this _backward: the gradients shown are what it sent"})
+                      "text": f"{why}, so it could not check this _backward: the gradients "
+                              "shown are what it sent"})
     step = drawing.step_of.get(i)
     for position in check.wrong:
         x = label(t.inputs[position])

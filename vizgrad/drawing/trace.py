@@ -74,7 +74,7 @@ class RuleCheck:
     parts: tuple[tuple[np.ndarray, ...], ...] = ()
     uses: tuple[int, ...] = ()
     wrong: tuple[int, ...] = ()                   # the inputs it sent another gradient to
-    error: str | None = None
+    error: str | None = None                      # what it raised; why it went unchecked
 
 
 @dataclass(frozen=True, eq=False)
