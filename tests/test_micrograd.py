@@ -476,3 +476,49 @@ def test_an_order_sensitive_op_with_unknown_operand_order_is_not_checked():
     assert not op.flagged and "could not check" in op.notes[0]["text"]
     assert "which operand of '-' comes first" in op.notes[0]["text"]
     assert (graph.find("p").grad, graph.find("q").grad) == ("1", "-1")
+
+
+def unary(op, forward, rule):
+    """A one-input op of a learner's engine: ``rule(x, out)`` is its local derivative."""
+    def method(self):
+        out = Value(forward(self.data), (self,), op)
+
+        def _backward():
+            self.grad += rule(self.data, out.data) * out.grad
+        out._backward = _backward
+        return out
+    return method
+
+
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+# (op, forward, the right local derivative, a plausible slip)
+UNARY_RULES = [
+    ("exp", math.exp, lambda x, out: out, lambda x, out: x),
+    ("log", math.log, lambda x, out: 1 / x, lambda x, out: x),
+    ("sigmoid", sigmoid, lambda x, out: out * (1 - out), lambda x, out: 1 - out),
+    ("tanh", math.tanh, lambda x, out: 1 - out ** 2, lambda x, out: 1 - out),
+    ("ReLU", lambda x: max(x, 0.0), lambda x, out: float(out > 0), lambda x, out: 1.0 * 0),
+    ("**2", lambda x: x ** 2, lambda x, out: 2 * x, lambda x, out: x),
+]
+
+
+@pytest.mark.parametrize("op, forward, right, slip", UNARY_RULES, ids=[r[0] for r in UNARY_RULES])
+def test_each_known_op_is_checked_right_and_wrong(op, forward, right, slip):
+    for rule, flagged in ((right, False), (slip, True)):
+        x = Value(0.7, label="x")
+        y = unary(op, forward, rule)(x)
+        y.label = "y"
+        loss = y * Value(1.5, label="k")
+        graph = vg.graph(loss)
+        assert [n.label for n in graph.nodes if n.flagged] == (["y"] if flagged else [])
+        assert graph.find("x").grad == vg.graph(loss).find("x").grad  # drawing twice: same
+        assert x.grad == 0.0
+
+
+def test_a_value_with_no_children_is_drawn_alone():
+    x = Value(3.0, label="x")
+    graph = vg.graph(x)
+    assert graph.last_step == 0 and graph.find("x").value == "3"
