@@ -303,9 +303,16 @@ def _members(path: str, value: Any, depth: int, found: dict[int, str], seen: set
         return
     seen.add(id(value))
     if isinstance(value, (list, tuple)):
+        if value and not _may_hold_values(value[0]):  # a list of numbers or text: not walked
+            return
         for k, item in enumerate(value):
             _members(f"{path}[{k}]", item, depth - 1, found, seen)
     elif not isinstance(value, type) and isinstance(getattr(value, "__dict__", None), dict):
         for attr, item in vars(value).items():
             if not attr.startswith("_"):
                 _members(f"{path}.{attr}", item, depth - 1, found, seen)
+
+
+def _may_hold_values(item: Any) -> bool:
+    return is_value(item) or isinstance(item, (list, tuple)) or (
+        not isinstance(item, type) and isinstance(getattr(item, "__dict__", None), dict))
