@@ -143,8 +143,11 @@ def trace_of(root: Any, *, names: Mapping[str, Any] | None = None,
               for i, step in replay.steps_by_node.items()}
     sources = tuple(i for i, t in enumerate(tensors) if t.op is None and t.requires_grad
                     and i in replay.totals)
-    return Trace(tuple(tensors), index[id(root)], np.array(1.0), replay.steps, replay.totals,
-                 sources=sources, kind="micrograd", checks=checks)
+    target = index[id(root)]
+    # the value is its op's result, as micrograd draws it: the op and the output share its name
+    return Trace(tuple(tensors), target, np.array(1.0), replay.steps, replay.totals,
+                 sources=sources, kind="micrograd", checks=checks,
+                 target_name=tensors[target].name if root._prev else None)
 
 
 class _Replay:
