@@ -522,3 +522,15 @@ def test_a_value_with_no_children_is_drawn_alone():
     x = Value(3.0, label="x")
     graph = vg.graph(x)
     assert graph.last_step == 0 and graph.find("x").value == "3"
+
+
+def test_data_changed_after_the_forward_pass_is_said():
+    ns = lecture_example(engine.Value)
+    L = ns["L"]
+    assert vg.graph(L, names=ns).steps[0].lines[-1].startswith("Backpropagation starts")
+    L.backward()
+    for leaf in ("a", "b"):  # one step of gradient descent, the micrograd way
+        ns[leaf].data += -0.01 * ns[leaf].grad
+    said = vg.graph(L, names=ns).steps[0].lines[-1]
+    assert said.startswith("Not the data its inputs give now: e (data -6, its * gives -5.742)")
+    assert "run the forward pass again" in said

@@ -147,6 +147,7 @@ def trace_of(root: Any, *, names: Mapping[str, Any] | None = None,
     # the value is its op's result, as micrograd draws it: the op and the output share its name
     return Trace(tuple(tensors), target, np.array(1.0), replay.steps, replay.totals,
                  sources=sources, kind="micrograd", checks=checks,
+                 notes=_stale(nodes, found_operands, tensors),
                  target_name=tensors[target].name if root._prev else None)
 
 
@@ -263,9 +264,29 @@ def _check(node: Any, ops: list[Any], ordered: bool, inputs: list[Any],
 
 def _local_derivatives(rule: str, ops: list[Any]) -> list[float] | None:
     """∂out/∂operand for each operand, from vizgrad's rule table (None: not known)."""
-    if not ops:
+    known = _in_the_table(rule, ops)
+    if known is None:
         return None
-    name = _known(rule, len(ops))
+    op, values = known
+    with np.errstate(all="ignore"):
+        out = np.asarray(op.forward(*values), dtype=float)
+        one = np.array(1.0)
+        return [float(op.rule(j)(one, out, *values)) for j in range(len(ops))]
+
+
+def _forward(rule: str, ops: list[Any]) -> float | None:
+    """What the op gives from its operands' data now, by vizgrad's table (None: not known)."""
+    known = _in_the_table(rule, ops)
+    if known is None:
+        return None
+    op, values = known
+    with np.errstate(all="ignore"):
+        return float(op.forward(*values))
+
+
+def _in_the_table(rule: str, ops: list[Any]) -> tuple[Any, list[np.ndarray]] | None:
+    """(vizgrad's op for ``rule``, the operands' data as its inputs), or None."""
+    name = _known(rule, len(ops)) if ops else None
     if name is None:
         return None
     values = [np.array(float(o.data)) for o in ops]
@@ -273,12 +294,27 @@ def _local_derivatives(rule: str, ops: list[Any]) -> list[float] | None:
         values.append(np.array(float(_POWER.match(rule.strip()).group(1))))
     op = OPS[name]
     arity = len(op.rules) if isinstance(op.rules, tuple) else len(values)
-    if arity != len(values):
-        return None
-    with np.errstate(all="ignore"):
-        out = np.asarray(op.forward(*values), dtype=float)
-        one = np.array(1.0)
-        return [float(op.rule(j)(one, out, *values)) for j in range(len(ops))]
+    return (op, values) if arity == len(values) else None
+
+
+def _stale(nodes: Sequence[Any], found_operands: Sequence[tuple[list[Any], bool]],
+           tensors: Sequence[TracedTensor]) -> tuple[str, ...]:
+    """A note when a value's data is not what its op gives from its inputs' data now."""
+    differ = []
+    for v, (ops, ordered), t in zip(nodes, found_operands, tensors):
+        if not ops or not ordered and _known(v._op, len(ops)) not in _SYMMETRIC:
+            continue
+        now = _forward(v._op, ops)
+        if now is not None and not math.isclose(now, float(v.data), rel_tol=RTOL, abs_tol=ATOL):
+            differ.append(f"{t.name or v._op} (data {float(v.data):.4g}, its {v._op} gives "
+                          f"{now:.4g})")
+    if not differ:
+        return ()
+    return (f"Not the data its inputs give now: {', '.join(differ[:3])}"
+            f"{' and more' if len(differ) > 3 else ''}. An input's data changed after the "
+            "forward pass (a parameter update such as p.data += -lr * p.grad), or the forward "
+            "is wrong. The drawing shows each value's data as it is now; run the forward pass "
+            "again to draw it afresh.",)
 
 
 def _names(namespace: Mapping[str, Any]) -> dict[int, str]:
