@@ -239,6 +239,9 @@ class Drawing:
             fan_out=self.fan_out[i], size=math.prod(shape),
             details=self.details(value, total))
         notes = narrate.node_notes(node, self.target_name, self.trace.stopped_by)
+        if self.trace.checks:  # a hand-written _backward, checked
+            notes += narrate.rule_notes(self, i)
+            object.__setattr__(node, "flagged", narrate.rule_flagged(self, i))
         if notes:
             object.__setattr__(node, "notes", notes)
         return node
@@ -298,4 +301,4 @@ class Drawing:
         target_id = f"n{self.n}" if self.has_output else f"n{self.trace.target}"
         return Graph(self.nodes, self.edges, Items(len(self.trace.steps) + 1, self.step),
                      self.scopes, target_id, self.target_name, note, dict(COLORS),
-                     self.structure)
+                     self.structure, "micrograd" if self.trace.kind == "micrograd" else "")

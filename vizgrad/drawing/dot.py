@@ -192,6 +192,11 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
         if node.grad is not None and grad_state and node.fan_out > 1:
             # used more than once: the total its edges' contributions add up to
             rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = ", 10))
+    elif graph.engine == "micrograd":  # a scalar engine's value: data and grad, as it says
+        rows.append(font(node.label, text_color, bold=True))
+        rows.append(value_html(node.value, value_color, "data "))
+        if node.grad is not None and grad_state:
+            rows.append(value_html(node.grad, grad_color, "grad "))
     else:
         rows.append(font(node.label, text_color, bold=True))
         small_print = shape_text(node)
@@ -226,13 +231,13 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     if node.unconnected or node.outside_tape or node.stopped:
         styles.append("dashed")
         attrs["color"] = graph.colors["unconnected"]
-    if node.nonfinite:  # a red outline too, so the mark stays while the op is current
+    if node.nonfinite or node.flagged:  # a red outline too: it stays while the op is current
         attrs["color"] = graph.colors["unconnected"]
         attrs["penwidth"] = "2"
     if current:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["current"]
-    elif node.nonfinite:
+    elif node.nonfinite or node.flagged:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["nonfinite"]
     if styles:

@@ -66,6 +66,59 @@ def node_notes(node: Node, target: str,
     return tuple(notes)
 
 
+# -- a hand-written backward rule, checked (a micrograd-style engine) ---------------------
+def rule_notes(drawing: Drawing, i: int) -> tuple[dict[str, str | None], ...]:
+    """The notes on op ``i`` about its own ``_backward``: wrong, unchecked, raised, and an
+    input that is both operands (``a * a``), whose one edge carries the sum."""
+    check = drawing.trace.checks.get(i)
+    if check is None:
+        return ()
+    t = drawing.trace.tensors[i]
+    label, text = drawing.label, drawing.text
+    name = drawing.target_name if i == drawing.trace.target else label(i)  # the output: o.grad
+    notes: list[dict[str, str | None]] = []
+    if check.verdict == "raised":
+        notes.append({"mark": f"_backward raised {check.error}"[:80],
+                      "text": f"its _backward raised {check.error}; its edges show only what "
+                              "it added before it stopped"})
+    elif check.verdict == "unchecked":
+        why = check.error or f"vizgrad does not know the op {check.rule!r}"
+        notes.append({"mark": "_backward not checked",
+                      "text": f"{why}, so it could not check this _backward: the gradients "
+                              "shown are what it sent"})
+    step = drawing.step_of.get(i)
+    for position in check.wrong:
+        x = label(t.inputs[position])
+        sent = drawing.contribution(i, position)
+        g = drawing.trace.steps[step - 1].upstream
+        notes.append({
+            "mark": f"wrong _backward: sent {text(sent)} to {x}, not "
+                    f"{text(check.expected[position])}",
+            "text": f"Wrong: your _backward for {check.rule} sent {text(sent)} to {x}; "
+                    f"∂{name}/∂{x} · {name}.grad = {text(check.local[position])} · {text(g)} "
+                    f"= {text(check.expected[position])}"})
+    for position, uses in enumerate(check.uses):
+        if uses < 2:
+            continue
+        x = label(t.inputs[position])
+        if position < len(check.parts):
+            parts = " + ".join(text(p) for p in check.parts[position])
+            total = f"{parts} = {text(check.expected[position])}"
+        else:
+            total = text(drawing.contribution(i, position))
+        which = "both operands" if uses == 2 else f"{uses} of the operands"
+        notes.append({"mark": f"{x} used {uses}×: ∂ {total}",
+                      "text": f"{x} is {which} of {check.rule}; _prev holds it once, so its "
+                              f"one edge carries the sum of the parts, {total}"})
+    return tuple(notes)
+
+
+def rule_flagged(drawing: Drawing, i: int) -> bool:
+    """True when op ``i``'s own ``_backward`` disagrees with the chain rule or raised."""
+    check = drawing.trace.checks.get(i)
+    return check is not None and check.verdict in ("disagrees", "raised")
+
+
 # -- the steps ---------------------------------------------------------------------------
 def step(drawing: Drawing, k: int) -> GraphStep:
     """Step ``k`` of the drawing, explained (step 0: the forward pass)."""
@@ -106,6 +159,7 @@ def step(drawing: Drawing, k: int) -> GraphStep:
                          f"the sum of the contributions: ∂{target}/∂{x_name} = {parts} = "
                          f"{drawing.line_text(drawing.trace.totals[x])}")
             items.append(f"n{x}")
+    lines.extend(note["text"] for note in rule_notes(drawing, s.tensor))
     if k == len(steps):
         done = [f"∂{target}/∂{label(i)} = {drawing.line_text(drawing.trace.totals[i])}"
                 for i, u in enumerate(drawing.trace.tensors)
