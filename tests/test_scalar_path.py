@@ -28,7 +28,8 @@ def numpy_only():
 def micrograd_style():
     """A neuron of scalar ops with every op the float path knows, and its backward pass."""
     x1, x2 = vg.Variable(2.0, name="x1"), vg.Variable(-0.5, name="x2")
-    w1, w2, b = vg.Variable(-3.0, name="w1"), vg.Variable(1.5, name="w2"), vg.Variable(6.9, name="b")
+    w1, w2 = vg.Variable(-3.0, name="w1"), vg.Variable(1.5, name="w2")
+    b = vg.Variable(6.9, name="b")
     n = x1 * w1 + x2 * w2 + b
     o = vg.tanh(n) - vg.sigmoid(n / 4) + vg.relu(-n) * 2 + vg.exp(-n * n) + vg.log(n * n)
     o = o + vg.sin(x1) * vg.cos(x2) + vg.sqrt(b) + vg.square(w2) + (x1 ** 3) / w2 - (-x2)
