@@ -136,7 +136,7 @@ from .core.ops_shape import (
     vstack,
 )
 from .core.tensor import Tensor, Variable, constant, no_grad, scope, tensor
-from .drawing.api import export_svg, graph
+from .drawing.api import caller_names, export_svg, graph
 from .drawing.graph import Graph
 from .drawing.options import set_options
 from .errors import (
@@ -165,6 +165,8 @@ def show(y, **options):  # noqa: ANN001, ANN201 - imported lazily: ipywidgets is
 def export_html(y, path, step=0, **options):  # noqa: ANN001, ANN201
     """Write one self-contained HTML page that steps through ``y``'s backward pass, offline."""
     from .frontends.html import export_html as _export_html
+    if options.get("names") is None and not isinstance(y, Graph):
+        options["names"] = caller_names()  # the page names the target as the caller does
     return _export_html(y, path, step=step, **options)
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedError
-from . import ops, ops_linalg, ops_math, ops_reduce, ops_shape
+from . import ops, ops_linalg, ops_math, ops_reduce, ops_shape, ops_special
 from .conversion import library_fix
 from .tensor import Tensor, as_tensor
 
@@ -40,6 +40,8 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.matmul: ops.matmul, np.remainder: ops_math.remainder, np.arctan2: ops_math.arctan2,
     np.hypot: ops_math.hypot, np.logaddexp: ops_math.logaddexp,
     np.logaddexp2: ops_math.logaddexp2,
+    np.rad2deg: ops_math.rad2deg, np.degrees: ops_math.rad2deg,
+    np.deg2rad: ops_math.deg2rad, np.radians: ops_math.deg2rad,
     **{getattr(np, name): getattr(ops_math, name) for name in [
         "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
         "log2", "log10", "log1p", "expm1", "exp2", "reciprocal", "floor", "ceil"]},
@@ -55,6 +57,16 @@ UFUNC_METHODS: dict[tuple[np.ufunc, str], Callable[..., Any]] = {
     (np.add, "accumulate"): lambda x, axis=0: ops_reduce.cumsum(x, axis),
     (np.multiply, "accumulate"): lambda x, axis=0: ops_reduce.cumprod(x, axis),
 }
+
+def _convolve(a: Any, v: Any, mode: str = "full") -> Any:
+    """np.convolve: 1-d only, and the longer input goes first (numpy's 'same' keeps its length)."""
+    a_t, v_t = as_tensor(a), as_tensor(v)
+    if a_t.ndim != 1 or v_t.ndim != 1:
+        raise UnsupportedError("np.convolve takes 1-d inputs; fix: vizgrad.scipy.signal."
+                               "convolve(a, b) for more axes")
+    first, second = (v, a) if v_t.shape[0] > a_t.shape[0] else (a, v)
+    return ops_special.convolve(first, second, mode)
+
 
 def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
     """np.where(c, x, y) records where; np.where(c) alone gives the indices, as numpy does."""
@@ -76,13 +88,17 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.transpose: ops.transpose, np.broadcast_to: ops.broadcast_to,
     np.concatenate: ops.concatenate, np.stack: ops.stack, np.linalg.norm: ops_linalg.norm,
     np.sinc: ops_math.sinc,   # a function in numpy, not a ufunc
+    np.nan_to_num: ops_math.nan_to_num, np.convolve: _convolve,
+    **{getattr(np.linalg, name): getattr(ops_linalg, name) for name in [
+        "inv", "solve", "det", "slogdet", "cholesky"]},
     **{getattr(np, name): getattr(ops_linalg, name) for name in [
         "dot", "inner", "outer", "tensordot", "einsum", "kron", "cross", "trace"]},
     **{getattr(np, name): getattr(ops_shape, name) for name in [
         "squeeze", "expand_dims", "ravel", "swapaxes", "moveaxis", "flip", "fliplr", "flipud",
         "rot90", "roll", "repeat", "tile", "pad", "split", "array_split", "hsplit", "vsplit",
         "hstack", "vstack", "column_stack", "diag", "diagonal", "triu", "tril", "sort",
-        "atleast_1d", "atleast_2d", "atleast_3d", "diff"]},
+        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "append", "rollaxis",
+        "dsplit", "partition", "select", "gradient", "linspace"]},
     np.astype: _astype, np.copy: lambda a, order="K", subok=False: as_tensor(a).copy(),
 }
 
@@ -128,6 +144,8 @@ _ALTERNATIVES = {
     "np.nansum": ["np.sum"], "np.nanmean": ["np.mean"], "np.nanmax": ["np.max"],
     "np.nanmin": ["np.min"], "np.cumulative_sum": ["np.cumsum"],
     "np.cumulative_prod": ["np.cumprod"], "np.true_divide": ["np.divide"],
+    "np.linalg.pinv": ["np.linalg.solve", "np.linalg.inv"],
+    "np.linalg.lstsq": ["np.linalg.solve"], "np.linalg.matrix_power": ["np.matmul"],
 }
 
 
