@@ -708,8 +708,7 @@ class Tensor:
         return ops.transpose(self, None)
 
 
-_STATE_SLOTS = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
-                "_saved", "_params", "_id", "_scope", "_pass")
+_STATE_SLOTS = tuple(slot for slot in Tensor.__slots__ if slot != "__weakref__")
 
 
 def _move_state(source: Tensor, target: Tensor) -> None:
