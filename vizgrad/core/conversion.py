@@ -147,13 +147,32 @@ def _variable_name(t: Tensor, frame: FrameType | None) -> str | None:
     return None
 
 
-def conversion_error(t: Tensor, frame: FrameType | None, *, element: bool = False
-                     ) -> ConversionError:
-    """The error for converting ``t`` implicitly; ``frame`` is the converter's caller."""
+def _user_frame(frame: FrameType | None) -> tuple[FrameType | None, FrameType | None]:
+    """(the outermost library frame below the user's code, the user's frame)."""
     library, user = None, frame
     while user is not None and _is_library(user):
         library, user = user, user.f_back
-    line = linecache.getline(user.f_code.co_filename, user.f_lineno).strip() if user else ""
+    return library, user
+
+
+def _line(frame: FrameType | None) -> str:
+    return linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip() if frame else ""
+
+
+def user_line() -> str:
+    """The line of the user's code that is running, or "".
+
+    >>> isinstance(user_line(), str)
+    True
+    """
+    return _line(_user_frame(sys._getframe(1))[1])
+
+
+def conversion_error(t: Tensor, frame: FrameType | None, *, element: bool = False
+                     ) -> ConversionError:
+    """The error for converting ``t`` implicitly; ``frame`` is the converter's caller."""
+    library, user = _user_frame(frame)
+    line = _line(user)
     call = _public_name(library) if library is not None else None
     variable = _variable_name(t, user)
     who = describe(t) if t.name or variable is None else f"'{variable}'"

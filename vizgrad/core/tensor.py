@@ -398,11 +398,13 @@ class Tensor:
         state = _THREAD.state
         if state.enabled:
             if self._op is None and self.requires_grad:
+                name = self.name or "t"
+                spelled = spelled.replace("t ", f"{name} ", 1)
                 raise InPlaceError(
-                    f"{spelled} would change {describe(self)}, a trainable tensor, while "
+                    f"`{spelled}` would change {describe(self)}, a trainable tensor, while "
                     "operations are recorded, so the graph could not tell its old value from "
                     f"its new one. Fix: update it inside `with vg.no_grad():` (as in PyTorch), "
-                    f"or make a new tensor: t = t {spelled.split()[1][0]} ...")
+                    f"or make a new tensor: {name} = {name} {spelled.split()[1][0]} ...")
             return NotImplemented
         if self._op is not None:
             return NotImplemented
