@@ -342,6 +342,24 @@ class Tensor:
         """A writable copy of the values."""
         return np.array(self._data, copy=True)
 
+    def tolist(self) -> Any:
+        """The values as nested Python lists (an explicit exit, like ``numpy()``)."""
+        return self._data.tolist()
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor's value, as PyTorch does.
+
+        >>> f"{Variable(0.12345):.2f}"
+        '0.12'
+        """
+        if not spec:
+            return str(self)
+        if self.size != 1:
+            raise TypeError(f"unsupported format string {spec!r} for {describe(self)} with "
+                            f"{self.size} elements; fix: format its entries, e.g. "
+                            f"t.numpy().round(4), or one of them, f\"{{t[0]:{spec}}}\"")
+        return format(self._data.item(), spec)
+
     def copy(self) -> Tensor:
         """A recorded copy (numpy's ``x.copy()``): the gradient passes through it.
 
