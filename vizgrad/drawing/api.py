@@ -7,6 +7,7 @@ micrograd-style value by :mod:`vizgrad.micrograd`, a vizgrad tensor by
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -132,12 +133,26 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
         return build_graph(trace, max_values=max_values)
 
 
+def caller_names(depth: int = 1) -> dict[str, Any]:
+    """The variables of the code ``depth`` calls above the caller, to name its tensors.
+
+    >>> loss = 1.0
+    >>> def export(): return caller_names()
+    >>> export()["loss"]
+    1.0
+    """
+    frame = sys._getframe(depth + 1)
+    return {**frame.f_globals, **frame.f_locals}
+
+
 def export_svg(y: Any, path: str | Path, step: int | None = None, *,
                names: Mapping[str, Any] | None = None, max_values: int | None = None,
                **options: Any) -> Path:
-    """Write the drawing of ``y`` at ``step`` (None: the last step) to an SVG file
-    (a PNG picture when ``path`` ends in ``.png``)."""
-    drawing = graph(y, names=names, max_values=max_values)
-    if Path(path).suffix.lower() == ".png":  # not SVG text in a file named .png
-        return drawing.save_png(path, step, **options)
-    return drawing.save_svg(path, step, **options)
+    """Write the drawing of ``y`` at ``step`` (None: the whole pass) to ``path``.
+
+    ``.svg`` writes SVG, ``.png`` a PNG; other suffixes are refused. ``names``: the
+    caller's variables name the tensors when it is not given.
+    """
+    if names is None:
+        names = caller_names()
+    return graph(y, names=names, max_values=max_values).save_svg(path, step, **options)

@@ -115,6 +115,9 @@ class GraphStep:
     title: str
     lines: tuple[str, ...]
     edges: tuple[str, ...] = ()
+    scope: str | None = None          # the scope holding ``node`` (drawn instead when collapsed)
+    # per line, the node or edge whose full value the line sums up (None: no value to open)
+    line_items: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import runpy
 import sys
 import traceback
@@ -36,8 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--collapse", default=None, metavar="SCOPES",
                         help="comma-separated vg.scope names to draw as one box each "
                              "('' draws every scope open; default: collapse only big graphs)")
-    export.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
-                        help="LR: left to right (default); TB: top to bottom, for tall slides")
+    export.add_argument("--rankdir", choices=("LR", "TB"), default=None,
+                        help="LR: left to right (default); TB: top to bottom, for tall slides "
+                             "(with --aspect, default: whichever fits the shape better)")
+    export.add_argument("--aspect", default=None, metavar="W:H",
+                        help="the picture's shape, e.g. 16:9 for a slide: the graph is laid "
+                             "out to fill it")
     export.add_argument("--scale", type=float, default=1.0,
                         help="text size, as a multiple of the default (e.g. 1.5)")
     export.add_argument("--max-values", type=int, default=None, metavar="N",
@@ -94,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"--target one of the script's tensors: {known}", 2)
     try:
         drawing = graph(target, names=namespace, max_values=args.max_values)
-        options = {"engine": args.engine, "rankdir": args.rankdir, "scale": args.scale}
+        options = {"engine": args.engine, "rankdir": args.rankdir or "LR", "scale": args.scale}
+        if args.aspect is not None:
+            options["aspect"] = _aspect(args.aspect)
         if args.collapse is not None:
             names = [n.strip() for n in args.collapse.split(",") if n.strip()]
             try:
@@ -106,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             return fail(f"{args.target!r} has {len(drawing.steps)} steps, so --steps would "
                         f"write {len(drawing.steps)} files; fix: raise --max-steps, or "
                         "draw a smaller part of the graph", 2)
+        if args.aspect is not None and args.rankdir is None:
+            options["rankdir"] = _closer_rankdir(drawing, args.step, options)
         if args.output is not None:
             _write(drawing, args, options)
             print(f"wrote {args.output}")
@@ -129,6 +138,24 @@ def _write(drawing: Graph, args: argparse.Namespace, options: dict) -> None:
         drawing.save_png(args.output, args.step, width=args.width, **options)
     else:
         drawing.save_svg(args.output, args.step, **options)
+
+
+def _aspect(text: str) -> float:
+    """'16:9' -> 16 / 9 (checked by _check_style first)."""
+    width, height = (float(part) for part in text.split(":"))
+    return width / height
+
+
+def _closer_rankdir(drawing: Graph, step: int | None, options: dict) -> str:
+    """LR or TB: the layout whose own shape is nearer the asked-for aspect."""
+    from ..drawing.render import svg_size, to_svg
+    style = {k: v for k, v in options.items() if k not in ("rankdir", "aspect")}
+
+    def miss(rankdir: str) -> float:
+        width, height = svg_size(to_svg(drawing, step, rankdir=rankdir, **style))
+        return abs(math.log((width / height) / options["aspect"]))
+
+    return min(("LR", "TB"), key=miss)
 
 
 def _last_scalar(script: Path, namespace: dict) -> str | None:
@@ -185,6 +212,14 @@ def _check_style(args: argparse.Namespace) -> str | None:
     if args.max_values is not None and args.max_values < 1:
         return (f"--max-values {args.max_values} shows nothing; fix: a positive number, e.g. "
                 "--max-values 16")
+    if args.aspect is not None:
+        parts = args.aspect.split(":")
+        try:
+            ok = len(parts) == 2 and all(float(part) > 0 for part in parts)
+        except ValueError:
+            ok = False
+        if not ok:
+            return f"--aspect {args.aspect} is not a width:height; fix: e.g. --aspect 16:9"
     if args.width < 16:
         return f"--width {args.width} is too small for a picture; fix: e.g. --width 1920"
     return None
