@@ -155,10 +155,14 @@ def test_an_array_on_the_left_meets_a_tensor_on_the_right():
     assert (np.eye(2) @ x).op == "matmul"
 
 
-def test_np_asarray_gives_the_values_off_the_graph():
+def test_np_asarray_gives_the_values_off_the_graph_only_when_no_gradient_is_lost():
     x = vg.Variable([1.0, 2.0])
-    values = np.asarray(x * 2)
+    with pytest.raises(vg.ConversionError, match=r"np.asarray\(x \* 2\).*\.numpy\(\)"):
+        np.asarray(x * 2)
+    with vg.no_grad():
+        values = np.asarray(x * 2)
     assert type(values) is np.ndarray and values.tolist() == [2.0, 4.0]
+    assert np.asarray(vg.constant([1.0]) * 2).tolist() == [2.0]
     assert np.shape(x) == (2,) and np.argmax(x) == 1 and x.argmax() == 1
     assert np.where(x > 1.5)[0].tolist() == [1]   # one argument: the indices, as numpy
     assert type(np.zeros_like(x)) is np.ndarray

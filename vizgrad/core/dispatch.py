@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from . import ops, ops_linalg, ops_math, ops_reduce, ops_shape, ops_special
+from .conversion import library_fix
 from .tensor import Tensor, as_tensor
 
 UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
@@ -109,6 +111,12 @@ _HARMLESS = {"out": (None,), "dtype": (None,), "order": ("C", "K", "A"), "optimi
 
 
 def _numpy_name(function: Any, method: str = "__call__") -> str:
+    if isinstance(function, np.ufunc) and getattr(np, function.__name__, None) is not function:
+        # a ufunc from another library (scipy.special.expit): named where it lives
+        special = sys.modules.get("scipy.special")
+        if special is not None and getattr(special, function.__name__, None) is function:
+            name = f"scipy.special.{function.__name__}"
+            return name if method == "__call__" else f"{name}.{method}"
     module = getattr(function, "__module__", None) or "numpy"
     prefix = "np." + module[len("numpy."):] + "." if module.startswith("numpy.") else "np."
     name = f"{prefix}{function.__name__}"
@@ -137,6 +145,11 @@ _ALTERNATIVES = {
 
 def unsupported(name: str) -> UnsupportedError:
     """The error for a numpy function vizgrad has no op for, with the nearest supported ones."""
+    if not name.startswith("np."):
+        return UnsupportedError(
+            f"{name} has no vizgrad op, so it cannot record a gradient through a tensor. "
+            f"Fix: {library_fix(name)}; or call {name} on t.numpy() to work on the values "
+            "off the graph (no gradient flows through that)")
     names = _supported_names()
     bare = name.removeprefix("np.").removeprefix("linalg.").removeprefix("fft.")
     nearest = _ALTERNATIVES.get(name, []) + [
