@@ -761,6 +761,32 @@ MORE_CASES: dict[str, Case] = {
 CASES.update(MORE_CASES)
 
 
+# -- copy and item assignment, as numpy code writes them ------------------------------------------
+def make_setitem(data, rng):
+    shape = data.draw(AT_LEAST_1D)
+    kind = data.draw(st.sampled_from(["basic", "integers", "mask"]))
+    if kind == "basic":
+        index = data.draw(hnp.basic_indices(shape))
+    elif kind == "integers":   # each entry once: a repeated one would be written twice
+        index = rng.permutation(shape[0])[:data.draw(st.integers(1, shape[0]))]
+    else:
+        index = rng.random(shape) < 0.5
+    target = np.empty(shape)[index].shape
+    value = data.draw(st.sampled_from([target, target[1:], ()]))
+
+    def call(lib, x, v):
+        y = x.copy()
+        y[index] = v
+        return y * x   # the old values still count where they were not overwritten
+    return [smooth(rng, shape), smooth(rng, value)], call
+
+
+CASES.update({
+    "copy": Case(lambda data, rng: ([smooth(rng, data.draw(SHAPES))], lambda lib, x: x.copy())),
+    "setitem": Case(make_setitem),
+})
+
+
 def test_every_op_in_the_table_has_a_case():
     assert set(CASES) == set(vg.ops.OPS), "add a case for each new op (and drop old ones)"
 

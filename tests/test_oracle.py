@@ -597,6 +597,21 @@ MORE_ADAPTERS: dict[str, Adapter] = {
                         convolve_params),
 }
 ADAPTERS.update(MORE_ADAPTERS)
+
+
+def assigned(a, index):
+    """numpy code that writes into a copy: part of ``a`` replaced by its squares."""
+    y = a.copy()
+    y[index] = a[index] ** 2
+    return y
+
+
+ADAPTERS.update({
+    "copy": Adapter("one", lambda a: a.copy(), lambda a: a + 0.0),
+    # autograd has no item assignment: central differences
+    "setitem": Adapter("one", assigned, None, needs(1, lambda d, s: {"index": d.draw(
+        st.sampled_from([0, -1, slice(1, None), (Ellipsis, 0)]))})),
+})
 NOT_IN_THE_ORACLE: dict[str, str] = {   # op name -> why it cannot be generated
     # clip in a random program makes exact ties, where sorting has no derivative
     "sort": "exact ties from clip; tests/test_ops.py checks sort on distinct values",
