@@ -738,6 +738,15 @@ def make_convolve(data, rng):
             lambda lib, x, y: scipy_like(lib).signal.convolve(x, y, mode=mode))
 
 
+def make_mvn_logpdf(data, rng):
+    dim = data.draw(st.integers(1, 3))
+    points = data.draw(st.sampled_from([(), (data.draw(st.integers(1, 3)),)]))
+    # any m gives the positive-definite m·mᵀ + I: every move of m is a symmetric move of cov
+    return ([smooth(rng, (*points, dim)), smooth(rng, (dim,)), smooth(rng, (dim, dim))],
+            lambda lib, x, mean, m: scipy_like(lib).stats.multivariate_normal.logpdf(
+                x, mean, m @ np.swapaxes(m, -1, -2) + np.eye(dim, dtype=m.dtype)))
+
+
 MORE_CASES: dict[str, Case] = {
     "rad2deg": numpy_call(np.rad2deg),
     "deg2rad": numpy_call(np.radians),
@@ -757,6 +766,7 @@ MORE_CASES: dict[str, Case] = {
     "norm_pdf": make_norm("pdf"),
     "norm_cdf": make_norm("cdf"),
     "convolve": Case(make_convolve),
+    "mvn_logpdf": Case(make_mvn_logpdf),
 }
 CASES.update(MORE_CASES)
 

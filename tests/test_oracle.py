@@ -21,6 +21,7 @@ import autograd
 import autograd.numpy as anp
 import autograd.scipy.signal
 import autograd.scipy.special
+import autograd.scipy.stats.multivariate_normal
 import autograd.scipy.stats.norm
 import numpy as np
 import pytest
@@ -591,6 +592,13 @@ MORE_ADAPTERS: dict[str, Adapter] = {
     "norm_cdf": Adapter("broadcast", lambda a, b: vizgrad.scipy.stats.norm.cdf(a, 0.1, b),
                         lambda a, b: autograd.scipy.stats.norm.cdf(a, 0.1, b),
                         domain=(None, "positive")),
+    # x is the node's rows, the mean a new operand, cov made positive-definite from the node
+    "mvn_logpdf": Adapter(
+        "partner", lambda a, b: vizgrad.scipy.stats.multivariate_normal.logpdf(
+            a, b, positive_definite(np.swapaxes(a, -1, -2), np)),
+        lambda a, b: autograd.scipy.stats.multivariate_normal.logpdf(
+            a, b, positive_definite(anp.swapaxes(a, -1, -2), anp)),
+        lambda d, s: None if len(s) != 2 else {"partner": (s[-1],)}),
     "convolve": Adapter("partner",
                         lambda a, b, mode: vizgrad.scipy.signal.convolve(a, b, mode=mode),
                         lambda a, b, mode: autograd.scipy.signal.convolve(a, b, mode=mode),
