@@ -22,6 +22,7 @@ import autograd
 import autograd.numpy as anp
 import autograd.scipy.signal
 import autograd.scipy.special
+import autograd.scipy.stats.multivariate_normal
 import autograd.scipy.stats.norm
 import numpy as np
 import pytest
@@ -601,12 +602,34 @@ MORE_ADAPTERS: dict[str, Adapter] = {
     "norm_cdf": Adapter("broadcast", lambda a, b: vizgrad.scipy.stats.norm.cdf(a, 0.1, b),
                         lambda a, b: autograd.scipy.stats.norm.cdf(a, 0.1, b),
                         domain=(None, "positive")),
+    # x is the node's rows, the mean a new operand, cov made positive-definite from the node
+    "mvn_logpdf": Adapter(
+        "partner", lambda a, b: vizgrad.scipy.stats.multivariate_normal.logpdf(
+            a, b, positive_definite(np.swapaxes(a, -1, -2), np)),
+        lambda a, b: autograd.scipy.stats.multivariate_normal.logpdf(
+            a, b, positive_definite(anp.swapaxes(a, -1, -2), anp)),
+        lambda d, s: None if len(s) != 2 else {"partner": (s[-1],)}),
     "convolve": Adapter("partner",
                         lambda a, b, mode: vizgrad.scipy.signal.convolve(a, b, mode=mode),
                         lambda a, b, mode: autograd.scipy.signal.convolve(a, b, mode=mode),
                         convolve_params),
 }
 ADAPTERS.update(MORE_ADAPTERS)
+
+
+def assigned(a, index):
+    """numpy code that writes into a copy: part of ``a`` replaced by its squares."""
+    y = a.copy()
+    y[index] = a[index] ** 2
+    return y
+
+
+ADAPTERS.update({
+    "copy": Adapter("one", lambda a: a.copy(), lambda a: a + 0.0),
+    # autograd has no item assignment: central differences
+    "setitem": Adapter("one", assigned, None, needs(1, lambda d, s: {"index": d.draw(
+        st.sampled_from([0, -1, slice(1, None), (Ellipsis, 0)]))})),
+})
 NOT_IN_THE_ORACLE: dict[str, str] = {   # op name -> why it cannot be generated
     # clip in a random program makes exact ties, where sorting has no derivative
     "sort": "exact ties from clip; tests/test_ops.py checks sort on distinct values",
