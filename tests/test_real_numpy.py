@@ -389,6 +389,7 @@ def assign_into_array():
     (lambda: np.ones((3, 2)).dot(W), r"np\.dot\(X, w\) or X @ w"),
     (lambda: np.asarray(W * 2), r"np\.asarray\(W \* 2\)"),
     (lambda: np.array([W[0], W[1]]), r"np\.stack"),
+    (lambda: np.mean([W[0] * 2, W[1]]), r"np\.mean\(np\.stack\(\[a, b\]\)\)"),
     (assign_into_array, r"`out\[:\] = W \* 2`.*np\.stack.*out = vg\.tensor"),
     (lambda: __import__("scipy.special").special.logsumexp(W), r"scipy\.special\.logsumexp"),
     (lambda: __import__("scipy.signal").signal.convolve(W, np.ones(2)), r"scipy\.signal"),

@@ -178,6 +178,8 @@ def conversion_error(t: Tensor, frame: FrameType | None, *, element: bool = Fals
     who = describe(t) if t.name or variable is None else f"'{variable}'"
     spelled = t.name or variable or "t"
     where = f" (in `{line}`)" if line else ""
+    if call is not None and call.startswith("numpy."):
+        call = None   # numpy's own Python code converting an argument: the line says more
     if call is not None:
         what, fix = f"{call}{where}", library_fix(call)
     elif element or _ASSIGNMENT.search(line):
@@ -192,6 +194,11 @@ def conversion_error(t: Tensor, frame: FrameType | None, *, element: bool = Fals
     elif re.search(r"\b(np|numpy)\.(array|asarray|asanyarray)\(\s*\[", line):
         what = f"`{line}`"
         fix = "np.stack([...]) joins tensors with a recorded op"
+    elif re.search(r"\b(np|numpy)\.\w+\(\s*\[", line):
+        what = f"`{line}`"
+        fix = ("numpy turns a list into one array first, which reads the numbers: stack the "
+               "list into one tensor with np.stack([...]) and pass that, e.g. "
+               "np.mean(np.stack([a, b]))")
     else:
         what = f"`{line}`" if line else "a library call"
         fix = ("pass the tensor to numpy functions (np.exp(t), np.sum(t), X @ t ... record) "
