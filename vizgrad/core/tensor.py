@@ -389,9 +389,11 @@ class Tensor:
                 "respect to, in the middle of recording. Fix: to set its values, assign inside "
                 "`with vg.no_grad():` (as in PyTorch); to compute with a changed copy, "
                 "u = t.copy(); u[...] = value")
+        held = sys.getrefcount(self)   # first: the count is compared with _ONE_HOLDER's
         old = Tensor.__new__(Tensor)
         _move_state(self, old)
-        _repoint_users(self, old)   # what was computed from t before saw the old value
+        if held > _ONE_HOLDER:   # something besides one variable holds t: maybe a user
+            _repoint_users(self, old)   # what was computed from t before saw the old value
         result = ops_assign.setitem(old, index, value)
         name = self.name
         _move_state(result, self)
@@ -736,6 +738,23 @@ def _move_state(source: Tensor, target: Tensor) -> None:
     for slot in _STATE_SLOTS:
         if hasattr(source, slot):
             setattr(target, slot, getattr(source, slot))
+
+
+class _Probe:
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self.held = sys.getrefcount(self)
+
+
+def _one_holder() -> int:
+    """What sys.getrefcount says inside ``__setitem__`` of ``t[i] = v`` when one variable
+    holds ``t``: a tensor held by no more than that is input to no recorded op, so item
+    assignment can skip the search for its users (a scan of the whole heap)."""
+    probe = _Probe()
+    probe[0] = 0
+    return probe.held
+
+
+_ONE_HOLDER = _one_holder()
 
 
 def _repoint_users(t: Tensor, old: Tensor) -> None:
