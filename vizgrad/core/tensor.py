@@ -384,11 +384,12 @@ class Tensor:
                 index, value._data if isinstance(value, Tensor) else value), "t[...] = ...")
             return
         if self._op is None and conversion.carries_gradient(self):
+            name = self.name or "t"
             raise InPlaceError(
-                f"t[...] = ... would change {describe(self)}, a tensor gradients are taken with "
-                "respect to, in the middle of recording. Fix: to set its values, assign inside "
-                "`with vg.no_grad():` (as in PyTorch); to compute with a changed copy, "
-                "u = t.copy(); u[...] = value")
+                f"`{name}[...] = ...` would change {describe(self)}, a tensor gradients are "
+                "taken with respect to, in the middle of recording. Fix: to set its values, "
+                "assign inside `with vg.no_grad():` (as in PyTorch); to compute with a changed "
+                f"copy, u = {name}.copy(); u[...] = value")
         held = sys.getrefcount(self)   # first: the count is compared with _ONE_HOLDER's
         old = Tensor.__new__(Tensor)
         _move_state(self, old)
