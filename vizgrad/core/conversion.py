@@ -128,10 +128,14 @@ def library_fix(name: str) -> str:
     if counterpart is not None:
         return f"call {counterpart} instead (same arguments), which records it"
     equivalent = _SCIPY_EQUIVALENTS.get(name.rsplit(".", 1)[-1])
-    if equivalent is not None:
+    if equivalent is not None and name.startswith("scipy."):
         return f"call {equivalent} instead, which records it"
-    return "write it with numpy functions on the tensor itself (np.exp(t), np.sum(t) ... " \
-           "record) or vizgrad ops"
+    if name.startswith("scipy."):
+        return ("write it with numpy functions on the tensor itself (np.exp(t), np.sum(t) ... "
+                "record) or vizgrad ops")
+    return (f"{name} computes with plain numbers only: to differentiate through it, write "
+            "it with numpy functions on the tensor; if it only needs the numbers (plotting, "
+            "printing, saving), pass it t.numpy()")
 
 
 _ASSIGNMENT = re.compile(r"\]\s*(?:[-+*/@%]|//|\*\*)?=(?!=)")
