@@ -530,6 +530,22 @@ def make_astype(data, rng):
     return [smooth(rng, data.draw(SHAPES))], lambda lib, x: lib.astype(x, "float64")
 
 
+def make_copy(data, rng):
+    return [smooth(rng, data.draw(SHAPES))], lambda lib, x: x.copy()
+
+
+def _assign_first_rows(lib, x, v):
+    y = x.copy()
+    y[:1] = v    # recorded as setitem on a tensor
+    return y
+
+
+def make_setitem(data, rng):
+    shape = data.draw(AT_LEAST_1D)
+    value_shape = data.draw(st.sampled_from([shape[1:], (1, *shape[1:])]))
+    return [smooth(rng, shape), smooth(rng, value_shape)], _assign_first_rows
+
+
 def axis_or_none(data, shape):
     return {"axis": data.draw(st.none() if not shape else st.one_of(
         st.none(), st.integers(-len(shape), len(shape) - 1)))}
@@ -610,6 +626,8 @@ NUMPY_STYLE_CASES: dict[str, Case] = {
     "vstack": joined("vstack", vstack_parts),
     "column_stack": joined("column_stack", column_stack_parts),
     "astype": Case(make_astype, keeps_dtype=False),
+    "copy": Case(make_copy),
+    "setitem": Case(make_setitem),
 }
 CASES.update(NUMPY_STYLE_CASES)
 

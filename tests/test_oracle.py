@@ -13,6 +13,7 @@ vizgrad, the same op in autograd.numpy (or None), and how to draw its parameters
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -458,6 +459,13 @@ def squashed(p):   # into (0.1, 0.9), where logit is gentle
     return 0.1 + 0.8 / (1 + anp.exp(-p))
 
 
+def _assigned(a: vg.Tensor) -> vg.Tensor:
+    """A copy of ``a`` whose first row is replaced by twice its last, by item assignment."""
+    out = a.copy()
+    out[:1] = a[-1:] * 2
+    return out
+
+
 NUMPY_STYLE_ADAPTERS: dict[str, Adapter] = {
     **{name: unary_math(name, "bounded") for name in [
         "tan", "sinh", "cosh", "arctan", "arcsinh", "expm1", "exp2", "arcsin", "arccos",
@@ -522,6 +530,8 @@ NUMPY_STYLE_ADAPTERS: dict[str, Adapter] = {
     "atleast_3d": Adapter("one", vg.atleast_3d, anp.atleast_3d),
     "diff": Adapter("one", vg.diff, None, diff_params),
     "astype": Adapter("one", lambda a: vg.astype(a, "float64"), lambda a: a),
+    "copy": Adapter("one", lambda a: a.copy(), lambda a: a * 1.0),
+    "setitem": Adapter("one", lambda a: _assigned(a), None, ndim_at_least(1)),
     "split": Adapter("one", lambda a, axis, parts, piece: vg.array_split(a, parts, axis)[piece],
                      None, split_params),
     "hstack": joined(vg.hstack),
@@ -823,12 +833,14 @@ def vizgrad_gradients(program: Program, api: str) -> list[np.ndarray]:
     if api == "backward":
         forward().backward()
         return [np.zeros(x.shape) if x.grad is None else x.grad for x in xs]
-    if api == "tape":
-        with vg.GradientTape() as tape:
-            y = forward()
-        grads = tape.gradient(y, xs, unconnected_gradients="zero")
-    else:
-        grads = vg.gradients(forward(), xs, unconnected_gradients="zero")
+    with warnings.catch_warnings():   # an input the program does not use gives zeros
+        warnings.simplefilter("ignore", vg.UnconnectedGradientWarning)
+        if api == "tape":
+            with vg.GradientTape() as tape:
+                y = forward()
+            grads = tape.gradient(y, xs, unconnected_gradients="zero")
+        else:
+            grads = vg.gradients(forward(), xs, unconnected_gradients="zero")
     return [g.numpy() for g in grads]
 
 

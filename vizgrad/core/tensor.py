@@ -234,7 +234,7 @@ class Tensor:
 
     __slots__ = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
                  "_saved",
-                 "_params", "_id", "_scope", "_pass", "__weakref__")
+                 "_params", "_id", "_scope", "_pass", "_floats", "__weakref__")
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
@@ -354,6 +354,9 @@ class Tensor:
         """``t[index] = value``: recorded as ``setitem``; inside ``vg.no_grad()`` a leaf's values
         change in place (a parameter update).
 
+        Afterwards ``t`` is the ``setitem`` result; what was computed from ``t`` before keeps
+        its old value, as in PyTorch.
+
         >>> h = constant([0., 0., 0.]); w = Variable(2.0, name="w")
         >>> h[1:] = w * 3; h.op, h.numpy()
         ('setitem', array([0., 6., 6.]))
@@ -368,15 +371,9 @@ class Tensor:
                 "respect to, in the middle of recording. Fix: to set its values, assign inside "
                 "`with vg.no_grad():` (as in PyTorch); to compute with a changed copy, "
                 "u = t.copy(); u[...] = value")
-        consumer = _consumer_of(self)
-        if consumer is not None:
-            raise InPlaceError(
-                f"t[...] = ... would change {describe(self)} after {describe(consumer)} was "
-                "computed from it, and the graph would no longer show what that operation "
-                "saw. Fix: assign into a copy, u = t.copy(); u[...] = value, or assign before "
-                "using t")
         old = Tensor.__new__(Tensor)
         _move_state(self, old)
+        _repoint_users(self, old)   # what was computed from t before saw the old value
         result = ops_assign.setitem(old, index, value)
         name = self.name
         _move_state(result, self)
@@ -711,8 +708,7 @@ class Tensor:
         return ops.transpose(self, None)
 
 
-_STATE_SLOTS = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
-                "_saved", "_params", "_id", "_scope", "_pass")
+_STATE_SLOTS = tuple(slot for slot in Tensor.__slots__ if slot != "__weakref__")
 
 
 def _move_state(source: Tensor, target: Tensor) -> None:
@@ -722,8 +718,8 @@ def _move_state(source: Tensor, target: Tensor) -> None:
             setattr(target, slot, getattr(source, slot))
 
 
-def _consumer_of(t: Tensor) -> Tensor | None:
-    """A recorded tensor that has ``t`` among its inputs, or None.
+def _repoint_users(t: Tensor, old: Tensor) -> None:
+    """Make every recorded tensor that has ``t`` among its inputs use ``old`` instead.
 
     Tensors keep their inputs, not their users, so this asks the garbage collector who
     refers to ``t``: slow on a large heap, but only item assignment needs it.
@@ -731,11 +727,10 @@ def _consumer_of(t: Tensor) -> Tensor | None:
     import gc
     tuples = [ref for ref in gc.get_referrers(t) if type(ref) is tuple]
     if not tuples:
-        return None
-    for owner in gc.get_referrers(*tuples):
-        if isinstance(owner, Tensor) and any(owner._inputs is ref for ref in tuples):
-            return owner
-    return None
+        return
+    for user in gc.get_referrers(*tuples):
+        if isinstance(user, Tensor) and any(user._inputs is ref for ref in tuples):
+            user._inputs = tuple(old if x is t else x for x in user._inputs)
 
 
 class Values(np.ndarray):
@@ -881,10 +876,13 @@ def _constant_leaf(array: np.ndarray) -> Tensor:
 
 
 def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
-           saved: tuple[np.ndarray, ...] | None = None) -> Tensor:
+           saved: tuple[np.ndarray, ...] | None = None,
+           floats: tuple[float, ...] | None = None) -> Tensor:
     """Make the output tensor of ``op`` and, when recording, remember how it was made.
 
     ``saved``: the input values the op ran on, if the caller has them at hand.
+    ``floats``: the output and input values as Python floats, when the op ran on floats
+    (0-d float64 values): backpropagation then runs its rules on floats too.
     """
     state = _THREAD.state
     out = Tensor.__new__(Tensor)
@@ -894,33 +892,51 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
     out._id = next(_ids)
     out._scope = state.scope_path
     out._pass = None
-    if state.enabled:
+    if not state.enabled:
+        out._op = None
+        out._inputs = ()
+        out._saved = ()
+        out._params = None
+        out._floats = None
+        out.requires_grad = False
+        return out
+    out._inputs = inputs
+    out._params = params
+    out._floats = floats
+    if floats is not None:  # float64 values in and out
+        out._op = op
+        out._saved = saved
+        requires_grad = False
+        for t in inputs:
+            if t.requires_grad:
+                requires_grad = True
+                break
+    else:
         kind = data.dtype.kind
         # complex values in the middle carry gradients too (real inputs, real result)
         out._op = op if kind != "c" else ops.complex_version(op, inputs)
-        out._inputs = inputs
         out._saved = tuple([t._data for t in inputs]) if saved is None else saved
-        out._params = params
         requires_grad = False
         for t in inputs:
             if t.requires_grad:
                 requires_grad = kind == "f" or kind == "c"
                 break
-        out.requires_grad = requires_grad
-        if state.tapes:
-            for tape in state.tapes:
-                tape._record(out)
-    else:
-        out._op = None
-        out._inputs = ()
-        out._saved = ()
-        out._params = None
-        out.requires_grad = False
+    out.requires_grad = requires_grad
+    if state.tapes:
+        for tape in state.tapes:
+            tape._record(out)
     return out
+
+
+_FLOAT64 = np.dtype(np.float64)
 
 
 def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Tensor:
     """Run ``op`` forward on the inputs' values and record it."""
+    if op.scalar is not None and not params:
+        done = _apply_on_floats(op, inputs)
+        if done is not None:
+            return done
     values = tuple([t._data for t in inputs])
     try:
         data = op.forward(*values, **params) if params else op.forward(*values)
@@ -932,6 +948,38 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
     if type(data) is not np.ndarray:
         data = np.asarray(data)
     return record(op, inputs, data, params, values)
+
+
+def _apply_on_floats(op: Op, inputs: tuple[Tensor, ...]) -> Tensor | None:
+    """``op`` run on Python floats and recorded, when every input is 0-d float64 and the
+    result is a finite float (see ops.scalar_form); else None: numpy computes it (errors,
+    infinities and NaN keep numpy's values and warnings). Written out for one and two
+    inputs: this runs once per scalar op, and a comprehension costs more than the op."""
+    if len(inputs) == 2:
+        a, b = inputs[0]._data, inputs[1]._data
+        if a.dtype is not _FLOAT64 or b.dtype is not _FLOAT64 or a.ndim or b.ndim:
+            return None
+        fa, fb = a.item(), b.item()
+        try:
+            result = op.scalar(fa, fb)
+        except (ArithmeticError, ValueError):
+            return None
+        if result - result != 0:
+            return None
+        return record(op, inputs, np.array(result), None, (a, b), (result, fa, fb))
+    if len(inputs) == 1:
+        a = inputs[0]._data
+        if a.dtype is not _FLOAT64 or a.ndim:
+            return None
+        fa = a.item()
+        try:
+            result = op.scalar(fa)
+        except (ArithmeticError, ValueError):
+            return None
+        if result - result != 0:
+            return None
+        return record(op, inputs, np.array(result), None, (a,), (result, fa))
+    return None
 
 
 # the operator methods above call into the op modules

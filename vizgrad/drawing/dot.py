@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from .palette import COLORS
@@ -245,17 +245,30 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     return f"{node.id} [{_attributes(attrs)}]"
 
 
-def edge_label(graph: Graph, edge: Edge, step: int, source: Node, into_output: bool = False) -> str:
+def reference_statement(graph: Graph, node: Node, reference: str) -> str:
+    """The DOT line of a small copy of ``node`` drawn next to one of its far uses: its name
+    only (the edge out of it shows the value and the gradient of that use)."""
+    grey = graph.colors["grey"] if node.greyed else None
+    attrs = {"id": reference, "label": table([font(node.label, grey, bold=True)]),
+             "shape": "box", "style": "rounded,dotted" if node.kind == "constant" else "rounded"}
+    if grey:
+        attrs["color"] = grey
+    return f"{reference} [{_attributes(attrs)}]"
+
+
+def edge_label(graph: Graph, edge: Edge, step: int, source: Node, into_output: bool = False,
+               from_copy: bool = False) -> str:
     """Value above, gradient (from the step it arrives) below, each named by what it is of.
 
     What a box already shows is not written again: a leaf's value, its gradient when
     this edge is its only use, and the output's value and seed. '' for no label.
+    ``from_copy``: the edge leaves a small copy of its source, which shows only the name.
     """
     colors = graph.colors
     rows: list[str] = []
     if into_output:
         return ""
-    leaf = source.kind in ("variable", "constant")
+    leaf = source.kind in ("variable", "constant") and not from_copy
     if not leaf:
         rows.append(value_html(edge.value, colors["grey"] if source.greyed else colors["value"]))
     state = _grad_color(edge.grad_step, step)
@@ -325,6 +338,12 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         n = graph.nodes[i]
         statement = node_statement(graph, n, step, n.id == current_id)
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
+    # a box used far apart is drawn again, small, next to each far use (see shared_references)
+    references = shared_references(drawn_edges)
+    for k, (source, reference) in references.items():
+        scope = graph.nodes[structure.edge_targets[k]].scope  # drawn beside its user
+        statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
+        by_scope.setdefault(scope if scope in scopes else None, []).append(statement)
     lines.extend(f"  {s}" for s in by_scope.pop(None, []))
     for sid, statements in by_scope.items():
         scope = scopes[sid]
@@ -345,11 +364,14 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
 
     greyed = structure.node_greyed
     for k, source, target, edges, tensors in drawn_edges:
+        if k in references:
+            source = references[k][1]
         e = graph.edges[k] if edges == 1 else None
         source_greyed = greyed[structure.edge_sources[k]]
         if e is not None:
             label = edge_label(graph, e, step, graph.nodes[structure.edge_sources[k]],
-                               graph.nodes[structure.edge_targets[k]].kind == "output")
+                               graph.nodes[structure.edge_targets[k]].kind == "output",
+                               from_copy=k in references)
         elif tensors == edges:
             label = table([font(f"{tensors} tensors", dim)])
         else:
@@ -361,6 +383,84 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     lines.append("}")
     text = "\n".join(lines) + "\n"
     return text if scale == 1 else scaled(text, scale)
+
+
+# -- the layout's structure ---------------------------------------------------------------
+# Graphviz's dot spends its time on long edges: each is a chain of virtual nodes, one per
+# rank it crosses (two with edge labels), that every ordering and positioning pass moves.
+# A tensor used all along a computation (an RNN's shared weights and input) sends one long
+# edge to every step: 60 steps took more than 120 s to lay out. Drawn once per far use
+# instead, as TensorBoard draws its "auxiliary" nodes, no edge crosses more than MAX_SPAN
+# ranks and the same drawing lays out in well under a second.
+MAX_SPAN = 2          # ranks an edge from a shared box may cross before it is drawn again
+REFERENCE_MARK = "_"  # a reference's id: the box's id, the mark, the edge's id ("n0_e5")
+MIN_OP_USES = 3       # an op's result is drawn again only when used this often (a skip
+                      # connection, used twice, keeps its one long edge: it is the picture)
+
+
+def reference_id(box: str, edge_id: str) -> str:
+    """The id of the small copy of ``box`` drawn next to the use along ``edge_id``.
+
+    >>> reference_id("n0", "e5")
+    'n0_e5'
+    """
+    return f"{box}{REFERENCE_MARK}{edge_id}"
+
+
+def shared_references(drawn_edges: Iterable[tuple[int, str, str, int, int]]
+                      ) -> dict[int, tuple[str, str]]:
+    """The edges drawn from a small copy of their source: edge index -> (source, copy id).
+
+    A box keeps its edges to the uses within MAX_SPAN ranks of its nearest use; each
+    farther use gets a copy of its own. Ranks are longest paths, as dot ranks; a leaf
+    sits just before its nearest use. Only boxes of single tensors are copied: leaves
+    with two uses or more, op results with MIN_OP_USES or more.
+
+    >>> edges = [(0, "n0", "n1", 1, 1), (1, "n1", "n2", 1, 1), (2, "n2", "n3", 1, 1),
+    ...          (3, "n3", "n4", 1, 1), (4, "n0", "n4", 1, 1)]
+    >>> shared_references(edges)
+    {4: ('n0', 'n0_e4')}
+    """
+    edges = [(k, s, t) for k, s, t, bundled, _ in drawn_edges if bundled == 1]
+    rank = _ranks([(s, t) for _, s, t in edges])
+    uses: dict[str, list[tuple[int, int]]] = {}
+    has_inputs = set()
+    for k, s, t in edges:
+        has_inputs.add(t)
+        if s[:1] == "n" and t in rank:
+            uses.setdefault(s, []).append((rank[t], k))
+    references: dict[int, tuple[str, str]] = {}
+    for box, used in uses.items():
+        if len(used) < (MIN_OP_USES if box in has_inputs else 2):
+            continue
+        used.sort()
+        nearest = used[0][0] if box not in has_inputs else rank.get(box, used[0][0]) + 1
+        for r, k in used:
+            if r - nearest >= MAX_SPAN:
+                references[k] = (box, reference_id(box, f"e{k}"))
+    return references
+
+
+def _ranks(edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Each box's longest-path rank (boxes on a cycle of collapsed groups get none)."""
+    users: dict[str, list[str]] = {}
+    waiting: dict[str, int] = {}
+    for s, t in edges:
+        users.setdefault(s, []).append(t)
+        waiting[t] = waiting.get(t, 0) + 1
+        waiting.setdefault(s, 0)
+    rank = dict.fromkeys(waiting, 0)
+    ready = [box for box, count in waiting.items() if count == 0]
+    done: dict[str, int] = {}
+    while ready:
+        box = ready.pop()
+        done[box] = rank[box]
+        for user in users.get(box, ()):
+            rank[user] = max(rank[user], rank[box] + 1)
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                ready.append(user)
+    return done
 
 
 _FONT_SIZE = re.compile(r'(POINT-SIZE="|fontsize=)([\d.]+)')
