@@ -915,10 +915,13 @@ def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
         lambda lib: lib.stats.multivariate_normal.logpdf(points[0], mean, cov),
         lambda lib: lib.stats.multivariate_normal.logpdf(x[0, :2], 0.5, 2.0),
         lambda lib: lib.signal.convolve(x, w, mode="same"),
+        lambda lib: lib.special.expit(np.array([0, 1])),   # whole numbers give floats
+        lambda lib: lib.signal.convolve([1, 2], [1, 1]),   # and stay whole here, as in scipy
     ]
     for call in calls:
         got, expected = call(vizgrad.scipy), call(scipy)
         assert not isinstance(got, vg.Tensor) and np.shape(got) == np.shape(expected)
+        assert np.asarray(got).dtype == np.asarray(expected).dtype
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-300)
     # the same multivariate normal on tensors: recorded, and the gradient of the mean is the
     # textbook one, Σ cov⁻¹ (x − μ) over the points
