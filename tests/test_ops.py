@@ -914,6 +914,7 @@ def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
         lambda lib: lib.stats.multivariate_normal.logpdf(points, mean, cov),
         lambda lib: lib.stats.multivariate_normal.logpdf(points[0], mean, cov),
         lambda lib: lib.stats.multivariate_normal.logpdf(x[0, :2], 0.5, 2.0),
+        lambda lib: lib.stats.multivariate_normal.pdf(points, mean, cov),
         lambda lib: lib.signal.convolve(x, w, mode="same"),
         lambda lib: lib.special.expit(np.array([0, 1])),   # whole numbers give floats
         lambda lib: lib.signal.convolve([1, 2], [1, 1]),   # and stay whole here, as in scipy

@@ -355,6 +355,16 @@ def test_mvn_logpdf():
         [R(4)], [R(4)], [make_psd(R(4, 4))], allow_singular=[False])
 
 
+def test_mvn_pdf():
+    combo_check(symmetrize_matrix_arg(mvn.pdf, 2), [0, 1, 2])(
+        [R(4)], [R(4)], [make_psd(R(4, 4))], allow_singular=[False])
+
+
+def test_mvn_pdf_broadcast():
+    combo_check(symmetrize_matrix_arg(mvn.pdf, 2), [0, 1, 2])(
+        [R(5, 4)], [R(4)], [make_psd(R(4, 4))])
+
+
 def test_mvn_logpdf_broadcast():
     combo_check(symmetrize_matrix_arg(mvn.logpdf, 2), [0, 1, 2])(
         [R(5, 4)], [R(4)], [make_psd(R(4, 4))])
