@@ -74,7 +74,9 @@ def _polygamma_values(n: int, a: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         reflected = None
         if n == 0 and np.any(x < 0):   # ψ(x) = ψ(1 − x) − π/tan(πx)
-            reflected = np.where(x < 0, -np.pi / np.tan(np.pi * x), 0.0)
+            # at the poles −1, −2, ... the digamma is undefined: nan, as scipy's
+            pole = (x < 0) & (x == np.floor(x))
+            reflected = np.where(pole, np.nan, np.where(x < 0, -np.pi / np.tan(np.pi * x), 0.0))
             x = np.where(x < 0, 1 - x, x)
         finite = x[np.isfinite(x)]
         if finite.size and _ASYMPTOTIC_FROM - finite.min() > _MOST_STEPS:
