@@ -786,7 +786,7 @@ MORE_CASES: dict[str, Case] = {
     "nan_to_num": numpy_call(lambda x: np.nan_to_num(x, nan=1.5, posinf=5.0, neginf=-5.0),
                              with_specials),
     "partition": Case(make_partition),
-    "gradient": Case(make_gradient),
+    "np_gradient": Case(make_gradient),
     "linspace": Case(make_linspace),
     "inv": make_matrix_function(np.linalg.inv),
     "solve": Case(make_solve),
@@ -958,3 +958,10 @@ def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
 def test_bad_inputs_to_the_new_functions_are_clear_errors(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_np_gradient_of_a_trainable_tensor_is_never_taken_for_a_gradient_result():
+    # vg.gradients' results are plain first-order values; np.gradient's output is not one
+    w = vg.Variable([1.0, 2.0, 4.0], name="w")
+    with pytest.raises(vg.ConversionError, match="np_gradient"):
+        np.asarray(np.gradient(w))
