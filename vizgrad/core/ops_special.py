@@ -31,7 +31,7 @@ def _float_dtype(a: np.ndarray) -> np.dtype:
     return a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
 
 
-def lifted(op: Op, **fixed: Any) -> Callable[..., Any]:
+def lifted(op: Op) -> Callable[..., Any]:
     """``op`` as a function of arrays or tensors: on tensors it records, on arrays it
     only computes (so a rule can call another op of the table either way).
 
@@ -40,7 +40,6 @@ def lifted(op: Op, **fixed: Any) -> Callable[..., Any]:
     array([1., 1.])
     """
     def function(*values: Any, **params: Any) -> Any:
-        params = {**fixed, **params}
         if any(isinstance(v, Tensor) for v in values):
             like = next(v for v in values if isinstance(v, Tensor))
             return apply(op, tuple(as_tensor(v, like) for v in values), params or None)
