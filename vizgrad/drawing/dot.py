@@ -333,8 +333,8 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
             continue
         scope = scopes[sid]
         fill = graph.colors["current"] if sid == current_box else graph.colors["collapsed"]
-        label = table([font(scope.name, bold=True), font(f"{scope.size:,} nodes · click to expand",
-                                                         dim, 9)])
+        size = f"{scope.size:,} node{'s' if scope.size != 1 else ''}"
+        label = table([font(scope.name, bold=True), font(f"{size} · click to expand", dim, 9)])
         lines.append(f'  {sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
                      f"label={label}];")
 

@@ -99,6 +99,12 @@ INLINE_ENTRIES = 4   # a value with more entries is summed up in an explanation'
 SHOWN_ENTRIES = 3    # the entries a summed-up value shows
 
 
+def is_inline_whole(value: Any) -> bool:
+    """True when ``inline`` writes every entry of ``value`` (a scalar or a short vector)."""
+    array = value if type(value) is np.ndarray else np.asarray(value)
+    return array.ndim == 0 or (array.ndim == 1 and array.size <= INLINE_ENTRIES)
+
+
 def inline(value: Any, max_values: int | None = None) -> str:
     """A value for one line of prose: whole when small, else its shape, first entries, norm.
 
@@ -108,7 +114,7 @@ def inline(value: Any, max_values: int | None = None) -> str:
     '(2, 2) [3, 4, 0, …] norm 5'
     """
     array = value if type(value) is np.ndarray else np.asarray(value)
-    if array.ndim == 0 or (array.ndim == 1 and array.size <= INLINE_ENTRIES):
+    if is_inline_whole(array):
         return short(array, max_values)
     shape = "(" + ", ".join(str(n) for n in array.shape) + ("," if array.ndim == 1 else "") + ")"
     if array.size == 0:
