@@ -162,13 +162,19 @@ def _first_lines(drawing: Drawing) -> list[str]:
             f"is cut off by {trace.stopped_by}"
         first.append(f"{', '.join(stopped)} {where}: backpropagation treats "
                      "it as a constant and goes no further back through it.")
+    said = False
     for i, before in sorted(trace.previous_grads.items()):  # PyTorch's .grad accumulates
         if i in trace.totals:
-            text = drawing.line_text
+            text, total = drawing.line_text, trace.totals[i]
+            if said:  # the rule once, then the numbers
+                first.append(f"{label(i)}.grad already held {text(before)}; + {text(total)} "
+                             f"= {text(before + total)}.")
+                continue
             first.append(f"{label(i)}.grad already held {text(before)} from an earlier "
-                         f"backward(); this pass adds {text(trace.totals[i])}, so "
-                         f".grad becomes {text(before + trace.totals[i])} "
+                         f"backward(); this pass adds {text(total)}, so "
+                         f".grad becomes {text(before + total)} "
                          "(optimizer.zero_grad() starts each step from zero).")
+            said = True
     if not trace.steps:
         first.append("No gradient flows back: nothing to step through.")
     first.extend(trace.notes)
