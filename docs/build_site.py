@@ -223,6 +223,7 @@ def tutorial_exporter() -> TutorialExporter:
         template_name="vizgrad_tutorial", extra_template_basedirs=[str(TEMPLATES)],
         config=Config({"NbConvertBase": {"display_data_priority": priority}}))
     exporter.register_preprocessor(OfflineWidgets(), enabled=True)
+    exporter.register_filter("code_spans", code_spans)
     return exporter
 
 
@@ -240,7 +241,7 @@ def write_tutorial(tutorial: Tutorial, out: Path, *, previous: Tutorial | None,
                    following: Tutorial | None, exporter: TutorialExporter, script: str) -> Path:
     nb = nbformat.from_dict(json.loads(json.dumps(tutorial.nb)))  # the exporter changes it
     resources = {
-        "metadata": {"name": tutorial.title, "path": str(tutorial.path.parent)},
+        "metadata": {"name": tutorial.title.replace("`", ""), "path": str(tutorial.path.parent)},
         "vizgrad_pages": tutorial.pages,
         "vizgrad": {
             "title": tutorial.title,
