@@ -336,7 +336,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "site",
                         help="the folder to write (replaced; default: site/)")
     args = parser.parse_args(argv)
-    paths = args.notebooks or notebook_paths()
+    paths = [path.resolve() for path in args.notebooks] or notebook_paths()
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing or not paths:
+        print(f"error: no notebook at {', '.join(missing) or NOTEBOOKS}; fix: name .ipynb "
+              "files that exist, or leave them out to build every tutorial", file=sys.stderr)
+        return 2
     try:
         tutorials = []
         for path in paths:
