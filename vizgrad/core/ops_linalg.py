@@ -181,6 +181,11 @@ def _einsum_rule(index: int):
         reduced = np.einsum(",".join(spec) + "->" + unique, *values, optimize=True)
         if unique == term:
             return reduced
+        if isinstance(reduced, Tensor):   # a recorded backward: put it on the diagonal
+            shape = operands[index].shape
+            flat = np.einsum(term + "->" + unique, np.arange(int(np.prod(shape))).reshape(shape))
+            return ops.scatter_add(reduced.ravel(), (flat.ravel(),), (int(np.prod(shape)),),
+                                   True).reshape(shape)
         grad = np.zeros(operands[index].shape, dtype=reduced.dtype)
         np.einsum(term + "->" + unique, grad)[...] = reduced  # a repeated letter: its diagonal
         return grad
@@ -272,6 +277,10 @@ def _diagonal_positions(shape, offset, axis1, axis2):
 
 def _trace_rule(g, out, a, offset, axis1, axis2):
     positions = _diagonal_positions(a.shape, offset, axis1, axis2)
+    if isinstance(g, Tensor):   # a recorded backward: the same sum as recorded ops
+        spread = np.broadcast_to(np.expand_dims(g, -1), positions.shape)
+        return ops.scatter_add(spread.ravel(), (positions.ravel(),), (a.size,),
+                               True).reshape(a.shape)
     weights = np.broadcast_to(np.expand_dims(g, -1), positions.shape)
     return np.bincount(positions.ravel(), weights.ravel(), minlength=a.size).reshape(a.shape)
 
