@@ -450,3 +450,114 @@ def _check_count(returned: Sequence[Any], inputs: tuple[Tensor, ...], name: str)
         raise VizgradError(f"the grad_fn of custom gradient {name!r} returned "
                            f"{len(returned)} gradients for {len(inputs)} inputs; fix: "
                            "return one gradient per input, in order")
+
+
+def jacobian(f: Callable[..., Any], argnums: int = 0,
+             mode: str = "reverse") -> Callable[..., Any]:
+    """The function that returns the Jacobian of ``f`` with respect to argument ``argnums``.
+
+    Its shape is ``f(x).shape + x.shape`` (autograd's and JAX's layout). ``mode="reverse"``
+    runs one backward pass per output entry (JAX's ``jacrev``), ``mode="forward"`` one
+    forward pass per input entry (``jacfwd``): the cheaper is the one with fewer passes.
+    Inside ``vg.grad`` or another ``jacobian`` (``hessian`` is one) the result is a tensor
+    that can be differentiated again.
+
+    >>> import vizgrad as vg
+    >>> jacobian(lambda x: x * x)(vg.tensor([1., 2.]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    if mode not in ("reverse", "forward"):
+        raise ArgumentError(f"jacobian(mode={mode!r}) is not known; fix: mode='reverse' (one "
+                            "pass per output entry) or mode='forward' (one per input entry)")
+
+    @functools.wraps(f)
+    def jacobian_of_f(*args: Any) -> Any:
+        args = list(args)
+        state = recording()
+        nested = state.enabled and bool(state.grad_sources or state.tapes)
+        value = args[argnums]
+        if nested and isinstance(value, Tensor):
+            x = record(_ARGUMENT, (value,), value._data, None)
+        else:
+            x = Tensor(value._data if isinstance(value, Tensor) else value,
+                       name=getattr(value, "name", None))
+        require_floating(x, f"vg.jacobian differentiates with respect to argument {argnums} "
+                            f"of {getattr(f, '__name__', 'f')}")
+        args[argnums] = x
+        state.grad_sources.append(frozenset([x._id]))
+        try:
+            y = as_tensor(f(*args))
+        finally:
+            state.grad_sources.pop()
+        if mode == "forward":
+            return _forward_jacobian(y, x)
+        rows = []
+        for k in range(y.size):
+            pick = np.zeros(y.size, y.dtype)
+            pick[k] = 1
+            g = gradients(y, [x], grad_ys=pick.reshape(y.shape), create_graph=nested)[0]
+            rows.append(Tensor(np.zeros(x.shape, x.dtype)) if g is None else g)
+        if nested:
+            from .ops import reshape, stack
+            return reshape(stack(rows), y.shape + x.shape) if rows else Tensor(
+                np.zeros(y.shape + x.shape, x.dtype))
+        return np.array([r.numpy() for r in rows], dtype=x.dtype).reshape(y.shape + x.shape)
+
+    return jacobian_of_f
+
+
+def _forward_jacobian(y: Tensor, x: Tensor) -> np.ndarray:
+    """One forward pass per entry of ``x``: column k is J·e_k."""
+    from .forward import forward_pass
+    columns = []
+    for k in range(x.size):
+        pick = np.zeros(x.size, x.dtype)
+        pick[k] = 1
+        tangent = forward_pass(y, {x._id: pick.reshape(x.shape)}).tangents.get(y._id)
+        columns.append(np.zeros(y.shape, y.dtype) if tangent is None else tangent)
+    if not columns:
+        return np.zeros(y.shape + x.shape, y.dtype)
+    return np.stack([np.reshape(c, -1) for c in columns], axis=-1).reshape(y.shape + x.shape)
+
+
+def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+    """The function that returns the Hessian of scalar ``f``: the Jacobian of its gradient.
+
+    Its shape is ``x.shape + x.shape``.
+
+    >>> import vizgrad as vg
+    >>> hessian(lambda x: (x[0] ** 2) * x[1])(vg.tensor([1., 3.]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    return jacobian(grad(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Any], x: Any, v: Any) -> tuple[Tensor, np.ndarray]:
+    """``f(x)`` and the Hessian-vector product H·v, without forming H (PyTorch's signature).
+
+    One backward pass records the gradient, a second differentiates ``gradient · v``:
+    the cost of two gradients, whatever the size of x.
+
+    >>> import vizgrad as vg
+    >>> value, product = hvp(lambda x: (x ** 3).sum(), vg.tensor([1., 2.]), [1., 0.])
+    >>> value.item(), product
+    (9.0, array([6., 0.]))
+    """
+    x_t = Tensor(x._data if isinstance(x, Tensor) else x, name=getattr(x, "name", None))
+    require_floating(x_t, f"vg.hvp differentiates {getattr(f, '__name__', 'f')} with respect "
+                          "to x")
+    direction = np.asarray(v._data if isinstance(v, Tensor) else v, dtype=x_t.dtype)
+    if direction.shape != x_t.shape:
+        raise ShapeError(f"v has shape {direction.shape} but x has shape {x_t.shape}; fix: "
+                         f"give v of x's shape {x_t.shape}")
+    y = as_tensor(f(x_t))
+    if y.size != 1:
+        raise NonScalarBackwardError(f"hvp(f, x, v) needs f to return a scalar, but it "
+                                     f"returned shape {y.shape}; fix: return y.sum()")
+    g = gradients(y, [x_t], create_graph=True)[0]
+    if g is None:
+        return y, np.zeros(x_t.shape, x_t.dtype)
+    product = gradients(g, [x_t], grad_ys=direction, create_graph=False)[0]
+    return y, np.zeros(x_t.shape, x_t.dtype) if product is None else product.numpy()
