@@ -81,8 +81,8 @@ def op_contribution(t: Tensor, position: int, tangent: np.ndarray) -> np.ndarray
 def forward_pass(y: Tensor, seeds: Mapping[int, np.ndarray]) -> ForwardPass:
     """Push the tangents ``seeds`` (tensor id -> tangent) forward to ``y``.
 
-    Every floating leaf without a seed has tangent 0; every op on the way to ``y`` is
-    one step, in the order the ops ran.
+    Every variable without a seed has tangent 0 (constants carry none); every op on the
+    way to ``y`` is one step, in the order the ops ran.
     """
     tangents: dict[int, np.ndarray] = {}
     steps: list[ForwardStep] = []
@@ -102,7 +102,7 @@ def _advance(t: Tensor, seeds: Mapping[int, np.ndarray], tangents: dict[int, np.
     if t._op is None:
         if t._id in seeds:
             tangents[t._id] = seeds[t._id]
-        elif is_floating(t.dtype):
+        elif is_floating(t.dtype) and t.requires_grad:   # a variable held still
             tangents[t._id] = np.zeros(t.shape, t.dtype)
         return
     if t._data.dtype.kind != "f":
@@ -114,7 +114,7 @@ def _advance(t: Tensor, seeds: Mapping[int, np.ndarray], tangents: dict[int, np.
     total = np.zeros(t.shape, t.dtype)
     for c in contributions:
         if c is not None:
-            total = total + c
+            total = np.asarray(total + c)
     tangents[t._id] = total
     steps.append(ForwardStep(t._id, inputs, contributions, total))
 
@@ -137,6 +137,23 @@ def seed_tangents(y: Tensor, seed: Mapping[Any, Any]) -> dict[int, np.ndarray]:
             tangent = _broadcast_seed(tangent, t)
         seeds[t._id] = tangent
     return seeds
+
+
+def default_seed(y: Tensor) -> dict[Tensor, float]:
+    """Forward mode's seed when none is given: the first variable ``y`` was computed from
+    moves at rate 1 (the first floating input, if there is no variable).
+
+    >>> import vizgrad as vg
+    >>> a, b = vg.Variable(1.0, name="a"), vg.Variable(2.0, name="b")
+    >>> [t.name for t in default_seed(a * b)]
+    ['a']
+    """
+    leaves = [t for t in ancestors([y]) if t._op is None and is_floating(t.dtype)]
+    chosen = [t for t in leaves if t.requires_grad] or leaves
+    if not chosen:
+        raise ArgumentError(f"forward mode needs a floating input to move, but {describe(y)} "
+                            "has none; fix: compute it from vg.Variable(...) inputs")
+    return {chosen[0]: 1.0}
 
 
 def _broadcast_seed(tangent: np.ndarray, t: Tensor) -> np.ndarray:

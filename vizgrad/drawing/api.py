@@ -29,17 +29,28 @@ def is_torch_tensor(value: Any) -> bool:
 
 
 def trace_of(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
-             backward_pass: BackwardPass | None = None) -> Trace:
+             backward_pass: BackwardPass | None = None, mode: str = "reverse",
+             seed: Mapping[Any, Any] | None = None) -> Trace:
     """The Trace of ``y``, a vizgrad or a PyTorch tensor."""
     if is_torch_tensor(y):
+        if mode != "reverse":
+            from ..errors import ArgumentError
+            raise ArgumentError("forward mode draws vizgrad tensors only; fix: write the "
+                                "computation with vizgrad, or use mode='reverse'")
         from ..torch import trace_of as torch_trace_of
         return torch_trace_of(y, names=names, extra=extra)
-    return trace_of_tensor(y, names=names, extra=extra, backward_pass=backward_pass)
+    return trace_of_tensor(y, names=names, extra=extra, backward_pass=backward_pass,
+                           mode=mode, seed=seed)
 
 
 def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
-          backward_pass: BackwardPass | None = None, max_values: int | None = None) -> Graph:
+          backward_pass: BackwardPass | None = None, max_values: int | None = None,
+          mode: str = "reverse", seed: Mapping[Any, Any] | None = None) -> Graph:
     """The graph that made ``y``, with the backward pass last run from it.
+
+    ``mode="forward"`` steps forward mode instead: ``seed`` gives the tangent of the
+    inputs that move (by tensor or name, e.g. ``{"x1": 1.0}``), and each step pushes
+    the tangents through one op, in the order the ops ran, on the same drawing.
 
     ``names``: a namespace (``locals()``) whose variable names label unnamed tensors.
     ``extra``: more tensors to draw; those not leading to ``y`` are greyed.
@@ -52,7 +63,8 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
     '6'
     """
     with paused_gc():
-        trace = trace_of(y, names=names, extra=extra, backward_pass=backward_pass)
+        trace = trace_of(y, names=names, extra=extra, backward_pass=backward_pass, mode=mode,
+                         seed=seed)
         return build_graph(trace, max_values=max_values)
 
 

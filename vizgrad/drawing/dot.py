@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from . import narrate
 from .palette import COLORS
 
 if TYPE_CHECKING:  # pragma: no cover - the Graph is read, never imported at run time
@@ -175,14 +176,18 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
     if node.kind == "op":
         rows.append(font(node.symbol, text_color, 16))
         rows.append(font(node.label, grey or DIM, 9))
-        if node.grad is not None and grad_state and node.fan_out > 1:
+        if node.grad is not None and grad_state and graph.mode == "forward":
+            rows.append(value_html(node.grad, grad_color, narrate.tangent_prefix(node.label),
+                                   10))
+        elif node.grad is not None and grad_state and node.fan_out > 1:
             rows.append(value_html(node.grad, grad_color, "Σ∂ ", 10))
     else:
         rows.append(font(node.label, text_color, bold=True))
         rows.append(font(shape_text(node), grey or DIM, 9))
         rows.append(value_html(node.value, value_color))
         if node.grad is not None and grad_state:
-            rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = "))
+            rows.append(value_html(node.grad, grad_color, narrate.tangent_prefix(node.label)
+                                   if graph.mode == "forward" else f"∂{target}/∂{node.label} = "))
     for note in node.notes:  # written by the narration, so the widget says the same
         if note.get("mark"):
             rows.append(font(note["mark"], colors["unconnected"], 9))
@@ -229,7 +234,7 @@ def edge_label(graph: Graph, edge: Edge, step: int, source_greyed: bool) -> str:
     state = _grad_color(edge.grad_step, step)
     if edge.grad is not None and state:
         rows.append(value_html(edge.grad, colors["grad"] if state == "grad" else TRANSPARENT,
-                               "∂ "))
+                               narrate.EDGE_TANGENT if graph.mode == "forward" else "∂ "))
     bg = colors["nonfinite"] if edge.nonfinite and state == "grad" else None
     return table(rows, bg)
 

@@ -78,14 +78,20 @@ class GraphWidget(anywidget.AnyWidget):
     # the layout of ``dot`` made in the kernel; empty: the browser lays out
     svg = traitlets.Unicode("").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
+    # "reverse" steps backpropagation, "forward" pushes tangents forward on the same nodes
+    mode = traitlets.Unicode("reverse").tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
     scale = traitlets.Float(1.0).tag(sync=True)
 
     def __init__(self, data: Graph, step: int | None = 0, *,
                  collapsed: list[str] | None = None, kernel_layout: bool | None = None,
-                 **kwargs: Any) -> None:
+                 remake: Any = None, **kwargs: Any) -> None:
         self._graph = data
+        # mode -> the Graph of the same tensors in that mode (None: a Graph given as is)
+        self._remake = remake
+        self._graphs = {data.mode: data}
+        kwargs.setdefault("mode", data.mode)
         self._kernel_layout = kernel_can_lay_out() if kernel_layout is None else kernel_layout
         # an instance attribute, read by AnyWidget.__init__ as the front end to send
         self._esm = _bundle(KERNEL_LAYOUT_BUNDLE if self._kernel_layout else BUNDLE)
@@ -117,6 +123,35 @@ class GraphWidget(anywidget.AnyWidget):
             return self._graph.check_step(proposal["value"])
         except ArgumentError as error:
             raise traitlets.TraitError(str(error)) from None
+
+    @traitlets.validate("mode")
+    def _valid_mode(self, proposal: dict) -> str:
+        mode = proposal["value"]
+        if mode not in ("reverse", "forward"):
+            raise traitlets.TraitError(f"mode={mode!r} is not known; fix: 'reverse' "
+                                       "(backpropagation) or 'forward' (tangents forward)")
+        if mode not in self._graphs and self._remake is None:
+            raise traitlets.TraitError("this widget was given a Graph, so it has no other mode; "
+                                       f"fix: vg.show(y, mode={mode!r}) with the tensor")
+        return mode
+
+    @traitlets.observe("mode")
+    def _switch_mode(self, change: dict) -> None:
+        """The same nodes and edges, the other mode's numbers and steps."""
+        if self._constructing:
+            return
+        mode = change["new"]
+        if mode not in self._graphs:
+            self._graphs[mode] = self._remake(mode)
+        self._graph = self._graphs[mode]
+        ids = self._scope_ids()
+        dot = self._graph.to_dot(collapse=ids, highlight=False)
+        with self.hold_sync():
+            self.graph = self._graph.to_dict(collapse=ids)
+            self.svg = self._layout(dot)
+            self.dot = dot
+            self.step = min(self.step, self._graph.last_step)
+        self._picture_changed()
 
     @traitlets.validate("scale")
     def _valid_scale(self, proposal: dict) -> float:
@@ -280,8 +315,13 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int | None = 0,
          scale: float = 1.0, collapsed: list[str] | None = None, max_values: int | None = None,
+         mode: str = "reverse", seed: Mapping[Any, Any] | None = None,
          **options: Any) -> GraphWidget:
     """A widget that draws ``y``'s graph and steps through backpropagation.
+
+    ``mode="forward"`` steps forward mode on the same drawing instead, from ``seed``
+    (the tangent of each input that moves, e.g. ``{"x1": 1.0}``; default: the first
+    variable moves at rate 1). ``widget.mode`` switches between the two.
 
     ``names``: a namespace (``locals()``) to name tensors after their variables;
     in a notebook the notebook's own variables are used when it is not given.
@@ -298,8 +338,26 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         names = _notebook_namespace()
     if max_values is not None:
         options["max_values"] = max_values
-    data = y if isinstance(y, Graph) else graph(y, names=names, **options)
-    return GraphWidget(data, step=step, collapsed=collapsed, scale=scale)
+    if isinstance(y, Graph):
+        return GraphWidget(y, step=step, collapsed=collapsed, scale=scale)
+    if seed is not None and mode == "reverse":
+        mode = "forward"   # a seed asks for forward mode
+    tangents = seed
+
+    def remake(wanted: str) -> Graph:
+        nonlocal tangents
+        if wanted == "reverse":
+            return graph(y, names=names, **options)
+        if tangents is None:
+            from ..core.forward import default_seed
+            tangents = default_seed(y)
+        return graph(y, names=names, mode="forward", seed=tangents, **options)
+
+    if mode not in ("reverse", "forward"):
+        raise ArgumentError(f"mode={mode!r} is not known; fix: mode='reverse' "
+                            "(backpropagation) or mode='forward' (tangents forward)")
+    return GraphWidget(remake(mode), step=step, collapsed=collapsed, scale=scale,
+                       remake=remake)
 
 
 def _scope_names(collapsed: Any) -> list[str]:
