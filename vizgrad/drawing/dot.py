@@ -163,40 +163,62 @@ def _grad_color(step_of_grad: int | None, step: int) -> str:
     return "" if step_of_grad is None else ("grad" if step_of_grad <= step else TRANSPARENT)
 
 
-def node_label(graph: Graph, node: Node, step: int) -> str:
-    """The HTML-like label of one node at ``step``."""
+def _second_rows(graph: Graph, node: Node, color: str) -> list[str]:
+    """The rows of a node's second number, its gradient (forward mode: its tangent)."""
+    if node.grad is None or node.grad_step is None:
+        return []
+    if graph.mode == "forward":
+        return [value_html(node.grad, color, narrate.tangent_prefix(node.label),
+                           10 if node.kind == "op" else None)]
+    if node.kind == "op":
+        return [value_html(node.grad, color, "Σ∂ ", 10)] if node.fan_out > 1 else []
+    return [value_html(node.grad, color, f"∂{graph.target_name}/∂{node.label} = ")]
+
+
+def _ghost_rows(ghost: Graph | None, item_id: str, edge: bool = False) -> list[str]:
+    """The other mode's rows of the same node or edge, invisible: with them both modes'
+    drawings have boxes of one size, so the layout is the same and nothing moves."""
+    if ghost is None:
+        return []
+    try:
+        other = ghost.edge(item_id) if edge else ghost.node(item_id)
+    except KeyError:
+        return []
+    if edge:
+        return [] if other.grad is None or other.grad_step is None else [value_html(
+            other.grad, TRANSPARENT, narrate.EDGE_TANGENT if ghost.mode == "forward" else "∂ ")]
+    return _second_rows(ghost, other, TRANSPARENT)
+
+
+def node_label(graph: Graph, node: Node, step: int, ghost: Graph | None = None) -> str:
+    """The HTML-like label of one node at ``step`` (``ghost``: the other mode's Graph)."""
     colors = graph.colors
     grey = colors["grey"] if node.greyed else None
     value_color = grey or colors["value"]
     text_color = grey
     grad_state = _grad_color(node.grad_step, step)
     grad_color = colors["grad"] if grad_state == "grad" else TRANSPARENT
-    target = graph.target_name
     rows: list[str] = []
     if node.kind == "op":
         rows.append(font(node.symbol, text_color, 16))
         rows.append(font(node.label, grey or DIM, 9))
-        if node.grad is not None and grad_state and graph.mode == "forward":
-            rows.append(value_html(node.grad, grad_color, narrate.tangent_prefix(node.label),
-                                   10))
-        elif node.grad is not None and grad_state and node.fan_out > 1:
-            rows.append(value_html(node.grad, grad_color, "Σ∂ ", 10))
     else:
         rows.append(font(node.label, text_color, bold=True))
         rows.append(font(shape_text(node), grey or DIM, 9))
         rows.append(value_html(node.value, value_color))
-        if node.grad is not None and grad_state:
-            rows.append(value_html(node.grad, grad_color, narrate.tangent_prefix(node.label)
-                                   if graph.mode == "forward" else f"∂{target}/∂{node.label} = "))
+    if grad_state:
+        rows.extend(_second_rows(graph, node, grad_color))
+    rows.extend(_ghost_rows(ghost, node.id))
     for note in node.notes:  # written by the narration, so the widget says the same
         if note.get("mark"):
             rows.append(font(note["mark"], colors["unconnected"], 9))
     return table(rows)
 
 
-def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
+def node_statement(graph: Graph, node: Node, step: int, current: bool,
+                   ghost: Graph | None = None) -> str:
     """One node line of the DOT text."""
-    attrs = {"id": node.id, "label": node_label(graph, node, step)}
+    attrs = {"id": node.id, "label": node_label(graph, node, step, ghost)}
     styles = []
     if node.kind == "op":
         attrs["shape"] = "ellipse"
@@ -227,7 +249,8 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     return f"{node.id} [{_attributes(attrs)}]"
 
 
-def edge_label(graph: Graph, edge: Edge, step: int, source_greyed: bool) -> str:
+def edge_label(graph: Graph, edge: Edge, step: int, source_greyed: bool,
+               ghost: Graph | None = None) -> str:
     """Value above, gradient (from the step it arrives) below."""
     colors = graph.colors
     rows = [value_html(edge.value, colors["grey"] if source_greyed else colors["value"])]
@@ -235,6 +258,7 @@ def edge_label(graph: Graph, edge: Edge, step: int, source_greyed: bool) -> str:
     if edge.grad is not None and state:
         rows.append(value_html(edge.grad, colors["grad"] if state == "grad" else TRANSPARENT,
                                narrate.EDGE_TANGENT if graph.mode == "forward" else "∂ "))
+    rows.extend(_ghost_rows(ghost, edge.id, edge=True))
     bg = colors["nonfinite"] if edge.nonfinite and state == "grad" else None
     return table(rows, bg)
 
@@ -250,12 +274,15 @@ def _attributes(attrs: dict[str, str]) -> str:
 
 
 def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
-           highlight: bool = True, rankdir: str = "LR", scale: float = 1.0) -> str:
+           highlight: bool = True, rankdir: str = "LR", scale: float = 1.0,
+           ghost: Graph | None = None) -> str:
     """The whole DOT text of ``graph`` at ``step``.
 
     ``collapse``: ids of scopes to draw as one box (None: the graph's default).
     ``highlight``: fill the current step's op (off for the widget's layout).
     ``rankdir``: "LR" (left to right) or "TB" (top to bottom); ``scale``: text size.
+    ``ghost``: the same tensors' Graph in the other mode, whose texts are laid out
+    invisibly, so switching modes keeps every box where it is.
     Only what is drawn is read: a collapsed scope's nodes are never made.
     """
     if rankdir not in RANKDIRS:
@@ -287,7 +314,7 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     by_scope: dict[str | None, list[str]] = {}
     for i in node_indices:
         n = graph.nodes[i]
-        statement = node_statement(graph, n, step, n.id == current_id)
+        statement = node_statement(graph, n, step, n.id == current_id, ghost)
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
     lines.extend(f"  {s}" for s in by_scope.pop(None, []))
     for sid, statements in by_scope.items():
@@ -312,7 +339,7 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         e = graph.edges[k] if edges == 1 else None
         source_greyed = greyed[structure.edge_sources[k]]
         if e is not None:
-            label = edge_label(graph, e, step, source_greyed)
+            label = edge_label(graph, e, step, source_greyed, ghost)
         elif tensors == edges:
             label = table([font(f"{tensors} tensors", dim)])
         else:

@@ -43,6 +43,9 @@ PICTURE_MARK = "data-vizgrad-picture"
 # a reader clicking through steps sends a burst of changes: redraw the picture once after it
 PICTURE_DELAY_SECONDS = 0.4
 PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
+# graphs up to this many nodes get their other mode (forward / reverse) when shown, so the
+# first switch keeps the layout too
+EAGER_OTHER_MODE = 200
 
 
 @cache
@@ -104,7 +107,7 @@ class GraphWidget(anywidget.AnyWidget):
         else:
             collapsed = _scope_names(collapsed)
             scope_ids = data.scope_ids(collapsed)
-        dot = data.to_dot(collapse=scope_ids, highlight=False)
+        dot = self._layout_dot(scope_ids)
         self._constructing = True
         # only what this drawing shows; the view asks for more steps and full values
         super().__init__(graph=data.to_dict(collapse=scope_ids), collapsed=collapsed, dot=dot,
@@ -145,7 +148,7 @@ class GraphWidget(anywidget.AnyWidget):
             self._graphs[mode] = self._remake(mode)
         self._graph = self._graphs[mode]
         ids = self._scope_ids()
-        dot = self._graph.to_dot(collapse=ids, highlight=False)
+        dot = self._layout_dot(ids)
         with self.hold_sync():
             self.graph = self._graph.to_dict(collapse=ids)
             self.svg = self._layout(dot)
@@ -176,7 +179,7 @@ class GraphWidget(anywidget.AnyWidget):
         if self._constructing:  # __init__ already sent the DOT for these scopes
             return
         ids = self._scope_ids()
-        dot = self._graph.to_dot(collapse=ids, highlight=False)
+        dot = self._layout_dot(ids)
         with self.hold_sync():  # the view gets the DOT and its layout in one message
             self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
             self.svg = self._layout(dot)
@@ -204,6 +207,17 @@ class GraphWidget(anywidget.AnyWidget):
             except KeyError:
                 return  # a scope box, or an id from an older drawing: nothing to add
             self.send({"type": "detail", "id": item_id, "detail": detail})
+
+    def _layout_dot(self, ids: list[str]) -> str:
+        """The DOT to lay out: with the other mode's texts laid out invisibly, so that
+        switching modes moves nothing. A small graph gets its other mode made at once;
+        a large one when first switched to (its first switch lays it out anew)."""
+        other_mode = "forward" if self._graph.mode == "reverse" else "reverse"
+        other = self._graphs.get(other_mode)
+        if other is None and self._remake is not None and len(self._graph.nodes) <= \
+                EAGER_OTHER_MODE:
+            other = self._graphs[other_mode] = self._remake(other_mode)
+        return self._graph.to_dot(collapse=ids, highlight=False, ghost=other)
 
     def _layout(self, dot: str) -> str:
         if not self._kernel_layout:
