@@ -7,8 +7,11 @@ with ẋ = (1, 0) gives ẏ = 5.5.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
+import traitlets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,3 +88,101 @@ def test_jvp_refuses_bad_arguments_with_the_fix():
 def test_stop_gradient_stops_the_tangent_too():
     _, tangent = vg.jvp(lambda x: x * vg.stop_gradient(x), (3.0,), (1.0,))
     assert float(tangent) == 3.0
+
+
+# -- forward mode drawn on the recorded graph --------------------------------------------------
+def paper_trace():
+    """Table 2's primal trace with the paper's names (as notebook 11 writes Table 3's)."""
+    v_1 = vg.Variable(2.0, name="v₋₁")
+    v0 = vg.Variable(5.0, name="v₀")
+    v1 = vg.log(v_1)
+    v1.name = "v₁"
+    v2 = v_1 * v0
+    v2.name = "v₂"
+    v3 = vg.sin(v0)
+    v3.name = "v₃"
+    v4 = v1 + v2
+    v4.name = "v₄"
+    v5 = v4 - v3
+    v5.name = "v₅"
+    return v5
+
+
+DOT = "\u0307"   # the combining dot over a tangent's name
+
+
+def test_table_2_stepped_one_op_per_step_with_the_numbers():
+    drawing = vg.graph(paper_trace(), mode="forward", seed={"v₋₁": 1.0})
+    lines = [step.lines[0] for step in drawing.steps[1:]]
+    assert lines == [
+        f"v{DOT}₁ = v{DOT}₋₁·(1/v₋₁) = 1·0.5 = 0.5",
+        f"v{DOT}₂ = v{DOT}₋₁·v₀ + v{DOT}₀·v₋₁ = 1·5 + 0·2 = 5",
+        f"v{DOT}₃ = v{DOT}₀·cos(v₀) = 0·0.2837 = 0",
+        f"v{DOT}₄ = v{DOT}₁ + v{DOT}₂ = 0.5 + 5 = 5.5",
+        f"v{DOT}₅ = v{DOT}₄ + v{DOT}₃·(−1) = 5.5 + 0·(−1) = 5.5",
+    ]
+    assert drawing.steps[-1].lines[-1].startswith(f"Done: v{DOT}₅ = 5.5")
+    assert drawing.find("v₋₁").grad == "1" and drawing.find("v₀").grad == "0"
+    assert [step.node for step in drawing.steps[1:]] == ["n2", "n3", "n4", "n5", "n6"]
+    assert drawing.to_dict()["mode"] == "forward"
+
+
+def test_both_modes_draw_the_same_nodes_and_edges():
+    y = paper_trace()
+    reverse, forward = vg.graph(y), vg.graph(y, mode="forward", seed={"v₀": 1.0})
+    assert [(n.id, n.label, n.kind) for n in reverse.nodes] == \
+        [(n.id, n.label, n.kind) for n in forward.nodes]
+    assert [(e.id, e.source, e.target) for e in reverse.edges] == \
+        [(e.id, e.source, e.target) for e in forward.edges]
+    assert float(forward.nodes[-1].grad) == pytest.approx(2 - np.cos(5.0), abs=5e-4)
+    # a tangent is written as such on the drawing: v̇₀ = 1, never ∂f/∂v₀
+    dot = forward.to_dot()
+    assert f"v{DOT}₀ = 1" in dot and "∂v₅/∂" not in dot
+
+
+def _boxes(svg: str) -> list[str]:
+    """Every shape's coordinates in an SVG (the texts left out)."""
+    return re.findall(r'(?:points|cx|cy|d)="([^"]+)"', svg)
+
+
+def test_the_widget_switches_mode_without_moving_a_box():
+    widget = vg.show(paper_trace())
+    assert widget.mode == "reverse"
+    before = _boxes(widget.svg)
+    widget.step = 2
+    widget.mode = "forward"
+    assert widget.graph["mode"] == "forward" and widget.step == 2
+    assert widget.data.steps[2].lines[0].startswith(f"v{DOT}₂ = ")
+    assert _boxes(widget.svg) == before
+    widget.mode = "reverse"
+    assert widget.data.steps[-1].lines[-1] == "Done: ∂v₅/∂v₋₁ = 5.5, ∂v₅/∂v₀ = 1.716"
+    assert _boxes(widget.svg) == before
+
+
+def test_show_with_a_seed_opens_in_forward_mode():
+    widget = vg.show(paper_trace(), seed={"v₀": 1.0})
+    assert widget.mode == "forward"
+    assert widget.data.steps[-1].lines[-1].startswith(f"Done: v{DOT}₅ = 1.716")
+
+
+def test_forward_mode_names_a_bad_seed_with_the_fix():
+    y = paper_trace()
+    with pytest.raises(vg.ArgumentError, match="seed names 'x9'.*v₀, v₋₁"):
+        vg.graph(y, mode="forward", seed={"x9": 1.0})
+    with pytest.raises(vg.ArgumentError, match="forward mode needs a seed"):
+        vg.graph(y, mode="forward")
+    with pytest.raises(vg.ArgumentError, match="mode='forward'"):
+        vg.graph(y, seed={"v₀": 1.0})
+    with pytest.raises(vg.ArgumentError, match="mode='sideways' is not known"):
+        vg.graph(y, mode="sideways")
+    with pytest.raises(traitlets.TraitError, match="not known"):
+        vg.show(y).mode = "sideways"
+
+
+def test_the_second_derivative_is_drawn_and_stepped():
+    x = vg.Variable(2.0, name="x")
+    y = x ** 3
+    y.backward(create_graph=True)
+    widget = vg.show(x.grad)              # the computation that made 3x², and its backward
+    assert widget.data.find("x").grad == "12"          # d(3x²)/dx = 6x
+    assert widget.data.steps[-1].lines[-1] == "Done: ∂f/∂x = 12"

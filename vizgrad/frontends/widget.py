@@ -45,7 +45,7 @@ PICTURE_DELAY_SECONDS = 0.4
 PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
 # graphs up to this many nodes get their other mode (forward / reverse) when shown, so the
 # first switch keeps the layout too
-EAGER_OTHER_MODE = 200
+EAGER_OTHER_MODE = 100
 
 
 @cache
