@@ -5,13 +5,21 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, NonScalarBackwardError, ShapeError, TapeError, VizgradError
+from ..errors import (
+    ArgumentError,
+    NonScalarBackwardError,
+    ShapeError,
+    TapeError,
+    UnconnectedGradientWarning,
+    VizgradError,
+)
 from .engine import BackwardPass, backpropagate
 from .ops import Op
 from .tensor import (
@@ -78,7 +86,7 @@ def backward(y: Tensor, grad: Any = None, create_graph: bool = False) -> Backwar
     >>> x = Variable(2.0); (x * x).backward(); (x * x).backward(); x.grad
     array(8.)
     >>> x = Variable(2.0); (x ** 3).backward(create_graph=True); x.grad
-    tensor(12., requires_grad=True, op='multiply')
+    tensor(12., requires_grad=True, op='gradient')
     """
     require_floating(y, "backward() was called on it")
     if not y.requires_grad:
@@ -103,6 +111,7 @@ def backward(y: Tensor, grad: Any = None, create_graph: bool = False) -> Backwar
         if recorded is not None:      # a tensor with a graph: .grad is that tensor
             g_t = recorded.get(t._id)
             if g_t is not None:
+                g_t = _as_result(g_t)
                 t._grad, t._grad_shared = (g_t if t._grad is None else t._grad + g_t), False
             continue
         g = grads.get(t._id)
@@ -135,7 +144,20 @@ def _checked_sources(xs: Sequence[Any], role: str, api: str) -> list[Tensor]:
     return sources
 
 
-def _collect(result: BackwardPass, sources: list[Tensor], unconnected: str) -> list:
+# A gradient made with its graph ends in this pass-through op: the drawing shows where the
+# gradient computation ends (∇), differentiating it again goes straight through, and it
+# marks a value the program asked for as a gradient, which may be turned into numbers
+# (np.asarray(g)) like any first-order result (see conversion.carries_gradient).
+_GRADIENT = Op("gradient", "∇", lambda a: a, (lambda g, out, a: g,), ("1",))
+
+
+def _as_result(g: Tensor) -> Tensor:
+    """A recorded gradient as the program receives it (see _GRADIENT)."""
+    return record(_GRADIENT, (g,), g._data, None)
+
+
+def _collect(result: BackwardPass, sources: list[Tensor], unconnected: str,
+             kind: str = "vg.gradients") -> list:
     """The gradient of each source: a tensor with its own graph when the pass recorded one,
     else a constant leaf holding a copy."""
     recorded = result.tensor_grads
@@ -143,10 +165,13 @@ def _collect(result: BackwardPass, sources: list[Tensor], unconnected: str) -> l
     out = []
     for x in sources:
         if recorded is not None and x._id in recorded:
-            out.append(recorded[x._id])
+            out.append(_as_result(recorded[x._id]))
             continue
         g = result.grads.get(x._id)
         if g is None:
+            if unconnected == "zero":
+                _warn_unconnected(f"{kind} with unconnected_gradients='zero'", describe(x),
+                                  stacklevel=3)
             out.append(Tensor(np.zeros(x.shape, x.dtype)) if unconnected == "zero" else None)
             continue
         out.append(Tensor(np.array(g, copy=True)))
@@ -310,7 +335,7 @@ class GradientTape:
         result = backpropagate(t_list, seeds, lambda t: t._id in source_ids, kind="tape",
                                sources=checked, allowed=frozenset(self._ops),
                                create_graph=_wants_graph(create_graph))
-        grads = _collect(result, checked, unconnected)
+        grads = _collect(result, checked, unconnected, "tape.gradient")
         return grads if was_list else grads[0]
 
 
@@ -376,6 +401,11 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
                                          f"shape {y.shape}; fix: return y.sum() or use "
                                          "vg.gradients(y, xs, grad_ys=...)")
         result = gradients(y, [args[i] for i in indices], create_graph=nested)
+        for i, g in zip(indices, result):
+            if g is None:
+                _warn_unconnected(f"vg.grad({getattr(f, '__name__', 'f')})",
+                                  f"argument {i}" + (f" ({args[i].name!r})" if args[i].name
+                                                     else ""), stacklevel=3)
         if nested:
             out = [Tensor(np.zeros(args[i].shape, args[i].dtype)) if g is None else g
                    for i, g in zip(indices, result)]
@@ -385,6 +415,16 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
         return y, (tuple(out) if many else out[0])
 
     return value_and_gradient_of_f
+
+
+def _warn_unconnected(api: str, what: str, stacklevel: int) -> None:
+    """Warn that ``api`` gives zeros for ``what`` because the output does not depend on it."""
+    warnings.warn(
+        f"{api}: the output does not depend on {what}, so its gradient is all zeros. If it "
+        "should, look for a value taken off the graph on the way (t.numpy(), float(t), "
+        "t.item()); if not, silence this with warnings.filterwarnings('ignore', "
+        "category=vg.UnconnectedGradientWarning)",
+        UnconnectedGradientWarning, stacklevel=stacklevel + 1)
 
 
 def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
