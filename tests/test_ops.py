@@ -530,6 +530,22 @@ def make_astype(data, rng):
     return [smooth(rng, data.draw(SHAPES))], lambda lib, x: lib.astype(x, "float64")
 
 
+def make_copy(data, rng):
+    return [smooth(rng, data.draw(SHAPES))], lambda lib, x: x.copy()
+
+
+def _assign_first_rows(lib, x, v):
+    y = x.copy()
+    y[:1] = v    # recorded as setitem on a tensor
+    return y
+
+
+def make_setitem(data, rng):
+    shape = data.draw(AT_LEAST_1D)
+    value_shape = data.draw(st.sampled_from([shape[1:], (1, *shape[1:])]))
+    return [smooth(rng, shape), smooth(rng, value_shape)], _assign_first_rows
+
+
 def axis_or_none(data, shape):
     return {"axis": data.draw(st.none() if not shape else st.one_of(
         st.none(), st.integers(-len(shape), len(shape) - 1)))}
@@ -610,6 +626,8 @@ NUMPY_STYLE_CASES: dict[str, Case] = {
     "vstack": joined("vstack", vstack_parts),
     "column_stack": joined("column_stack", column_stack_parts),
     "astype": Case(make_astype, keeps_dtype=False),
+    "copy": Case(make_copy),
+    "setitem": Case(make_setitem),
 }
 CASES.update(NUMPY_STYLE_CASES)
 
@@ -738,6 +756,15 @@ def make_convolve(data, rng):
             lambda lib, x, y: scipy_like(lib).signal.convolve(x, y, mode=mode))
 
 
+def make_mvn_logpdf(data, rng):
+    dim = data.draw(st.integers(1, 3))
+    points = data.draw(st.sampled_from([(), (data.draw(st.integers(1, 3)),)]))
+    # any m gives the positive-definite m·mᵀ + I: every move of m is a symmetric move of cov
+    return ([smooth(rng, (*points, dim)), smooth(rng, (dim,)), smooth(rng, (dim, dim))],
+            lambda lib, x, mean, m: scipy_like(lib).stats.multivariate_normal.logpdf(
+                x, mean, m @ np.swapaxes(m, -1, -2) + np.eye(dim, dtype=m.dtype)))
+
+
 MORE_CASES: dict[str, Case] = {
     "rad2deg": numpy_call(np.rad2deg),
     "deg2rad": numpy_call(np.radians),
@@ -757,8 +784,35 @@ MORE_CASES: dict[str, Case] = {
     "norm_pdf": make_norm("pdf"),
     "norm_cdf": make_norm("cdf"),
     "convolve": Case(make_convolve),
+    "mvn_logpdf": Case(make_mvn_logpdf),
 }
 CASES.update(MORE_CASES)
+
+
+# -- copy and item assignment, as numpy code writes them ------------------------------------------
+def make_setitem(data, rng):
+    shape = data.draw(AT_LEAST_1D)
+    kind = data.draw(st.sampled_from(["basic", "integers", "mask"]))
+    if kind == "basic":
+        index = data.draw(hnp.basic_indices(shape))
+    elif kind == "integers":   # each entry once: a repeated one would be written twice
+        index = rng.permutation(shape[0])[:data.draw(st.integers(1, shape[0]))]
+    else:
+        index = rng.random(shape) < 0.5
+    target = np.empty(shape)[index].shape
+    value = data.draw(st.sampled_from([target, target[1:], ()]))
+
+    def call(lib, x, v):
+        y = x.copy()
+        y[index] = v
+        return y * x   # the old values still count where they were not overwritten
+    return [smooth(rng, shape), smooth(rng, value)], call
+
+
+CASES.update({
+    "copy": Case(lambda data, rng: ([smooth(rng, data.draw(SHAPES))], lambda lib, x: x.copy())),
+    "setitem": Case(make_setitem),
+})
 
 
 def test_every_op_in_the_table_has_a_case():

@@ -75,6 +75,11 @@ def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
     return ops.where(condition, x, y)
 
 
+def _astype(x: Any, dtype: Any, copy: bool = True) -> Tensor:
+    """np.astype(t, dtype, copy=False) gives t itself when the dtype is already right."""
+    return as_tensor(x).astype(dtype, copy=copy)
+
+
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.sum: ops.sum, np.mean: ops.mean, np.max: ops.max, np.amax: ops.max, np.min: ops.min,
     np.amin: ops.min, np.prod: ops_reduce.prod, np.var: ops_reduce.var,
@@ -92,8 +97,9 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
         "squeeze", "expand_dims", "ravel", "swapaxes", "moveaxis", "flip", "fliplr", "flipud",
         "rot90", "roll", "repeat", "tile", "pad", "split", "array_split", "hsplit", "vsplit",
         "hstack", "vstack", "column_stack", "diag", "diagonal", "triu", "tril", "sort",
-        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "astype", "append", "rollaxis",
+        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "append", "rollaxis",
         "dsplit", "partition", "select", "gradient", "linspace"]},
+    np.astype: _astype, np.copy: lambda a, order="K", subok=False: as_tensor(a).copy(),
 }
 
 # no gradient could flow through these results (shapes, indices, booleans, fresh arrays):

@@ -486,16 +486,42 @@ _partition = defop("partition", "partition",
                    shape_fix="give kth inside the axis and an axis between -ndim and ndim-1")
 
 
-def _spacing_matrix(n: int, spacing: Any, edge_order: int) -> np.ndarray:
-    """The matrix D with np.gradient(f) = D·f along one axis of length n (it is linear)."""
-    return np.gradient(np.eye(n), *([] if spacing is None else [np.asarray(spacing)]),
-                       axis=0, edge_order=edge_order)
+def _gradient_bands(n: int, spacing: Any, edge_order: int, dtype: Any) -> dict[int, np.ndarray]:
+    """np.gradient along one axis is f ↦ D·f with D banded (each row reaches at most two
+    entries either side): the bands w_k[i] = D[i, i + k], read from np.gradient of five
+    combs (the entries j ≡ r mod 5), so D is never built."""
+    given = [] if spacing is None else [np.asarray(spacing)]
+    columns = np.arange(n)
+    combs = [np.gradient((columns % 5 == r).astype(np.float64), *given, edge_order=edge_order)
+             for r in range(5)]
+    bands = {}
+    for k in range(-2, 3):
+        inside = (columns + k >= 0) & (columns + k < n)
+        picked = np.choose((columns + k) % 5, combs)
+        bands[k] = np.where(inside, picked, 0.0).astype(dtype)
+    return bands
+
+
+def _shifted(x, k: int, axis: int):
+    """x moved k places along ``axis`` (result[j] = x[j − k]), zeros where nothing lands."""
+    if k == 0:
+        return x
+    n = x.shape[axis]
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (k, 0) if k > 0 else (0, -k)
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(0, n) if k > 0 else slice(-k, None)
+    return np.pad(x, widths)[tuple(index)]
 
 
 def _gradient_rule(g, out, a, axis, spacing, edge_order):
-    matrix = _spacing_matrix(a.shape[axis], spacing, edge_order).astype(a.dtype)
-    # the adjoint of a linear map along one axis: Dᵀ along that axis
-    return np.moveaxis(np.tensordot(matrix.T, np.moveaxis(g, axis, 0), axes=1), 0, axis)
+    # the adjoint Dᵀ·g: row i of D sends g[i]·D[i, i + k] to entry i + k
+    along = [a.shape[axis] if i == axis else 1 for i in range(a.ndim)]
+    total = None
+    for k, band in _gradient_bands(a.shape[axis], spacing, edge_order, a.dtype).items():
+        part = _shifted(g * np.reshape(band, along), k, axis)
+        total = part if total is None else total + part
+    return total
 
 
 _gradient = defop("gradient", "Δ",

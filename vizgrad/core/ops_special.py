@@ -177,13 +177,13 @@ def _norm_cdf_forward(x, loc, scale):
 
 
 _norm_logpdf = defop(
-    "norm_logpdf", "log N", _norm_logpdf_forward,
+    "norm_logpdf", "log N(μ, σ)", _norm_logpdf_forward,
     lambda g, out, x, loc, scale: -g * (x - loc) / scale ** 2,
     lambda g, out, x, loc, scale: g * (x - loc) / scale ** 2,
     lambda g, out, x, loc, scale: g * ((x - loc) ** 2 / scale ** 3 - 1 / scale),
     formulas=("−(x − μ)/σ²", "(x − μ)/σ²", "(x − μ)²/σ³ − 1/σ"), elementwise=True)
 _norm_pdf = defop(
-    "norm_pdf", "N", _norm_pdf_forward,
+    "norm_pdf", "N(μ, σ)", _norm_pdf_forward,
     lambda g, out, x, loc, scale: -g * out * (x - loc) / scale ** 2,
     lambda g, out, x, loc, scale: g * out * (x - loc) / scale ** 2,
     lambda g, out, x, loc, scale: g * out * (((x - loc) / scale) ** 2 - 1) / scale,
@@ -271,3 +271,48 @@ def convolve(in1: Any, in2: Any, mode: str = "full") -> Tensor:
     # scipy's 'same': the centre of the full result, as large as the first input
     start = [(f - n) // 2 for f, n in zip(full.shape, a_t.shape)]
     return full[tuple(slice(s, s + n) for s, n in zip(start, a_t.shape))]
+
+
+# -- the multivariate normal log density ------------------------------------------------------
+def _mvn_solved(x, mean, cov):
+    """x − μ and Σ⁻¹(x − μ) for every point along the last axis (solved, never inverted)."""
+    diff = x - mean
+    dim = cov.shape[-1]
+    flat = np.reshape(diff, (-1, dim))
+    solved = np.swapaxes(np.linalg.solve(cov, np.swapaxes(flat, 0, 1)), 0, 1)
+    return diff, np.reshape(solved, np.shape(diff))
+
+
+def _mvn_logpdf_forward(x, mean, cov):
+    diff, solved = _mvn_solved(x, mean, cov)
+    logdet = np.linalg.slogdet(cov)[1]
+    return -0.5 * (cov.shape[-1] * math.log(2 * math.pi) + logdet + np.sum(diff * solved, -1))
+
+
+def _mvn_cov_rule(g, out, x, mean, cov):
+    _, solved = _mvn_solved(x, mean, cov)
+    dim = cov.shape[-1]
+    points = np.reshape(solved, (-1, dim))
+    weighted = points * np.expand_dims(np.reshape(g, (-1,)), -1)
+    return 0.5 * (np.matmul(np.swapaxes(points, 0, 1), weighted) - np.sum(g) * np.linalg.inv(cov))
+
+
+_mvn_logpdf = defop(
+    "mvn_logpdf", "log N(μ, Σ)", _mvn_logpdf_forward,
+    lambda g, out, x, mean, cov: -np.expand_dims(g, -1) * _mvn_solved(x, mean, cov)[1],
+    lambda g, out, x, mean, cov: np.expand_dims(g, -1) * _mvn_solved(x, mean, cov)[1],
+    _mvn_cov_rule,
+    formulas=("−Σ⁻¹(x − μ)", "Σ⁻¹(x − μ)", "½(Σ⁻¹(x − μ)(x − μ)ᵀΣ⁻¹ − Σ⁻¹)"),
+    shape_fix="give x as points (..., d), mean as (d,) and cov as a (d, d) positive-definite "
+              "matrix")
+
+
+def mvn_logpdf(x: Any, mean: Any, cov: Any) -> Tensor:
+    """log N(x; mean, cov) of each point along x's last axis, one recorded op.
+
+    >>> round(mvn_logpdf(Tensor([0., 0.]), Tensor([0., 0.]), Tensor(np.eye(2))).item(), 6)
+    -1.837877
+    """
+    like = next((v for v in (x, mean, cov) if isinstance(v, Tensor)), None)
+    x_t = as_tensor(x, like)
+    return apply(_mvn_logpdf, (x_t, as_tensor(mean, x_t), as_tensor(cov, x_t)))

@@ -354,6 +354,9 @@ class Tensor:
         """``t[index] = value``: recorded as ``setitem``; inside ``vg.no_grad()`` a leaf's values
         change in place (a parameter update).
 
+        Afterwards ``t`` is the ``setitem`` result; what was computed from ``t`` before keeps
+        its old value, as in PyTorch.
+
         >>> h = constant([0., 0., 0.]); w = Variable(2.0, name="w")
         >>> h[1:] = w * 3; h.op, h.numpy()
         ('setitem', array([0., 6., 6.]))
@@ -368,15 +371,9 @@ class Tensor:
                 "respect to, in the middle of recording. Fix: to set its values, assign inside "
                 "`with vg.no_grad():` (as in PyTorch); to compute with a changed copy, "
                 "u = t.copy(); u[...] = value")
-        consumer = _consumer_of(self)
-        if consumer is not None:
-            raise InPlaceError(
-                f"t[...] = ... would change {describe(self)} after {describe(consumer)} was "
-                "computed from it, and the graph would no longer show what that operation "
-                "saw. Fix: assign into a copy, u = t.copy(); u[...] = value, or assign before "
-                "using t")
         old = Tensor.__new__(Tensor)
         _move_state(self, old)
+        _repoint_users(self, old)   # what was computed from t before saw the old value
         result = ops_assign.setitem(old, index, value)
         name = self.name
         _move_state(result, self)
@@ -718,8 +715,7 @@ class Tensor:
         return ops.transpose(self, None)
 
 
-_STATE_SLOTS = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
-                "_saved", "_params", "_id", "_scope", "_pass")
+_STATE_SLOTS = tuple(slot for slot in Tensor.__slots__ if slot != "__weakref__")
 
 
 def _move_state(source: Tensor, target: Tensor) -> None:
@@ -729,8 +725,8 @@ def _move_state(source: Tensor, target: Tensor) -> None:
             setattr(target, slot, getattr(source, slot))
 
 
-def _consumer_of(t: Tensor) -> Tensor | None:
-    """A recorded tensor that has ``t`` among its inputs, or None.
+def _repoint_users(t: Tensor, old: Tensor) -> None:
+    """Make every recorded tensor that has ``t`` among its inputs use ``old`` instead.
 
     Tensors keep their inputs, not their users, so this asks the garbage collector who
     refers to ``t``: slow on a large heap, but only item assignment needs it.
@@ -738,11 +734,10 @@ def _consumer_of(t: Tensor) -> Tensor | None:
     import gc
     tuples = [ref for ref in gc.get_referrers(t) if type(ref) is tuple]
     if not tuples:
-        return None
-    for owner in gc.get_referrers(*tuples):
-        if isinstance(owner, Tensor) and any(owner._inputs is ref for ref in tuples):
-            return owner
-    return None
+        return
+    for user in gc.get_referrers(*tuples):
+        if isinstance(user, Tensor) and any(user._inputs is ref for ref in tuples):
+            user._inputs = tuple(old if x is t else x for x in user._inputs)
 
 
 class Values(np.ndarray):

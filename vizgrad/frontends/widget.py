@@ -49,6 +49,9 @@ PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
 # graphs up to this many nodes get their other mode (forward / reverse) when shown, so the
 # first switch keeps the layout too
 EAGER_OTHER_MODE = 100
+TURN_UP_TO_NODES = 150  # drawings up to this size are laid out both ways (js/view.js too)
+CELL_ROOM_PT = (640.0, 400.0)  # a notebook cell's room for the drawing: 850 x 530 px
+TURN_GAIN = 1.1  # a top-to-bottom layout is sent when it shows the graph this much larger
 
 
 @cache
@@ -83,6 +86,9 @@ class GraphWidget(anywidget.AnyWidget):
     dot = traitlets.Unicode("").tag(sync=True)
     # the layout of ``dot`` made in the kernel; empty: the browser lays out
     svg = traitlets.Unicode("").tag(sync=True)
+    # the same DOT laid out top to bottom (small drawings): the view keeps whichever
+    # shows the graph larger in the room it has
+    svg_tb = traitlets.Unicode("").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     # "reverse" steps backpropagation, "forward" pushes tangents forward on the same nodes
     mode = traitlets.Unicode("reverse").tag(sync=True)
@@ -113,8 +119,11 @@ class GraphWidget(anywidget.AnyWidget):
         dot = self._layout_dot(scope_ids)
         self._constructing = True
         # only what this drawing shows; the view asks for more steps and full values
-        super().__init__(graph=data.to_dict(collapse=scope_ids), collapsed=collapsed, dot=dot,
-                         svg=self._layout(dot), step=data.check_step(step), **kwargs)
+        graph_dict = data.to_dict(collapse=scope_ids)
+        svg = self._layout(dot)
+        super().__init__(graph=graph_dict, collapsed=collapsed, dot=dot, svg=svg,
+                         svg_tb=self._layout_turned(dot, svg, graph_dict),
+                         step=data.check_step(step), **kwargs)
         self._constructing = False
         self._opened_on = self.step  # the picture shows the whole pass while on this step
         self.on_msg(self._answer)
@@ -151,14 +160,7 @@ class GraphWidget(anywidget.AnyWidget):
         if mode not in self._graphs:
             self._graphs[mode] = self._remake(mode)
         self._graph = self._graphs[mode]
-        ids = self._scope_ids()
-        dot = self._layout_dot(ids)
-        with self.hold_sync():
-            self.graph = self._graph.to_dict(collapse=ids)
-            self.svg = self._layout(dot)
-            self.dot = dot
-            self.step = min(self.step, self._graph.last_step)
-        self._picture_changed()
+        self._relayout({}, step=min(self.step, self._graph.last_step))
 
     @traitlets.validate("scale")
     def _valid_scale(self, proposal: dict) -> float:
@@ -179,7 +181,7 @@ class GraphWidget(anywidget.AnyWidget):
         return proposal["value"]
 
     @traitlets.observe("collapsed")
-    def _relayout(self, change: dict) -> None:
+    def _relayout(self, change: dict, step: int | None = None) -> None:
         if self._constructing:  # __init__ already sent the DOT for these scopes
             return
         ids = self._scope_ids()
@@ -187,7 +189,10 @@ class GraphWidget(anywidget.AnyWidget):
         with self.hold_sync():  # the view gets the DOT and its layout in one message
             self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
             self.svg = self._layout(dot)
+            self.svg_tb = self._layout_turned(dot, self.svg, self.graph)
             self.dot = dot
+            if step is not None:
+                self.step = step
         self._picture_changed()
 
     @traitlets.observe("step")
@@ -228,6 +233,14 @@ class GraphWidget(anywidget.AnyWidget):
             return ""
         from ..drawing.render import render_svg
         return render_svg(dot)
+
+    def _layout_turned(self, dot: str, svg: str, drawn: dict) -> str:
+        """The top-to-bottom layout of ``dot`` when it could show the graph larger than
+        ``svg`` (its left-to-right layout) does in a notebook cell; '' when it could not."""
+        if not svg or len(drawn["nodes"]) > TURN_UP_TO_NODES:
+            return ""
+        turned = self._layout(dot.replace("rankdir=LR", "rankdir=TB", 1))
+        return turned if _shown_larger(turned, svg) else ""
 
     def _scope_ids(self, names: list[str] | None = None) -> list[str]:
         return self._graph.scope_ids(self.collapsed if names is None else names)
@@ -335,6 +348,21 @@ class GraphWidget(anywidget.AnyWidget):
         from IPython.display import update_display
         self._picture_timer = None
         update_display(self.picture_bundle(), raw=True, display_id=self._picture_id)
+
+
+def _shown_larger(svg: str, other: str, room: tuple[float, float] = CELL_ROOM_PT) -> bool:
+    """True when ``svg`` fits a notebook cell's ``room`` at a larger scale than ``other``.
+
+    Where the widget opens, the view picks between the two in the room it really
+    has; this only spares a saved notebook a second layout that would never win.
+    """
+    from ..drawing.render import svg_size
+
+    def fitted(text: str) -> float:
+        width, height = svg_size(text)
+        return min(room[0] / width, room[1] / height, 1.5)
+
+    return fitted(svg) > TURN_GAIN * fitted(other)
 
 
 def _filtered(data: dict, include: Any, exclude: Any) -> dict:
