@@ -895,6 +895,57 @@ def test_op_matches_numpy_and_central_differences(name, dtype, data):
                                    err_msg=f"gradient of input {i}")
 
 
+# -- second derivatives: the rules are differentiable ----------------------------------------
+def weighted_first_derivative(call, values, floats, direction, weights, create_graph):
+    """Σ_i weights_i · d(direction · call(values))/d values_i, and the input tensors."""
+    inputs = [vg.tensor(v) for v in values]
+    y = call(vg, *inputs)
+    firsts = vg.gradients(y, [inputs[i] for i in floats], grad_ys=direction,
+                          unconnected_gradients="zero", create_graph=create_graph)
+    total = vg.tensor(0.0)
+    for g, w in zip(firsts, weights):
+        total = total + (g * w).sum()
+    return inputs, total
+
+
+SECOND_ORDER = sorted(name for name, case in CASES.items() if case.gradient != "none")
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_second_derivative_matches_central_differences_of_the_first(name, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    arrays, call = CASES[name].make(data, rng)
+    arrays = [np.asarray(a, np.float64 if np.asarray(a).dtype.kind == "f" else None)
+              for a in arrays]
+    floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    with vg.no_grad():
+        shape = call(vg, *[vg.tensor(a) for a in arrays]).shape
+    direction = rng.uniform(0.5, 1.5, shape)
+    weights = [rng.uniform(0.5, 1.5, arrays[i].shape) for i in floats]
+
+    inputs, total = weighted_first_derivative(call, arrays, floats, direction, weights, True)
+    seconds = vg.gradients(total, [inputs[i] for i in floats], unconnected_gradients="zero")
+
+    def numeric_total(values):
+        return weighted_first_derivative(call, values, floats, direction, weights,
+                                         False)[1].item()
+
+    eps = 1e-5
+    for i, second in zip(floats, seconds):
+        numeric = np.zeros(arrays[i].shape)
+        for index in np.ndindex(*numeric.shape):
+            plus, minus = list(arrays), list(arrays)
+            plus[i], minus[i] = arrays[i].copy(), arrays[i].copy()
+            plus[i][index] += eps
+            minus[i][index] -= eps
+            numeric[index] = (numeric_total(plus) - numeric_total(minus)) / (2 * eps)
+        assert second.shape == arrays[i].shape
+        np.testing.assert_allclose(second.numpy(), numeric, rtol=1e-4, atol=1e-5,
+                                   err_msg=f"second derivative of input {i}")
+
+
 # -- vizgrad.scipy beyond single ops -------------------------------------------------------------
 def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
     import scipy.signal
