@@ -148,8 +148,9 @@ class GraphWidget(anywidget.AnyWidget):
             raise traitlets.TraitError(f"mode={mode!r} is not known; fix: 'reverse' "
                                        "(backpropagation) or 'forward' (tangents forward)")
         if mode not in self._graphs and self._remake is None:
-            raise traitlets.TraitError("this widget was given a Graph, so it has no other mode; "
-                                       f"fix: vg.show(y, mode={mode!r}) with the tensor")
+            raise traitlets.TraitError("this widget draws a Graph, a PyTorch tensor or a micrograd "
+                                       "value, so it has no other mode; fix: vg.show(y, "
+                                       f"mode={mode!r}) with a vizgrad tensor")
         return mode
 
     @traitlets.observe("mode")
@@ -428,6 +429,11 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
     if mode not in ("reverse", "forward"):
         raise ArgumentError(f"mode={mode!r} is not known; fix: mode='reverse' "
                             "(backpropagation) or mode='forward' (tangents forward)")
+    if not isinstance(y, Tensor):  # a PyTorch tensor or a micrograd value: reverse only
+        if mode == "forward":
+            raise ArgumentError(f"forward mode steps vizgrad tensors, not {type(y).__name__}; "
+                                "fix: mode='reverse', or compute with vizgrad tensors")
+        return GraphWidget(remake(mode), step=step, collapsed=collapsed, scale=scale)
     return GraphWidget(remake(mode), step=step, collapsed=collapsed, scale=scale,
                        remake=remake)
 
