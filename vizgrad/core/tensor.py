@@ -465,8 +465,12 @@ class Tensor:
         return Tensor(self._data, name=self.name)
 
     @property
-    def grad(self) -> np.ndarray | None:
-        """The gradient ``backward()`` accumulated here (a writable array), or None."""
+    def grad(self) -> np.ndarray | Tensor | None:
+        """The gradient ``backward()`` accumulated here (a writable array), or None.
+
+        After ``backward(create_graph=True)`` it is a tensor with its own graph (as in
+        PyTorch), which can be differentiated again and drawn with ``vg.show``.
+        """
         if self._grad is not None and self._grad_shared:
             # backward() left the array its pass keeps for the drawing: copy it out the first
             # time it is read, so changing .grad never changes a drawing (optimizers read
@@ -484,14 +488,17 @@ class Tensor:
         """Clear the accumulated gradient."""
         self._grad = None
 
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
         """Backpropagate from this tensor, accumulating into leaves' ``.grad`` (PyTorch).
+
+        ``create_graph=True`` records the backward pass: ``.grad`` becomes a tensor
+        that can be differentiated again.
 
         >>> w = Variable([1.0, 2.0]); (w * w).sum().backward(); w.grad
         array([2., 4.])
         """
         from .autodiff import backward
-        backward(self, grad)
+        backward(self, grad, create_graph)
 
     def __repr__(self) -> str:
         body = np.array2string(np.asarray(self._data), separator=", ", precision=4,
