@@ -527,8 +527,9 @@ def test_item_assignment_is_drawn_and_earlier_users_keep_the_old_value():
         x[0] = 5.0
 
 
-def test_copy_and_astype_without_copy():
+def test_copy_astype_format_and_tolist_as_real_code_calls_them():
     w = vg.Variable([1.0, 2.0], name="w")
+    assert f"loss {(w * w).sum():.3f}" == "loss 5.000" and w.tolist() == [1.0, 2.0]
     assert w.copy().op == "copy" and np.copy(w).op == "copy"
     assert w.astype("float64", copy=False) is w
     assert w.astype(np.float32, copy=False).dtype == np.float32
