@@ -14,6 +14,8 @@ import pytest
 import vizgrad as vg
 
 EPS = 1e-6
+# the checks ask for zeros where a derivative is unconnected on purpose
+pytestmark = pytest.mark.filterwarnings("ignore::vizgrad.UnconnectedGradientWarning")
 RNG = np.random.default_rng(1)
 
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -170,8 +171,7 @@ def _collect(result: BackwardPass, sources: list[Tensor], unconnected: str,
         g = result.grads.get(x._id)
         if g is None:
             if unconnected == "zero":
-                _warn_unconnected(f"{kind} with unconnected_gradients='zero'", describe(x),
-                                  stacklevel=3)
+                _warn_unconnected(f"{kind} with unconnected_gradients='zero'", describe(x))
             out.append(Tensor(np.zeros(x.shape, x.dtype)) if unconnected == "zero" else None)
             continue
         out.append(Tensor(np.array(g, copy=True)))
@@ -405,7 +405,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
             if g is None:
                 _warn_unconnected(f"vg.grad({getattr(f, '__name__', 'f')})",
                                   f"argument {i}" + (f" ({args[i].name!r})" if args[i].name
-                                                     else ""), stacklevel=3)
+                                                     else ""))
         if nested:
             out = [Tensor(np.zeros(args[i].shape, args[i].dtype)) if g is None else g
                    for i, g in zip(indices, result)]
@@ -417,14 +417,18 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
     return value_and_gradient_of_f
 
 
-def _warn_unconnected(api: str, what: str, stacklevel: int) -> None:
-    """Warn that ``api`` gives zeros for ``what`` because the output does not depend on it."""
+def _warn_unconnected(api: str, what: str) -> None:
+    """Warn that ``api`` gives zeros for ``what`` because the output does not depend on it;
+    the warning points at the first line outside this module (the user's call)."""
+    frame, stacklevel = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, stacklevel = frame.f_back, stacklevel + 1
     warnings.warn(
         f"{api}: the output does not depend on {what}, so its gradient is all zeros. If it "
         "should, look for a value taken off the graph on the way (t.numpy(), float(t), "
         "t.item()); if not, silence this with warnings.filterwarnings('ignore', "
         "category=vg.UnconnectedGradientWarning)",
-        UnconnectedGradientWarning, stacklevel=stacklevel + 1)
+        UnconnectedGradientWarning, stacklevel=stacklevel)
 
 
 def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
