@@ -17,9 +17,13 @@ from .core.autodiff import (
     custom_gradient,
     grad,
     gradients,
+    hessian,
+    hvp,
+    jacobian,
     value_and_grad,
 )
 from .core.engine import BackwardPass, Step
+from .core.forward import jvp
 from .core.gradcheck import gradcheck
 from .core.ops import (
     OPS,
@@ -141,12 +145,15 @@ from .drawing.graph import Graph
 from .drawing.options import set_options
 from .errors import (
     ArgumentError,
+    ConversionError,
     DtypeError,
     GradcheckError,
+    InPlaceError,
     NonScalarBackwardError,
     RenderError,
     ShapeError,
     TapeError,
+    UnconnectedGradientWarning,
     UnsupportedError,
     VizgradError,
 )
@@ -175,7 +182,8 @@ def load_ipython_extension(ipython) -> None:  # noqa: ANN001
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArgumentError", "BackwardPass", "DtypeError", "GradcheckError", "GradientTape", "Graph",
+    "ArgumentError", "BackwardPass", "ConversionError", "DtypeError", "GradcheckError",
+    "GradientTape", "Graph", "InPlaceError",
     "graph", "export_html", "export_svg", "show",
     "NonScalarBackwardError", "OPS", "RenderError", "ShapeError", "Step", "TapeError", "Tensor",
     "Variable", "VizgradError", "abs", "add", "backward", "broadcast_to", "clip",
@@ -187,7 +195,9 @@ __all__ = [
     "reshape", "scope", "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack",
     "set_options",
     "stop_gradient", "subtract", "sum", "tanh", "tensor", "transpose", "where",
-    "UnsupportedError", "value_and_grad",
+    "UnconnectedGradientWarning", "UnsupportedError", "value_and_grad",
+    # higher order and forward mode
+    "hessian", "hvp", "jacobian", "jvp",
     # elementwise math
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "ceil", "cosh",
     "erf", "exp2", "expm1", "floor", "fmax", "fmin", "hypot", "log10", "log1p", "log2",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from . import narrate
 from .palette import COLORS
 
 if TYPE_CHECKING:  # pragma: no cover - the Graph is read, never imported at run time
@@ -177,22 +178,49 @@ def _grad_color(step_of_grad: int | None, step: int) -> str:
     return "" if step_of_grad is None else ("grad" if step_of_grad <= step else TRANSPARENT)
 
 
-def node_label(graph: Graph, node: Node, step: int) -> str:
-    """The HTML-like label of one node at ``step``."""
+def _second_rows(graph: Graph, node: Node, color: str) -> list[str]:
+    """The rows of a node's second number: its gradient (forward mode: its tangent)."""
+    if node.grad is None or node.grad_step is None:
+        return []
+    if graph.mode == "forward":
+        return [value_html(node.grad, color, narrate.tangent_prefix(node.label),
+                           10 if node.kind == "op" else None)]
+    if node.kind == "op":   # used more than once: the total its edges' contributions add up to
+        return [value_html(node.grad, color, f"∂{graph.target_name}/∂{node.label} = ",
+                           10)] if node.fan_out > 1 else []
+    return [value_html(node.grad, color, f"∂{graph.target_name}/∂{node.label} = ")]
+
+
+def _ghost_rows(ghost: Graph | None, node_id: str) -> list[str]:
+    """The other mode's rows of the same node, invisible: with them both modes' drawings
+    have boxes of one size, so the layout is the same and switching moves nothing."""
+    if ghost is None:
+        return []
+    try:
+        return _second_rows(ghost, ghost.node(node_id), TRANSPARENT)
+    except KeyError:
+        return []
+
+
+def node_label(graph: Graph, node: Node, step: int, ghost: Graph | None = None) -> str:
+    """The HTML-like label of one node at ``step`` (``ghost``: the other mode's Graph)."""
     colors = graph.colors
     grey = colors["grey"] if node.greyed else None
     value_color = grey or colors["value"]
     text_color = grey
     grad_state = _grad_color(node.grad_step, step)
     grad_color = colors["grad"] if grad_state == "grad" else TRANSPARENT
-    target = graph.target_name
     rows: list[str] = []
     if node.kind == "op":
         rows.append(font(node.symbol, text_color, 16))
         rows.append(font(node.label, grey or DIM, 9))
-        if node.grad is not None and grad_state and node.fan_out > 1:
-            # used more than once: the total its edges' contributions add up to
-            rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = ", 10))
+        if grad_state:
+            rows.extend(_second_rows(graph, node, grad_color))
+    elif graph.engine == "micrograd":  # a scalar engine's value: data and grad, as it says
+        rows.append(font(node.label, text_color, bold=True))
+        rows.append(value_html(node.value, value_color, "data "))
+        if node.grad is not None and grad_state:
+            rows.append(value_html(node.grad, grad_color, "grad "))
     else:
         rows.append(font(node.label, text_color, bold=True))
         small_print = shape_text(node)
@@ -200,17 +228,19 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
             rows.append(font(small_print, grey or DIM, 9))
         if node.value != node.label:  # a literal such as 2 is named by its value: once
             rows.append(value_html(node.value, value_color))
-        if node.grad is not None and grad_state:
-            rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = "))
+        if grad_state:
+            rows.extend(_second_rows(graph, node, grad_color))
+    rows.extend(_ghost_rows(ghost, node.id))
     for note in node.notes:  # written by the narration, so the widget says the same
         if note.get("mark"):
             rows.append(font(note["mark"], colors["unconnected"], 9))
     return table(rows)
 
 
-def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
+def node_statement(graph: Graph, node: Node, step: int, current: bool,
+                   ghost: Graph | None = None) -> str:
     """One node line of the DOT text."""
-    attrs = {"id": node.id, "label": node_label(graph, node, step)}
+    attrs = {"id": node.id, "label": node_label(graph, node, step, ghost)}
     styles = []
     if node.kind == "op":
         attrs["shape"] = "ellipse"
@@ -227,13 +257,13 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     if node.unconnected or node.outside_tape or node.stopped:
         styles.append("dashed")
         attrs["color"] = graph.colors["unconnected"]
-    if node.nonfinite:  # a red outline too, so the mark stays while the op is current
+    if node.nonfinite or node.flagged:  # a red outline too: it stays while the op is current
         attrs["color"] = graph.colors["unconnected"]
         attrs["penwidth"] = "2"
     if current:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["current"]
-    elif node.nonfinite:
+    elif node.nonfinite or node.flagged:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["nonfinite"]
     if styles:
@@ -241,26 +271,57 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     return f"{node.id} [{_attributes(attrs)}]"
 
 
-def edge_label(graph: Graph, edge: Edge, step: int, source: Node, into_output: bool = False) -> str:
+def reference_statement(graph: Graph, node: Node, reference: str) -> str:
+    """The DOT line of a small copy of ``node`` drawn next to one of its far uses: its name
+    only (the edge out of it shows the value and the gradient of that use)."""
+    grey = graph.colors["grey"] if node.greyed else None
+    attrs = {"id": reference, "label": table([font(node.label, grey, bold=True)]),
+             "shape": "box", "style": "rounded,dotted" if node.kind == "constant" else "rounded"}
+    if grey:
+        attrs["color"] = grey
+    return f"{reference} [{_attributes(attrs)}]"
+
+
+def _edge_second_rows(graph: Graph, edge: Edge, source: Node, leaf: bool, color: str
+                      ) -> list[str]:
+    """The row of what an edge carries back (forward mode: forward): a gradient part or the
+    source's tangent; none where the source's own box already shows it."""
+    repeated = leaf and source.fan_out <= 1 and not edge.nonfinite  # NaN: marked where it arrives
+    if edge.grad is None or edge.grad_step is None or repeated:
+        return []
+    if graph.mode == "forward":
+        return [value_html(edge.grad, color, narrate.tangent_prefix(source.label))]
+    # a source used more than once gets a part of its gradient along each edge
+    named = f"∂{graph.target_name}/∂{source.label} {'+=' if source.fan_out > 1 else '='} "
+    return [value_html(edge.grad, color, named)]
+
+
+def edge_label(graph: Graph, edge: Edge, step: int, source: Node, into_output: bool = False,
+               from_copy: bool = False, ghost: Graph | None = None) -> str:
     """Value above, gradient (from the step it arrives) below, each named by what it is of.
 
     What a box already shows is not written again: a leaf's value, its gradient when
     this edge is its only use, and the output's value and seed. '' for no label.
+    ``from_copy``: the edge leaves a small copy of its source, which shows only the name.
+    ``ghost``: the other mode's Graph, whose row is laid out invisibly (see _ghost_rows).
     """
     colors = graph.colors
     rows: list[str] = []
     if into_output:
         return ""
-    leaf = source.kind in ("variable", "constant")
+    leaf = source.kind in ("variable", "constant") and not from_copy
     if not leaf:
         rows.append(value_html(edge.value, colors["grey"] if source.greyed else colors["value"]))
     state = _grad_color(edge.grad_step, step)
-    repeated = leaf and source.fan_out <= 1 and not edge.nonfinite  # NaN: marked where it arrives
-    if edge.grad is not None and state and not repeated:
-        # a source used more than once gets a part of its gradient along each edge
-        named = f"∂{graph.target_name}/∂{source.label} {'+=' if source.fan_out > 1 else '='} "
-        rows.append(value_html(edge.grad, colors["grad"] if state == "grad" else TRANSPARENT,
-                               named))
+    if state:
+        rows.extend(_edge_second_rows(graph, edge, source, leaf, colors["grad"]
+                                      if state == "grad" else TRANSPARENT))
+    if ghost is not None:
+        try:
+            rows.extend(_edge_second_rows(ghost, ghost.edge(edge.id), ghost.node(source.id),
+                                          leaf, TRANSPARENT))
+        except KeyError:
+            pass
     bg = colors["nonfinite"] if edge.nonfinite and state == "grad" else None
     return table(rows, bg) if rows else ""
 
@@ -277,7 +338,7 @@ def _attributes(attrs: dict[str, str]) -> str:
 
 def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
            highlight: bool = True, rankdir: str = "LR", scale: float = 1.0,
-           aspect: float | None = None) -> str:
+           aspect: float | None = None, ghost: Graph | None = None) -> str:
     """The whole DOT text of ``graph`` at ``step``.
 
     ``collapse``: ids of scopes to draw as one box (None: the graph's default).
@@ -285,6 +346,8 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     ``rankdir``: "LR" (left to right) or "TB" (top to bottom); ``scale``: text size.
     ``aspect``: width / height of the picture (16 / 9 for a slide): the nodes are spread
     out until the drawing has that shape.
+    ``ghost``: the same tensors' Graph in the other mode, whose texts are laid out
+    invisibly, so switching modes keeps every box where it is.
     Only what is drawn is read: a collapsed scope's nodes are never made.
     """
     if rankdir not in RANKDIRS:
@@ -319,8 +382,14 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     by_scope: dict[str | None, list[str]] = {}
     for i in node_indices:
         n = graph.nodes[i]
-        statement = node_statement(graph, n, step, n.id == current_id)
+        statement = node_statement(graph, n, step, n.id == current_id, ghost)
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
+    # a box used far apart is drawn again, small, next to each far use (see shared_references)
+    references = shared_references(drawn_edges)
+    for k, (source, reference) in references.items():
+        scope = graph.nodes[structure.edge_targets[k]].scope  # drawn beside its user
+        statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
+        by_scope.setdefault(scope if scope in scopes else None, []).append(statement)
     lines.extend(f"  {s}" for s in by_scope.pop(None, []))
     for sid, statements in by_scope.items():
         scope = scopes[sid]
@@ -341,11 +410,14 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
 
     greyed = structure.node_greyed
     for k, source, target, edges, tensors in drawn_edges:
+        if k in references:
+            source = references[k][1]
         e = graph.edges[k] if edges == 1 else None
         source_greyed = greyed[structure.edge_sources[k]]
         if e is not None:
             label = edge_label(graph, e, step, graph.nodes[structure.edge_sources[k]],
-                               graph.nodes[structure.edge_targets[k]].kind == "output")
+                               graph.nodes[structure.edge_targets[k]].kind == "output",
+                               from_copy=k in references, ghost=ghost)
         elif tensors == edges:
             label = table([font(f"{tensors} tensors", dim)])
         else:
@@ -357,6 +429,84 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     lines.append("}")
     text = "\n".join(lines) + "\n"
     return text if scale == 1 else scaled(text, scale)
+
+
+# -- the layout's structure ---------------------------------------------------------------
+# Graphviz's dot spends its time on long edges: each is a chain of virtual nodes, one per
+# rank it crosses (two with edge labels), that every ordering and positioning pass moves.
+# A tensor used all along a computation (an RNN's shared weights and input) sends one long
+# edge to every step: 60 steps took more than 120 s to lay out. Drawn once per far use
+# instead, as TensorBoard draws its "auxiliary" nodes, no edge crosses more than MAX_SPAN
+# ranks and the same drawing lays out in well under a second.
+MAX_SPAN = 2          # ranks an edge from a shared box may cross before it is drawn again
+REFERENCE_MARK = "_"  # a reference's id: the box's id, the mark, the edge's id ("n0_e5")
+MIN_OP_USES = 3       # an op's result is drawn again only when used this often (a skip
+                      # connection, used twice, keeps its one long edge: it is the picture)
+
+
+def reference_id(box: str, edge_id: str) -> str:
+    """The id of the small copy of ``box`` drawn next to the use along ``edge_id``.
+
+    >>> reference_id("n0", "e5")
+    'n0_e5'
+    """
+    return f"{box}{REFERENCE_MARK}{edge_id}"
+
+
+def shared_references(drawn_edges: Iterable[tuple[int, str, str, int, int]]
+                      ) -> dict[int, tuple[str, str]]:
+    """The edges drawn from a small copy of their source: edge index -> (source, copy id).
+
+    A box keeps its edges to the uses within MAX_SPAN ranks of its nearest use; each
+    farther use gets a copy of its own. Ranks are longest paths, as dot ranks; a leaf
+    sits just before its nearest use. Only boxes of single tensors are copied: leaves
+    with two uses or more, op results with MIN_OP_USES or more.
+
+    >>> edges = [(0, "n0", "n1", 1, 1), (1, "n1", "n2", 1, 1), (2, "n2", "n3", 1, 1),
+    ...          (3, "n3", "n4", 1, 1), (4, "n0", "n4", 1, 1)]
+    >>> shared_references(edges)
+    {4: ('n0', 'n0_e4')}
+    """
+    edges = [(k, s, t) for k, s, t, bundled, _ in drawn_edges if bundled == 1]
+    rank = _ranks([(s, t) for _, s, t in edges])
+    uses: dict[str, list[tuple[int, int]]] = {}
+    has_inputs = set()
+    for k, s, t in edges:
+        has_inputs.add(t)
+        if s[:1] == "n" and t in rank:
+            uses.setdefault(s, []).append((rank[t], k))
+    references: dict[int, tuple[str, str]] = {}
+    for box, used in uses.items():
+        if len(used) < (MIN_OP_USES if box in has_inputs else 2):
+            continue
+        used.sort()
+        nearest = used[0][0] if box not in has_inputs else rank.get(box, used[0][0]) + 1
+        for r, k in used:
+            if r - nearest >= MAX_SPAN:
+                references[k] = (box, reference_id(box, f"e{k}"))
+    return references
+
+
+def _ranks(edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Each box's longest-path rank (boxes on a cycle of collapsed groups get none)."""
+    users: dict[str, list[str]] = {}
+    waiting: dict[str, int] = {}
+    for s, t in edges:
+        users.setdefault(s, []).append(t)
+        waiting[t] = waiting.get(t, 0) + 1
+        waiting.setdefault(s, 0)
+    rank = dict.fromkeys(waiting, 0)
+    ready = [box for box, count in waiting.items() if count == 0]
+    done: dict[str, int] = {}
+    while ready:
+        box = ready.pop()
+        done[box] = rank[box]
+        for user in users.get(box, ()):
+            rank[user] = max(rank[user], rank[box] + 1)
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                ready.append(user)
+    return done
 
 
 _FONT_SIZE = re.compile(r'(POINT-SIZE="|fontsize=)([\d.]+)')

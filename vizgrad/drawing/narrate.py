@@ -68,6 +68,59 @@ def node_notes(node: Node, target: str,
     return tuple(notes)
 
 
+# -- a hand-written backward rule, checked (a micrograd-style engine) ---------------------
+def rule_notes(drawing: Drawing, i: int) -> tuple[dict[str, str | None], ...]:
+    """The notes on op ``i`` about its own ``_backward``: wrong, unchecked, raised, and an
+    input that is both operands (``a * a``), whose one edge carries the sum."""
+    check = drawing.trace.checks.get(i)
+    if check is None:
+        return ()
+    t = drawing.trace.tensors[i]
+    label, text = drawing.label, drawing.text
+    name = drawing.target_name if i == drawing.trace.target else label(i)  # the output: o.grad
+    notes: list[dict[str, str | None]] = []
+    if check.verdict == "raised":
+        notes.append({"mark": f"_backward raised {check.error}"[:80],
+                      "text": f"its _backward raised {check.error}; its edges show only what "
+                              "it added before it stopped"})
+    elif check.verdict == "unchecked":
+        why = check.error or f"vizgrad does not know the op {check.rule!r}"
+        notes.append({"mark": "_backward not checked",
+                      "text": f"{why}, so it could not check this _backward: the gradients "
+                              "shown are what it sent"})
+    step = drawing.step_of.get(i)
+    for position in check.wrong:
+        x = label(t.inputs[position])
+        sent = drawing.contribution(i, position)
+        g = drawing.trace.steps[step - 1].upstream
+        notes.append({
+            "mark": f"wrong _backward: sent {text(sent)} to {x}, not "
+                    f"{text(check.expected[position])}",
+            "text": f"Wrong: your _backward for {check.rule} sent {text(sent)} to {x}; "
+                    f"∂{name}/∂{x} · {name}.grad = {text(check.local[position])} · {text(g)} "
+                    f"= {text(check.expected[position])}"})
+    for position, uses in enumerate(check.uses):
+        if uses < 2:
+            continue
+        x = label(t.inputs[position])
+        if position < len(check.parts):
+            parts = " + ".join(text(p) for p in check.parts[position])
+            total = f"{parts} = {text(check.expected[position])}"
+        else:
+            total = text(drawing.contribution(i, position))
+        which = "both operands" if uses == 2 else f"{uses} of the operands"
+        notes.append({"mark": f"{x} used {uses}×: ∂ {total}",
+                      "text": f"{x} is {which} of {check.rule}; _prev holds it once, so its "
+                              f"one edge carries the sum of the parts, {total}"})
+    return tuple(notes)
+
+
+def rule_flagged(drawing: Drawing, i: int) -> bool:
+    """True when op ``i``'s own ``_backward`` disagrees with the chain rule or raised."""
+    check = drawing.trace.checks.get(i)
+    return check is not None and check.verdict in ("disagrees", "raised")
+
+
 # -- the steps ---------------------------------------------------------------------------
 def step(drawing: Drawing, k: int) -> GraphStep:
     """Step ``k`` of the drawing, explained (step 0: the forward pass)."""
@@ -108,6 +161,7 @@ def step(drawing: Drawing, k: int) -> GraphStep:
                          f"the sum of the contributions: ∂{target}/∂{x_name} = {parts} = "
                          f"{drawing.line_text(drawing.trace.totals[x])}")
             items.append(f"n{x}")
+    lines.extend(note["text"] for note in rule_notes(drawing, s.tensor))
     if k == len(steps):
         done = [f"∂{target}/∂{label(i)} = {drawing.line_text(drawing.trace.totals[i])}"
                 for i, u in enumerate(drawing.trace.tensors)
@@ -259,3 +313,101 @@ def _axes_text(axes: list[int], out: tuple[int, ...]) -> str:
     count = int(np.prod([out[a] for a in axes]))
     listed = " and ".join(str(a) for a in axes)
     return f"ax{'es' if len(axes) > 1 else 'is'} {listed} ({count} entries)"
+
+
+# -- forward mode ------------------------------------------------------------------------
+EDGE_TANGENT = "˙ "   # before the tangent an edge carries, as "∂ " before a gradient
+_DOT_ABOVE = "\u0307"  # the combining dot: v₂ becomes v̇₂, Newton's "rate of change"
+
+
+def dotted(name: str) -> str:
+    """A name with the dot of a tangent over its first letter (``v₂`` -> ``v̇₂``).
+
+    >>> dotted("v₋₁") == "v" + "\u0307" + "₋₁"
+    True
+    """
+    return name[:1] + _DOT_ABOVE + name[1:] if name else name
+
+
+def tangent_prefix(label: str) -> str:
+    """What the drawing writes before a tensor's tangent: ``ẋ1 = ``."""
+    return f"{dotted(label)} = "
+
+
+def forward_step(drawing: Drawing, k: int) -> GraphStep:
+    """Step ``k`` of forward mode, explained (step 0: the values and the seed)."""
+    trace = drawing.trace
+    label = drawing.label
+    if k == 0:
+        return GraphStep(0, None, "Step 0: the forward pass and the seed",
+                         tuple(_forward_first_lines(drawing)))
+    s = trace.forward_steps[k - 1]
+    t = trace.tensors[s.tensor]
+    name = drawing.target_name if s.tensor == trace.target else label(s.tensor)
+    input_names = [label(x) for x in t.inputs]
+    lines = [_tangent_line(drawing, name, t, s, input_names)]
+    touched = [f"e{drawing.edge_start[s.tensor] + position}"
+               for position, moving in enumerate(s.inputs) if moving is not None]
+    if k == len(trace.forward_steps):
+        target = drawing.target_name
+        moved = ", ".join(dotted(label(i)) for i in trace.seeded)
+        lines.append(f"Done: {dotted(target)} = {drawing.text(s.tangent)}, the derivative of "
+                     f"{target} along the seed ({moved} moving), from one forward pass")
+    return GraphStep(k, f"n{s.tensor}", f"Step {k}: push the tangents through "
+                     f"{t.op or 'op'} ({name})", tuple(lines), tuple(touched))
+
+
+def _forward_first_lines(drawing: Drawing) -> list[str]:
+    trace, target, label = drawing.trace, drawing.target_name, drawing.label
+    seeds = ", ".join(f"{dotted(label(i))} = {drawing.text(trace.tangents[i])}"
+                      for i in trace.seeded)
+    still = [dotted(label(i)) for i, t in enumerate(trace.tensors)
+             if t.op is None and i in trace.tangents and i not in trace.seeded]
+    lines = [f"Forward pass: each edge carries the value that flowed along it (blue); "
+             f"{target} = {drawing.text(trace.tensors[trace.target].value)}.",
+             f"Forward mode starts from the seed {seeds}"
+             + (f" ({', '.join(still)} = 0: held still)" if still else "")
+             + " and pushes each tangent forward one operation per step, in the order the "
+               "operations ran (tangents in orange).",
+             "One forward pass gives the derivative of every output along one input "
+             "direction; backpropagation gives the derivative of one output along every "
+             "input."]
+    return lines
+
+
+def _tangent_line(drawing: Drawing, name: str, t: TracedTensor, s, input_names: list[str]
+                  ) -> str:
+    """``v̇₂ = v̇₋₁·v₀ + v̇₀·v₋₁ = 1·5 + 0·2 = 5``: the chain rule forward, with the numbers."""
+    letters, letter = _OP_LETTER.get(t.op, (_LETTERS, _LETTER))
+
+    def named(match: re.Match) -> str:
+        i = letters[match.group(1)]
+        return input_names[i] if i < len(input_names) and input_names[i] else match.group(1)
+
+    symbols, numbers = [], []
+    for position, moving in enumerate(s.inputs):
+        if moving is None:
+            continue
+        x_name = dotted(input_names[position])
+        local = s.locals[position] if position < len(s.locals) else None
+        formula = t.formulas[position] if position < len(t.formulas) else ""
+        if local is not None and t.elementwise and formula and not _G.search(formula):
+            written = letter.sub(named, formula)
+            written = f"({written})" if any(c in written for c in " +−-/") else written
+            symbols.append(f"{x_name}·{written}" if written != "1" else x_name)
+            if np.size(local) == 1 and np.size(moving) == 1:
+                factor = short(local)
+                factor = f"({factor.replace('-', '−')})" if factor.startswith("-") else factor
+                numbers.append(drawing.text(moving) if written == "1" else
+                               f"{drawing.text(moving)}·{factor}")
+            else:
+                numbers.append(drawing.text(s.contributions[position]))
+        else:
+            symbols.append(f"(∂{name}/∂{input_names[position]})·{x_name}")
+            numbers.append(drawing.text(s.contributions[position]))
+    total = drawing.text(s.tangent)
+    if not symbols:
+        return f"{dotted(name)} = 0: no input moves"
+    said = f"{dotted(name)} = {' + '.join(symbols)}"
+    worked = " + ".join(numbers)
+    return f"{said} = {worked} = {total}" if worked != total else f"{said} = {total}"

@@ -9,8 +9,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..core.tensor import Tensor
-from ..drawing.api import graph, is_torch_tensor
+from ..drawing.api import graph, is_drawable, size_of
 from ..drawing.graph import Graph
 from ..drawing.render import PNG_WIDTH
 from ..errors import ArgumentError, VizgradError
@@ -82,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_script_traceback(error, args.script)
         return fail(f"{args.script} raised {type(error).__name__}: {error}; fix the script "
                     "and run again")
-    tensors = sorted(k for k, v in namespace.items() if _drawable(v) and not k.startswith("_"))
+    tensors = sorted(k for k, v in namespace.items() if is_drawable(v) and not k.startswith("_"))
     known = ", ".join(tensors) if tensors else "none"
     if args.target is None:
         args.target = _last_scalar(args.script, namespace)
@@ -93,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{args.script} defines no variable {args.target!r}; fix: --target one of "
                     f"its tensors: {known}", 2)
     target = namespace[args.target]
-    if not _drawable(target):
+    if not is_drawable(target):
         kind = type(target).__name__
         article = "an" if kind[:1].lower() in "aeiou" else "a"
         return fail(f"{args.target!r} is {article} {kind}, not a vizgrad tensor; fix: "
@@ -159,10 +158,6 @@ def _closer_rankdir(drawing: Graph, step: int | None, options: dict) -> str:
     return min(("LR", "TB"), key=miss)
 
 
-def _drawable(value: object) -> bool:
-    return isinstance(value, Tensor) or is_torch_tensor(value)
-
-
 def _last_scalar(script: Path, namespace: dict) -> str | None:
     """The last scalar tensor the script assigns (the rule of ``%%vizgrad``), or None."""
     from .magic import assigned_names  # the same rule as the magic, read from the source
@@ -170,13 +165,8 @@ def _last_scalar(script: Path, namespace: dict) -> str | None:
         names = assigned_names(script.read_text(encoding="utf-8"))
     except (SyntaxError, UnicodeDecodeError):
         return None
-    scalars = [n for n in names if _drawable(namespace.get(n)) and _size(namespace[n]) == 1]
+    scalars = [n for n in names if is_drawable(namespace.get(n)) and size_of(namespace[n]) == 1]
     return scalars[-1] if scalars else None
-
-
-def _size(value: object) -> int:
-    size = value.size
-    return size() if callable(size) else size  # torch's size() is a method
 
 
 def _check_paths(args: argparse.Namespace) -> str | None:
