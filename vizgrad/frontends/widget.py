@@ -32,7 +32,7 @@ import anywidget
 import traitlets
 
 from ..core.tensor import Tensor
-from ..drawing.api import graph
+from ..drawing.api import graph, is_torch_tensor
 from ..drawing.graph import STEP_WINDOW, Graph
 from ..errors import ArgumentError, RenderError, VizgradError
 
@@ -226,7 +226,10 @@ class GraphWidget(anywidget.AnyWidget):
         other = self._graphs.get(other_mode)
         if other is None and self._remake is not None and len(self._graph.nodes) <= \
                 EAGER_OTHER_MODE:
-            other = self._graphs[other_mode] = self._remake(other_mode)
+            try:
+                other = self._graphs[other_mode] = self._remake(other_mode)
+            except VizgradError:  # no other mode for this tensor: said if the reader asks
+                other = None
         return self._graph.to_dot(collapse=ids, highlight=False, ghost=other)
 
     def _layout(self, dot: str) -> str:
@@ -420,6 +423,10 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         nonlocal tangents
         if wanted == "reverse":
             return graph(y, names=names, **options)
+        if is_torch_tensor(y):
+            raise ArgumentError("forward mode is drawn for vizgrad tensors, not PyTorch's; "
+                                "fix: mode='reverse' (backpropagation), or torch.func.jvp "
+                                "for PyTorch's forward mode")
         if tangents is None:
             from ..core.forward import default_seed
             tangents = default_seed(y)
