@@ -32,7 +32,7 @@ import anywidget
 import traitlets
 
 from ..core.tensor import Tensor
-from ..drawing.api import graph, is_torch_tensor
+from ..drawing.api import graph
 from ..drawing.graph import STEP_WINDOW, Graph
 from ..errors import ArgumentError, RenderError, VizgradError
 
@@ -423,10 +423,9 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         nonlocal tangents
         if wanted == "reverse":
             return graph(y, names=names, **options)
-        if is_torch_tensor(y):
-            raise ArgumentError("forward mode is drawn for vizgrad tensors, not PyTorch's; "
-                                "fix: mode='reverse' (backpropagation), or torch.func.jvp "
-                                "for PyTorch's forward mode")
+        if not isinstance(y, Tensor):  # a PyTorch tensor, a micrograd Value
+            raise ArgumentError(f"forward mode is drawn for vizgrad tensors, not for a "
+                                f"{type(y).__name__}; fix: mode='reverse' (backpropagation)")
         if tangents is None:
             from ..core.forward import default_seed
             tangents = default_seed(y)
