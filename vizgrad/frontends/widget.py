@@ -227,7 +227,10 @@ class GraphWidget(anywidget.AnyWidget):
         other = self._graphs.get(other_mode)
         if other is None and self._remake is not None and len(self._graph.nodes) <= \
                 EAGER_OTHER_MODE:
-            other = self._graphs[other_mode] = self._remake(other_mode)
+            try:
+                other = self._graphs[other_mode] = self._remake(other_mode)
+            except VizgradError:  # no other mode for this tensor: said if the reader asks
+                other = None
         return self._graph.to_dot(collapse=ids, highlight=False, ghost=other)
 
     def _layout(self, dot: str) -> str:
@@ -421,6 +424,9 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         nonlocal tangents
         if wanted == "reverse":
             return graph(y, names=names, **options)
+        if not isinstance(y, Tensor):  # a PyTorch tensor, a micrograd Value
+            raise ArgumentError(f"forward mode is drawn for vizgrad tensors, not for a "
+                                f"{type(y).__name__}; fix: mode='reverse' (backpropagation)")
         if tangents is None:
             from ..core.forward import default_seed
             tangents = default_seed(y)
