@@ -91,7 +91,7 @@ def backward(y: Tensor, grad: Any = None) -> BackwardPass:
             f"first, e.g. y.sum().backward(), or pass the upstream gradient, e.g. "
             f"y.backward(np.ones({shape})).")
     seed = _seed(y, grad, "backward(grad=...)")
-    result = backpropagate([y], [seed], _is_trainable_leaf, kind="backward")
+    result = backpropagate([y], [seed], _is_trainable_leaf, kind="backward", leaf_sources=True)
     grads = result.grads
     for t in result.reached_sources:  # the trainable leaves the walk reached
         g = grads.get(t._id)

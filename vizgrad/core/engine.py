@@ -173,24 +173,26 @@ class BackwardPass:
 def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
                   is_source: Callable[[Tensor], bool], *, kind: str,
                   sources: Iterable[Tensor] = (), allowed: frozenset[int] | None = None,
-                  stops: frozenset[int] = frozenset(), scalar_path: bool = True
-                  ) -> BackwardPass:
+                  stops: frozenset[int] = frozenset(), scalar_path: bool = True,
+                  leaf_sources: bool = False) -> BackwardPass:
     """Run reverse mode from ``roots`` and return what it did.
 
     Gradients flow only into tensors on a path to a source (``is_source``),
     only through ops in ``allowed`` (a tape's) and never past ``stops``.
     ``scalar_path``: run the rules of ops computed on Python floats on floats too (off
-    when the rules must run on something else, e.g. recorded tensors).
+    when the rules must run on something else, e.g. recorded tensors). ``leaf_sources``:
+    only leaves can be sources (``is_source`` is asked about leaves only).
     """
-    walk, masks, reached_sources = _ops_to_walk(roots, is_source, allowed, stops)
+    walk, masks, reached_sources = _ops_to_walk(roots, is_source, allowed, stops, leaf_sources)
 
     # 3. the reverse walk; each step is kept as its tensor id and its contributions
     grads = Gradients()
     for root, seed in zip(roots, seeds):
         previous = grads.get(root._id)
         grads[root._id] = seed if previous is None else previous + seed
-    step_ids = array("q")
-    offsets = array("I", [0])
+    # lists while the walk runs (appending to an array costs twice as much), kept as arrays
+    step_ids: list[int] = []
+    offsets: list[int] = [0]
     flat: list[np.ndarray | float | None] = []
     total = dict.get  # the raw entries: floats stay floats on the scalar path
     while walk:  # popped, not iterated: the list shrinks as the pass grows
@@ -251,16 +253,21 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         step_ids.append(t._id)
         offsets.append(len(flat))
 
-    result = BackwardPass(kind, roots, seeds, tuple(sources), step_ids, offsets, flat, grads,
+    result = BackwardPass(kind, roots, seeds, tuple(sources), array("q", step_ids),
+                          array("I" if len(flat) < 2**32 else "Q", offsets), flat, grads,
                           reached_sources, allowed, stops)
     for root in roots:
         root._pass = result
     return result
 
 
+def _creation_order(t: Tensor) -> int:
+    return t._id
+
+
 def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
-                 allowed: frozenset[int] | None, stops: frozenset[int]
-                 ) -> tuple[list[Tensor], list[int], list[Tensor]]:
+                 allowed: frozenset[int] | None, stops: frozenset[int],
+                 leaf_sources: bool = False) -> tuple[list[Tensor], list[int], list[Tensor]]:
     """The ops backpropagation goes through (in creation order), for each a bit mask of
     the inputs that need a gradient, and the sources reached.
 
@@ -272,31 +279,38 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
     def passable(tid: int) -> bool:
         return tid not in stops and (allowed is None or tid in allowed)
 
-    # 1. every tensor reachable from the roots, walking with an explicit stack
-    reached: dict[int, Tensor] = {}
+    # 1. every tensor reachable from the roots, walking with an explicit stack; a tensor
+    # the walk stops at (a leaf, a stopped op) is a source or not, once and for all
+    reached: set[int] = set()
+    ops: dict[int, Tensor] = {}  # the ops the walk goes through, by id
+    needed: set[int] = set()
+    sources: list[Tensor] = []
     stack = list(roots)
+    pop, push = stack.pop, stack.extend
     while stack:
-        t = stack.pop()
+        t = pop()
         tid = t._id
         if tid not in reached:
-            reached[tid] = t
+            reached.add(tid)
             if t._op is not None and (everywhere or passable(tid)):
-                stack.extend(t._inputs)
+                ops[tid] = t
+                push(t._inputs)
+            elif is_source(t):
+                needed.add(tid)
+                sources.append(t)
+    del reached
 
-    # 2. in creation order, which tensors lead to a source: only those need a gradient
-    needed: set[int] = set()
+    # 2. in creation order, which ops lead to a source: only those need a gradient
     is_needed, need = needed.__contains__, needed.add
     walk: list[Tensor] = []
     masks: list[int] = []
-    sources: list[Tensor] = []
-    for tid in sorted(reached):
-        t = reached[tid]
-        source = is_source(t)
+    for tid in sorted(ops):
+        t = ops[tid]
+        source = not leaf_sources and is_source(t)
         if source:
             need(tid)
             sources.append(t)
-        if t._op is None or not (everywhere or passable(tid)) or not (
-                source or t._floats is not None or t._data.dtype.kind in "fc"):
+        elif t._floats is None and t._data.dtype.kind not in "fc":
             continue
         mask = 0
         bit = 1
@@ -308,4 +322,5 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
             need(tid)
             walk.append(t)
             masks.append(mask)
+    sources.sort(key=_creation_order)
     return walk, masks, sources

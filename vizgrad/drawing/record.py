@@ -127,7 +127,8 @@ def fresh_pass(y: Tensor) -> BackwardPass:
     wanted = [t for t in leaves if t.requires_grad] or leaves
     ids = {t._id for t in wanted}
     seed = np.ones(y.shape, dtype=y.dtype) if is_floating(y.dtype) else np.ones(y.shape)
-    return backpropagate([y], [seed], lambda t: t._id in ids, kind="gradients", sources=wanted)
+    return backpropagate([y], [seed], lambda t: t._id in ids, kind="gradients", sources=wanted,
+                         leaf_sources=True)
 
 
 def _namespace_names(names: Mapping[str, Any]) -> dict[int, str]:
