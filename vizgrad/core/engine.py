@@ -148,6 +148,23 @@ class BackwardPass:
             yield tid, grads[tid], tuple([_as_array(c) for c in flat[offsets[k]:offsets[k + 1]]])
 
     @property
+    def step_ids(self) -> array:
+        """The id of each step's tensor, in the order run."""
+        return self._step_ids
+
+    def raw_step(self, k: int) -> tuple[int, np.ndarray, tuple[np.ndarray | None, ...]]:
+        """(tensor id, upstream gradient, contributions) of step ``k`` alone."""
+        tid, offsets = self._step_ids[k], self._offsets
+        return tid, self.grads[tid], tuple(
+            [_as_array(c) for c in self._contributions[offsets[k]:offsets[k + 1]]])
+
+    def sent(self) -> list[tuple[bool, ...]]:
+        """For each step, which of its inputs it sent a gradient (no array is made)."""
+        flat, offsets = self._contributions, self._offsets
+        return [tuple([c is not None for c in flat[offsets[k]:offsets[k + 1]]])
+                for k in range(len(self._step_ids))]
+
+    @property
     def steps(self) -> list[Step]:
         """The ops gone through, in the order backpropagation went through them."""
         if self._steps is None:  # made on first use: most passes are never drawn
