@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import ArgumentError, DtypeError, ShapeError, VizgradError
+from ..errors import ArgumentError, DtypeError, InPlaceError, ShapeError, VizgradError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ops import Op
@@ -264,10 +265,32 @@ class Tensor:
     # -- attributes -------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The values, as a read-only numpy array."""
-        view = np.asarray(self._data).view()
+        """The values, as a read-only numpy array; ``t.data += d`` updates a leaf (micrograd).
+
+        >>> w = Variable([1., 2.]); w.data += 1; w.data
+        array([2., 3.])
+        """
+        view = np.asarray(self._data).view(Values)
         view.flags.writeable = False
         return view
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        # a fresh array: the one recorded ops saved keeps the values their graphs showed
+        if self._op is not None:
+            raise InPlaceError(
+                f"cannot set .data of {describe(self)}: it is the result of a recorded "
+                f"{self._op.name}, whose gradient rule reads its value. Fix: make a new tensor, "
+                "e.g. t = vg.tensor(values), or change the leaves it was computed from")
+        array = np.array(value._data if isinstance(value, Tensor) else value, copy=True)
+        try:
+            array = array.astype(self._data.dtype, casting="same_kind", copy=False)
+        except TypeError as error:
+            raise DtypeError(f"cannot set .data of {describe(self)} ({self.dtype}) to "
+                             f"{array.dtype} values: {error}; fix: give {self.dtype} values"
+                             ) from None
+        array.flags.writeable = False
+        self._data = array
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -320,8 +343,94 @@ class Tensor:
         """A writable copy of the values."""
         return np.array(self._data, copy=True)
 
+    def copy(self) -> Tensor:
+        """A recorded copy (numpy's ``x.copy()``): the gradient passes through it.
+
+        >>> Variable([1., 2.]).copy().op
+        'copy'
+        """
+        return ops_assign.copy(self)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``t[index] = value``: recorded as ``setitem``; inside ``vg.no_grad()`` a leaf's values
+        change in place (a parameter update).
+
+        >>> h = constant([0., 0., 0.]); w = Variable(2.0, name="w")
+        >>> h[1:] = w * 3; h.op, h.numpy()
+        ('setitem', array([0., 6., 6.]))
+        """
+        if not _THREAD.state.enabled:
+            self._update_values(lambda new: new.__setitem__(
+                index, value._data if isinstance(value, Tensor) else value), "t[...] = ...")
+            return
+        if self._op is None and conversion.carries_gradient(self):
+            raise InPlaceError(
+                f"t[...] = ... would change {describe(self)}, a tensor gradients are taken with "
+                "respect to, in the middle of recording. Fix: to set its values, assign inside "
+                "`with vg.no_grad():` (as in PyTorch); to compute with a changed copy, "
+                "u = t.copy(); u[...] = value")
+        consumer = _consumer_of(self)
+        if consumer is not None:
+            raise InPlaceError(
+                f"t[...] = ... would change {describe(self)} after {describe(consumer)} was "
+                "computed from it, and the graph would no longer show what that operation "
+                "saw. Fix: assign into a copy, u = t.copy(); u[...] = value, or assign before "
+                "using t")
+        old = Tensor.__new__(Tensor)
+        _move_state(self, old)
+        result = ops_assign.setitem(old, index, value)
+        name = self.name
+        _move_state(result, self)
+        self.name, self._grad, self._grad_shared = name, None, False
+
+    def _update_values(self, change: Any, spelled: str) -> None:
+        """Change a leaf's values in place, outside recording: a fresh array, so what recorded
+        ops saved keeps the values their graphs showed."""
+        if self._op is not None:
+            raise InPlaceError(
+                f"{spelled} inside vg.no_grad() would change {describe(self)}, the result of a "
+                f"recorded {self._op.name} whose gradient rule reads its value. Fix: detach it "
+                "first (t = t.detach()), or do it outside no_grad, where it is recorded")
+        new = np.array(self._data, copy=True)
+        change(new)
+        new.flags.writeable = False
+        self._data = new
+
+    def _in_place(self, ufunc: np.ufunc, other: Any, spelled: str) -> Any:
+        """``t -= u`` and friends: a trainable leaf is updated in place inside ``no_grad``
+        (PyTorch); anything else while recording becomes ``t = t - u`` (a new tensor)."""
+        state = _THREAD.state
+        if state.enabled:
+            if self._op is None and self.requires_grad:
+                raise InPlaceError(
+                    f"{spelled} would change {describe(self)}, a trainable tensor, while "
+                    "operations are recorded, so the graph could not tell its old value from "
+                    f"its new one. Fix: update it inside `with vg.no_grad():` (as in PyTorch), "
+                    f"or make a new tensor: t = t {spelled.split()[1][0]} ...")
+            return NotImplemented
+        if self._op is not None:
+            return NotImplemented
+        values = other._data if isinstance(other, Tensor) else other
+        self._update_values(lambda new: ufunc(new, values, out=new), spelled)
+        return self
+
+    def __iadd__(self, other): return self._in_place(np.add, other, "t += ...")
+    def __isub__(self, other): return self._in_place(np.subtract, other, "t -= ...")
+    def __imul__(self, other): return self._in_place(np.multiply, other, "t *= ...")
+    def __itruediv__(self, other): return self._in_place(np.true_divide, other, "t /= ...")
+    def __ipow__(self, other): return self._in_place(np.power, other, "t **= ...")
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """``np.asarray(t)``: a copy of the values; what numpy computes from it is off the graph."""
+        """``np.asarray(t)``: a copy of the values, refused while ``t`` carries a gradient.
+
+        numpy calls this wherever it converts a tensor it was not asked to record
+        (``X.dot(t)``, ``out[:] = t``, ``np.array([t, u])``, scipy functions): see
+        :mod:`vizgrad.core.conversion`.
+
+        >>> np.asarray(constant([1., 2.]))
+        array([1., 2.])
+        """
+        conversion.refuse_if_carrying(self)
         return np.array(self._data, dtype=dtype, copy=True)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -396,9 +505,14 @@ class Tensor:
         return bool(np.asarray(self._data))
 
     def __float__(self) -> float:
+        # float(t) is an explicit exit; numpy storing t into an array (out[i] = t) calls it too
+        if conversion.stored_into_array(sys._getframe(1)):
+            conversion.refuse_if_carrying(self, element=True)
         return float(self.item())
 
     def __int__(self) -> int:
+        if conversion.stored_into_array(sys._getframe(1)):
+            conversion.refuse_if_carrying(self, element=True)
         return int(self.item())
 
     def __index__(self) -> int:
@@ -581,14 +695,92 @@ class Tensor:
         """Where the minimum is, as numpy indices (positions carry no gradient)."""
         return np.argmin(self._data, axis=axis)
 
-    def astype(self, dtype: Any) -> Tensor:
-        """The values in another dtype (float to float keeps the gradient)."""
+    def astype(self, dtype: Any, copy: bool = True) -> Tensor:
+        """The values in another dtype (float to float keeps the gradient); with
+        ``copy=False`` the tensor itself when it has that dtype already, as numpy.
+
+        >>> w = Variable([1., 2.]); w.astype("float64", copy=False) is w
+        True
+        """
+        if not copy and np.dtype(dtype) == self.dtype:
+            return self
         return ops_shape.astype(self, dtype)
 
     @property
     def T(self) -> Tensor:
         """The transpose (all axes reversed)."""
         return ops.transpose(self, None)
+
+
+_STATE_SLOTS = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
+                "_saved", "_params", "_id", "_scope", "_pass", "_floats")
+
+
+def _move_state(source: Tensor, target: Tensor) -> None:
+    """Give ``target`` everything ``source`` holds as a node of the graph."""
+    for slot in _STATE_SLOTS:
+        if hasattr(source, slot):
+            setattr(target, slot, getattr(source, slot))
+
+
+def _consumer_of(t: Tensor) -> Tensor | None:
+    """A recorded tensor that has ``t`` among its inputs, or None.
+
+    Tensors keep their inputs, not their users, so this asks the garbage collector who
+    refers to ``t``: slow on a large heap, but only item assignment needs it.
+    """
+    import gc
+    tuples = [ref for ref in gc.get_referrers(t) if type(ref) is tuple]
+    if not tuples:
+        return None
+    for owner in gc.get_referrers(*tuples):
+        if isinstance(owner, Tensor) and any(owner._inputs is ref for ref in tuples):
+            return owner
+    return None
+
+
+class Values(np.ndarray):
+    """What ``t.data`` returns: the values, read-only. ``t.data += d`` computes a new array
+    (which the ``data`` setter then installs), so no array a recorded graph keeps is written.
+
+    >>> v = constant([1., 2.]).data; (v + 1).__class__.__name__, v
+    ('ndarray', array([1., 2.]))
+    """
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        plain = tuple(x.view(np.ndarray) if isinstance(x, Values) else x for x in inputs)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(x.view(np.ndarray) if isinstance(x, Values) else x
+                                  for x in kwargs["out"])
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def _updated(self, ufunc: np.ufunc, other: Any) -> np.ndarray:
+        if self.flags.writeable:   # a copy the user made: numpy's own in-place update
+            return ufunc(self, other, out=self)
+        if isinstance(other, Tensor):
+            other = other.data
+        result = np.asarray(ufunc(self.view(np.ndarray), other))
+        np.broadcast_to(result, self.shape)   # numpy's shape rule for an in-place update
+        return result.astype(self.dtype, casting="same_kind", copy=False)
+
+    def __iadd__(self, other): return self._updated(np.add, other)
+    def __isub__(self, other): return self._updated(np.subtract, other)
+    def __imul__(self, other): return self._updated(np.multiply, other)
+    def __itruediv__(self, other): return self._updated(np.true_divide, other)
+    def __ipow__(self, other): return self._updated(np.power, other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if not self.flags.writeable:
+            raise InPlaceError(
+                "t.data is read-only: the graphs recorded so far keep these values. Fix: "
+                "`with vg.no_grad(): t[index] = value`, or set all values, t.data = new_values")
+        super().__setitem__(index, value)
+
+    def copy(self, order: str = "C") -> np.ndarray:
+        return self.view(np.ndarray).copy(order)
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
 
 
 def tensor(data: Any, *, dtype: Any = None, requires_grad: bool = False,
@@ -622,22 +814,30 @@ def constant(data: Any, *, dtype: Any = None, name: str | None = None) -> Tensor
 def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """``value`` itself if a Tensor, else a constant leaf; a list holding tensors is stacked.
 
-    A Python number next to a floating tensor takes that tensor's dtype, as
-    numpy's weak scalars do, so float32 stays float32. Tensors inside a (nested)
-    list or tuple are joined with a recorded ``stack``, so gradients reach them.
+    Dtypes promote as numpy 2 does (NEP 50): a Python number next to a tensor is
+    weak, so ``float32 * 0.1`` stays float32 and ``int32 + 1`` int32, while a
+    numpy scalar keeps its dtype, so ``float32 * np.float64(0.1)`` is float64.
+    Tensors inside a (nested) list or tuple are joined with a recorded ``stack``,
+    so gradients reach them.
 
     >>> x = Variable(1.0); as_tensor([x, x * 2]).op
     'stack'
+    >>> as_tensor(0.1, like=Variable(1.0, dtype="float32")).dtype
+    dtype('float32')
     """
     if isinstance(value, Tensor):
         return value
     if type(value) is float or type(value) is int:  # the common case, kept fast
-        if like is not None and like._data.dtype.kind == "f":
-            return _constant_leaf(np.asarray(value, dtype=like._data.dtype))
+        if like is not None:
+            dtype = like._data.dtype
+            if dtype.kind != "f":
+                dtype = np.result_type(dtype, value)   # numpy's own weak-scalar rule
+            return _constant_leaf(np.asarray(value, dtype=dtype))
         return _constant_leaf(np.asarray(value))
-    if like is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and is_floating(like.dtype):
-        return Tensor(np.asarray(value, dtype=like.dtype))
+    if isinstance(value, (bool, int, float, complex)) and not isinstance(value, np.generic):
+        # other Python scalars (bool, complex, subclasses) are weak too; numpy scalars are not
+        dtype = None if like is None else np.result_type(like._data.dtype, value)
+        return _constant_leaf(np.asarray(value, dtype=dtype))
     if isinstance(value, (list, tuple)):
         first = _first_tensor(value)
         if first is not None:
@@ -797,4 +997,5 @@ def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, 
 
 
 # the operator methods above call into the op modules
-from . import dispatch, ops, ops_linalg, ops_math, ops_reduce, ops_shape  # noqa: E402, I001
+from . import (  # noqa: E402, I001
+    conversion, dispatch, ops, ops_assign, ops_linalg, ops_math, ops_reduce, ops_shape)

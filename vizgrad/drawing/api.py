@@ -1,17 +1,20 @@
-"""``vg.graph`` and ``vg.export_svg``: a tensor (vizgrad's or PyTorch's) to a Graph or a file.
+"""``vg.graph`` and ``vg.export_svg``: a tensor or a value to a Graph or a file.
 
 A PyTorch tensor is recorded by :mod:`vizgrad.torch` (imported only then), a
-vizgrad tensor by :mod:`vizgrad.drawing.record`; both give a Trace, and one
-builder draws either.
+micrograd-style value by :mod:`vizgrad.micrograd`, a vizgrad tensor by
+:mod:`vizgrad.drawing.record`; each gives a Trace, and one builder draws any.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..core.engine import BackwardPass
+from ..core.tensor import Tensor
+from ..errors import ArgumentError
 from .build import build_graph
 from .graph import Graph, paused_gc
 from .record import trace_of_tensor
@@ -28,13 +31,87 @@ def is_torch_tensor(value: Any) -> bool:
     return type(value).__module__.split(".")[0] == "torch"
 
 
+def is_micrograd_value(value: Any) -> bool:
+    """True for a micrograd-style value (``data``, ``grad``, ``_prev``, ``_op``, ``_backward``).
+
+    >>> is_micrograd_value(3.0)
+    False
+    """
+    from ..micrograd import is_value
+    return is_value(value)
+
+
+Recorder = Callable[[Any, "Mapping[str, Any] | None", Sequence[Any], "BackwardPass | None"],
+                    Trace]
+
+
+def _vizgrad_trace(y: Any, names: Mapping[str, Any] | None, extra: Sequence[Any],
+                   backward_pass: BackwardPass | None) -> Trace:
+    return trace_of_tensor(y, names=names, extra=extra, backward_pass=backward_pass)
+
+
+def _torch_trace(y: Any, names: Mapping[str, Any] | None, extra: Sequence[Any],
+                 backward_pass: BackwardPass | None) -> Trace:
+    from ..torch import trace_of as torch_trace_of  # imports torch: only for a torch tensor
+    return torch_trace_of(y, names=names, extra=extra)
+
+
+def _micrograd_trace(y: Any, names: Mapping[str, Any] | None, extra: Sequence[Any],
+                     backward_pass: BackwardPass | None) -> Trace:
+    from ..micrograd import trace_of as micrograd_trace_of
+    return micrograd_trace_of(y, names=names, extra=extra)
+
+
+# Which recorder draws a value: the first whose check says yes, most specific first. A
+# recorder for another engine is one more (check, recorder) pair here.
+RECORDERS: list[tuple[Callable[[Any], bool], Recorder]] = [
+    (lambda y: isinstance(y, Tensor), _vizgrad_trace),
+    (is_torch_tensor, _torch_trace),
+    (is_micrograd_value, _micrograd_trace),
+]
+
+
+def recorder_of(y: Any) -> Recorder | None:
+    """The recorder that draws ``y`` (None: vizgrad cannot draw it).
+
+    >>> recorder_of("loss") is None
+    True
+    """
+    return next((recorder for check, recorder in RECORDERS if check(y)), None)
+
+
+def is_drawable(y: Any) -> bool:
+    """True for anything ``vg.graph`` draws: a vizgrad or PyTorch tensor, a micrograd value.
+
+    >>> import vizgrad as vg
+    >>> is_drawable(vg.Variable(1.0)), is_drawable([1.0])
+    (True, False)
+    """
+    return recorder_of(y) is not None
+
+
+def size_of(y: Any) -> int:
+    """How many entries a drawable value has (a micrograd value is one number).
+
+    >>> import vizgrad as vg
+    >>> size_of(vg.Variable([1.0, 2.0]))
+    2
+    """
+    if is_torch_tensor(y):
+        return y.numel()
+    return 1 if is_micrograd_value(y) else y.size
+
+
 def trace_of(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
              backward_pass: BackwardPass | None = None) -> Trace:
-    """The Trace of ``y``, a vizgrad or a PyTorch tensor."""
-    if is_torch_tensor(y):
-        from ..torch import trace_of as torch_trace_of
-        return torch_trace_of(y, names=names, extra=extra)
-    return trace_of_tensor(y, names=names, extra=extra, backward_pass=backward_pass)
+    """The Trace of ``y``: a vizgrad or PyTorch tensor, or a micrograd-style value."""
+    recorder = recorder_of(y)
+    if recorder is None:
+        raise ArgumentError(
+            f"graph() needs a tensor, got {type(y).__name__}; fix: pass the value you want to "
+            "differentiate, e.g. vg.graph(loss), where loss is a vizgrad or PyTorch tensor or "
+            "a micrograd-style Value (with data, grad, _prev, _op and _backward)")
+    return recorder(y, names, extra, backward_pass)
 
 
 def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
@@ -56,8 +133,26 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
         return build_graph(trace, max_values=max_values)
 
 
+def caller_names(depth: int = 1) -> dict[str, Any]:
+    """The variables of the code ``depth`` calls above the caller, to name its tensors.
+
+    >>> loss = 1.0
+    >>> def export(): return caller_names()
+    >>> export()["loss"]
+    1.0
+    """
+    frame = sys._getframe(depth + 1)
+    return {**frame.f_globals, **frame.f_locals}
+
+
 def export_svg(y: Any, path: str | Path, step: int | None = None, *,
                names: Mapping[str, Any] | None = None, max_values: int | None = None,
                **options: Any) -> Path:
-    """Write the drawing of ``y`` at ``step`` (None: the last step) to an SVG file."""
+    """Write the drawing of ``y`` at ``step`` (None: the whole pass) to ``path``.
+
+    ``.svg`` writes SVG, ``.png`` a PNG; other suffixes are refused. ``names``: the
+    caller's variables name the tensors when it is not given.
+    """
+    if names is None:
+        names = caller_names()
     return graph(y, names=names, max_values=max_values).save_svg(path, step, **options)

@@ -150,12 +150,26 @@ def table(rows: Iterable[str], bgcolor: str | None = None) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"{bg}>{cells}</TABLE>>'
 
 
+# the dtype a value has unless it says otherwise: not written on every box
+PLAIN_DTYPES = ("float64",)
+
+
 def shape_text(node: Node) -> str:
-    """'scalar · float64' or 'shape (2, 3) · float32'."""
-    if not node.shape:
-        return f"scalar · {node.dtype}"
-    dims = ", ".join(str(n) for n in node.shape) + ("," if len(node.shape) == 1 else "")
-    return f"shape ({dims}) · {node.dtype}"
+    """The small print under a leaf's name: its shape and an unusual dtype; '' for a float64 scalar.
+
+    >>> from vizgrad.drawing.graph import Node
+    >>> def leaf(shape, dtype):
+    ...     return Node("n0", "variable", "w", None, "", shape, dtype, "", None, None)
+    >>> [shape_text(leaf(s, d)) for s, d in [((), "float64"), ((2, 3), "float64"), ((), "int64")]]
+    ['', 'shape (2, 3)', 'int64']
+    """
+    parts = []
+    if node.shape:
+        dims = ", ".join(str(n) for n in node.shape) + ("," if len(node.shape) == 1 else "")
+        parts.append(f"shape ({dims})")
+    if node.dtype not in PLAIN_DTYPES:
+        parts.append(str(node.dtype))
+    return " · ".join(parts)
 
 
 def _grad_color(step_of_grad: int | None, step: int) -> str:
@@ -176,11 +190,20 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
         rows.append(font(node.symbol, text_color, 16))
         rows.append(font(node.label, grey or DIM, 9))
         if node.grad is not None and grad_state and node.fan_out > 1:
-            rows.append(value_html(node.grad, grad_color, "Σ∂ ", 10))
+            # used more than once: the total its edges' contributions add up to
+            rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = ", 10))
+    elif graph.engine == "micrograd":  # a scalar engine's value: data and grad, as it says
+        rows.append(font(node.label, text_color, bold=True))
+        rows.append(value_html(node.value, value_color, "data "))
+        if node.grad is not None and grad_state:
+            rows.append(value_html(node.grad, grad_color, "grad "))
     else:
         rows.append(font(node.label, text_color, bold=True))
-        rows.append(font(shape_text(node), grey or DIM, 9))
-        rows.append(value_html(node.value, value_color))
+        small_print = shape_text(node)
+        if small_print:
+            rows.append(font(small_print, grey or DIM, 9))
+        if node.value != node.label:  # a literal such as 2 is named by its value: once
+            rows.append(value_html(node.value, value_color))
         if node.grad is not None and grad_state:
             rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = "))
     for note in node.notes:  # written by the narration, so the widget says the same
@@ -208,13 +231,13 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     if node.unconnected or node.outside_tape or node.stopped:
         styles.append("dashed")
         attrs["color"] = graph.colors["unconnected"]
-    if node.nonfinite:  # a red outline too, so the mark stays while the op is current
+    if node.nonfinite or node.flagged:  # a red outline too: it stays while the op is current
         attrs["color"] = graph.colors["unconnected"]
         attrs["penwidth"] = "2"
     if current:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["current"]
-    elif node.nonfinite:
+    elif node.nonfinite or node.flagged:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["nonfinite"]
     if styles:
@@ -233,16 +256,30 @@ def reference_statement(graph: Graph, node: Node, reference: str) -> str:
     return f"{reference} [{_attributes(attrs)}]"
 
 
-def edge_label(graph: Graph, edge: Edge, step: int, source_greyed: bool) -> str:
-    """Value above, gradient (from the step it arrives) below."""
+def edge_label(graph: Graph, edge: Edge, step: int, source: Node, into_output: bool = False,
+               from_copy: bool = False) -> str:
+    """Value above, gradient (from the step it arrives) below, each named by what it is of.
+
+    What a box already shows is not written again: a leaf's value, its gradient when
+    this edge is its only use, and the output's value and seed. '' for no label.
+    ``from_copy``: the edge leaves a small copy of its source, which shows only the name.
+    """
     colors = graph.colors
-    rows = [value_html(edge.value, colors["grey"] if source_greyed else colors["value"])]
+    rows: list[str] = []
+    if into_output:
+        return ""
+    leaf = source.kind in ("variable", "constant") and not from_copy
+    if not leaf:
+        rows.append(value_html(edge.value, colors["grey"] if source.greyed else colors["value"]))
     state = _grad_color(edge.grad_step, step)
-    if edge.grad is not None and state:
+    repeated = leaf and source.fan_out <= 1 and not edge.nonfinite  # NaN: marked where it arrives
+    if edge.grad is not None and state and not repeated:
+        # a source used more than once gets a part of its gradient along each edge
+        named = f"∂{graph.target_name}/∂{source.label} {'+=' if source.fan_out > 1 else '='} "
         rows.append(value_html(edge.grad, colors["grad"] if state == "grad" else TRANSPARENT,
-                               "∂ "))
+                               named))
     bg = colors["nonfinite"] if edge.nonfinite and state == "grad" else None
-    return table(rows, bg)
+    return table(rows, bg) if rows else ""
 
 
 def _attributes(attrs: dict[str, str]) -> str:
@@ -256,12 +293,15 @@ def _attributes(attrs: dict[str, str]) -> str:
 
 
 def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
-           highlight: bool = True, rankdir: str = "LR", scale: float = 1.0) -> str:
+           highlight: bool = True, rankdir: str = "LR", scale: float = 1.0,
+           aspect: float | None = None) -> str:
     """The whole DOT text of ``graph`` at ``step``.
 
     ``collapse``: ids of scopes to draw as one box (None: the graph's default).
     ``highlight``: fill the current step's op (off for the widget's layout).
     ``rankdir``: "LR" (left to right) or "TB" (top to bottom); ``scale``: text size.
+    ``aspect``: width / height of the picture (16 / 9 for a slide): the nodes are spread
+    out until the drawing has that shape.
     Only what is drawn is read: a collapsed scope's nodes are never made.
     """
     if rankdir not in RANKDIRS:
@@ -272,12 +312,15 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     current = structure.step_nodes[step] if highlight else None
     current_id = None if current is None else graph.nodes[current].id
     dim = graph.colors["dim"]
+    if aspect is not None and not aspect > 0:
+        raise ValueError(f"aspect must be a positive width / height, got {aspect!r}")
+    ratio = "" if aspect is None else f" ratio={1 / aspect:.6g}"
     lines = [
         "digraph vizgrad {",
         # newrank: without it, dot fails ("trouble in init_rank") on clusters with many
         # edges between them, as in an expanded large graph
         f"  graph [newrank=true rankdir={rankdir} nodesep=0.25 ranksep=0.45 "
-        f'fontname="{FONT}" bgcolor="white"];',
+        f'fontname="{FONT}" bgcolor="white"{ratio}];',
         f'  node [fontname="{FONT}" fontsize=11 height=0.3];',
         f'  edge [fontname="{FONT}" fontsize=10 color="{graph.colors["edge"]}" '
         "arrowsize=0.7];",
@@ -326,14 +369,17 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         e = graph.edges[k] if edges == 1 else None
         source_greyed = greyed[structure.edge_sources[k]]
         if e is not None:
-            label = edge_label(graph, e, step, source_greyed)
+            label = edge_label(graph, e, step, graph.nodes[structure.edge_sources[k]],
+                               graph.nodes[structure.edge_targets[k]].kind == "output",
+                               from_copy=k in references)
         elif tensors == edges:
             label = table([font(f"{tensors} tensors", dim)])
         else:
             label = table([font(f"{edges} edges from {tensors} tensor"
                                 f"{'s' if tensors > 1 else ''}", dim)])
         extra = f' color="{graph.colors["grey"]}"' if source_greyed else ""
-        lines.append(f'  {source} -> {target} [id="e{k}" label={label}{extra}];')
+        labelled = f" label={label}" if label else ""
+        lines.append(f'  {source} -> {target} [id="e{k}"{labelled}{extra}];')
     lines.append("}")
     text = "\n".join(lines) + "\n"
     return text if scale == 1 else scaled(text, scale)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import runpy
 import sys
 import traceback
 from pathlib import Path
 
-from ..core.tensor import Tensor
-from ..drawing.api import graph, is_torch_tensor
+from ..drawing.api import graph, is_drawable, size_of
 from ..drawing.graph import Graph
 from ..drawing.render import PNG_WIDTH
 from ..errors import ArgumentError, VizgradError
@@ -37,8 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--collapse", default=None, metavar="SCOPES",
                         help="comma-separated vg.scope names to draw as one box each "
                              "('' draws every scope open; default: collapse only big graphs)")
-    export.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
-                        help="LR: left to right (default); TB: top to bottom, for tall slides")
+    export.add_argument("--rankdir", choices=("LR", "TB"), default=None,
+                        help="LR: left to right (default); TB: top to bottom, for tall slides "
+                             "(with --aspect, default: whichever fits the shape better)")
+    export.add_argument("--aspect", default=None, metavar="W:H",
+                        help="the picture's shape, e.g. 16:9 for a slide: the graph is laid "
+                             "out to fill it")
     export.add_argument("--scale", type=float, default=1.0,
                         help="text size, as a multiple of the default (e.g. 1.5)")
     export.add_argument("--max-values", type=int, default=None, metavar="N",
@@ -77,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_script_traceback(error, args.script)
         return fail(f"{args.script} raised {type(error).__name__}: {error}; fix the script "
                     "and run again")
-    tensors = sorted(k for k, v in namespace.items() if _drawable(v) and not k.startswith("_"))
+    tensors = sorted(k for k, v in namespace.items() if is_drawable(v) and not k.startswith("_"))
     known = ", ".join(tensors) if tensors else "none"
     if args.target is None:
         args.target = _last_scalar(args.script, namespace)
@@ -88,14 +92,16 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{args.script} defines no variable {args.target!r}; fix: --target one of "
                     f"its tensors: {known}", 2)
     target = namespace[args.target]
-    if not _drawable(target):
+    if not is_drawable(target):
         kind = type(target).__name__
         article = "an" if kind[:1].lower() in "aeiou" else "a"
         return fail(f"{args.target!r} is {article} {kind}, not a vizgrad tensor; fix: "
                     f"--target one of the script's tensors: {known}", 2)
     try:
         drawing = graph(target, names=namespace, max_values=args.max_values)
-        options = {"engine": args.engine, "rankdir": args.rankdir, "scale": args.scale}
+        options = {"engine": args.engine, "rankdir": args.rankdir or "LR", "scale": args.scale}
+        if args.aspect is not None:
+            options["aspect"] = _aspect(args.aspect)
         if args.collapse is not None:
             names = [n.strip() for n in args.collapse.split(",") if n.strip()]
             try:
@@ -107,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             return fail(f"{args.target!r} has {len(drawing.steps)} steps, so --steps would "
                         f"write {len(drawing.steps)} files; fix: raise --max-steps, or "
                         "draw a smaller part of the graph", 2)
+        if args.aspect is not None and args.rankdir is None:
+            options["rankdir"] = _closer_rankdir(drawing, args.step, options)
         if args.output is not None:
             _write(drawing, args, options)
             print(f"wrote {args.output}")
@@ -132,8 +140,22 @@ def _write(drawing: Graph, args: argparse.Namespace, options: dict) -> None:
         drawing.save_svg(args.output, args.step, **options)
 
 
-def _drawable(value: object) -> bool:
-    return isinstance(value, Tensor) or is_torch_tensor(value)
+def _aspect(text: str) -> float:
+    """'16:9' -> 16 / 9 (checked by _check_style first)."""
+    width, height = (float(part) for part in text.split(":"))
+    return width / height
+
+
+def _closer_rankdir(drawing: Graph, step: int | None, options: dict) -> str:
+    """LR or TB: the layout whose own shape is nearer the asked-for aspect."""
+    from ..drawing.render import svg_size, to_svg
+    style = {k: v for k, v in options.items() if k not in ("rankdir", "aspect")}
+
+    def miss(rankdir: str) -> float:
+        width, height = svg_size(to_svg(drawing, step, rankdir=rankdir, **style))
+        return abs(math.log((width / height) / options["aspect"]))
+
+    return min(("LR", "TB"), key=miss)
 
 
 def _last_scalar(script: Path, namespace: dict) -> str | None:
@@ -143,13 +165,8 @@ def _last_scalar(script: Path, namespace: dict) -> str | None:
         names = assigned_names(script.read_text(encoding="utf-8"))
     except (SyntaxError, UnicodeDecodeError):
         return None
-    scalars = [n for n in names if _drawable(namespace.get(n)) and _size(namespace[n]) == 1]
+    scalars = [n for n in names if is_drawable(namespace.get(n)) and size_of(namespace[n]) == 1]
     return scalars[-1] if scalars else None
-
-
-def _size(value: object) -> int:
-    size = value.size
-    return size() if callable(size) else size  # torch's size() is a method
 
 
 def _check_paths(args: argparse.Namespace) -> str | None:
@@ -195,6 +212,14 @@ def _check_style(args: argparse.Namespace) -> str | None:
     if args.max_values is not None and args.max_values < 1:
         return (f"--max-values {args.max_values} shows nothing; fix: a positive number, e.g. "
                 "--max-values 16")
+    if args.aspect is not None:
+        parts = args.aspect.split(":")
+        try:
+            ok = len(parts) == 2 and all(float(part) > 0 for part in parts)
+        except ValueError:
+            ok = False
+        if not ok:
+            return f"--aspect {args.aspect} is not a width:height; fix: e.g. --aspect 16:9"
     if args.width < 16:
         return f"--width {args.width} is too small for a picture; fix: e.g. --width 1920"
     return None

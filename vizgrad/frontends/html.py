@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.tensor import Tensor
-from ..drawing.api import graph
+from ..drawing.api import caller_names, graph
 from ..drawing.graph import Graph
 from ..drawing.render import render_svg
 
@@ -152,5 +152,7 @@ def export_html(y: Tensor | Graph, path: str | Path, step: int | None = 0, **opt
     >>> out = vg.export_html(f, tempfile.mkdtemp() + "/f.html"); out.suffix
     '.html'
     """
+    if not isinstance(y, Graph) and options.get("names") is None:
+        options["names"] = caller_names()  # the title says loss, not f
     data = y if isinstance(y, Graph) else graph(y, **options)
     return save_html(data, path, step=step)

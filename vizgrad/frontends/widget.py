@@ -12,14 +12,17 @@ WebAssembly engine; a notebook saved with widget state then stays light. Where
 it has none (Pyodide in JupyterLite) the browser lays out with the full bundle.
 
 Displayed, the widget is followed by a second output: a picture of the drawing
-at the step shown (``image/svg+xml``), kept current, for the readers of a
-saved notebook that run no JavaScript. The view hides that picture wherever it
-runs itself.
+(``image/svg+xml``) with a text description, for the readers of a saved
+notebook that run no JavaScript. It shows the whole backward pass (every
+gradient) until the reader leaves the widget on another step than the one it
+opened on, then that step, kept current. The view hides that picture wherever
+it runs itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -104,6 +107,7 @@ class GraphWidget(anywidget.AnyWidget):
         super().__init__(graph=data.to_dict(collapse=scope_ids), collapsed=collapsed, dot=dot,
                          svg=self._layout(dot), step=data.check_step(step), **kwargs)
         self._constructing = False
+        self._opened_on = self.step  # the picture shows the whole pass while on this step
         self.on_msg(self._answer)
 
     @property
@@ -195,9 +199,23 @@ class GraphWidget(anywidget.AnyWidget):
         return save_html(self._graph, path, step=self.step, collapsed=self.collapsed)
 
     # ---- what a notebook saves --------------------------------------------------------
-    def _describe(self) -> str:
-        return f"vizgrad graph of {self._graph.target_name}, step {self.step}/" \
-               f"{self._graph.last_step}"
+    def _picture_step(self) -> int:
+        """The step the saved picture shows: the last, unless the reader chose another."""
+        return self._graph.last_step if self.step == self._opened_on else self.step
+
+    def _describe(self, step: int | None = None) -> str:
+        """One line for the notebook's text view: the graph and the step shown."""
+        shown = self.step if step is None else step
+        return f"vizgrad graph of {self._graph.target_name}, step {shown}/{self._graph.last_step}"
+
+    def _picture_description(self, step: int) -> str:
+        """What the picture at ``step`` shows, in words; the whole pass names its gradients."""
+        graph = self._graph
+        text = self._describe(step)
+        if step == graph.last_step and step > 0:
+            done = [line for line in graph.steps[step].lines if line.startswith("Done: ")]
+            text += ": the whole backward pass" + (f"; {done[0][6:]}" if done else "")
+        return text
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> tuple[dict, dict] | None:
@@ -214,22 +232,27 @@ class GraphWidget(anywidget.AnyWidget):
 
         >>> import vizgrad as vg
         >>> x = vg.Variable(3.0, name="x"); f = x * x
-        >>> vg.show(f, step=1).picture_bundle(include=["text/plain"])
-        {'text/plain': 'vizgrad graph of f, step 1/1'}
+        >>> vg.show(f).picture_bundle(include=["text/plain"])
+        {'text/plain': 'vizgrad graph of f, step 1/1: the whole backward pass; ∂f/∂x = 6'}
         """
         wanted = _filtered({"image/svg+xml": None, "text/plain": None}, include, exclude)
         data = {}
+        step = self._picture_step()
         if "image/svg+xml" in wanted and self._kernel_layout:
-            data["image/svg+xml"] = self._picture()
+            data["image/svg+xml"] = self._picture(step)
         if "text/plain" in wanted:
-            data["text/plain"] = self._describe()
+            data["text/plain"] = self._picture_description(step)
         return data
 
-    def _picture(self) -> str:
-        key = (self.step, tuple(self.collapsed))
+    def _picture(self, step: int) -> str:
+        key = (step, tuple(self.collapsed))
         if key not in self._pictures:
-            svg = self._graph.to_svg(self.step, collapse=self._scope_ids())
-            self._pictures[key] = svg.replace("<svg", f'<svg {PICTURE_MARK}=""', 1)
+            whole = step == self._graph.last_step  # every op has run: none is current
+            svg = self._graph.to_svg(step, collapse=self._scope_ids(), highlight=not whole)
+            description = html.escape(self._picture_description(step))
+            svg = svg.replace("<svg", f'<svg {PICTURE_MARK}="" role="img" '
+                              f'aria-label="{description}"', 1)
+            self._pictures[key] = svg
             while len(self._pictures) > PICTURES_KEPT:  # the oldest goes first
                 del self._pictures[next(iter(self._pictures))]
         return self._pictures[key]

@@ -1,0 +1,132 @@
+// Framing: how big the view is, how big the drawing is shown in it, and which
+// part of the drawing is in view.
+//
+//   const framing = createFraming(viewport, panZoom, () => ({ drawing, presenting, textScale, focus }));
+//   framing.frame();          // after a new drawing, a resize, full screen: size and frame the view
+//   framing.follow(id);       // after a step: keep the current op in view
+//   framing.fitWhole();       // the Fit button
+//
+// The rule for the size is sizing.js's `frame`; this room applies it to the
+// page. `focus` lists the node ids to frame a drawing too big to show whole
+// around, most wanted first (a scope just toggled, the current op, the target).
+import { createPanZoom } from "./pan-zoom.js";
+import { frame, MAX_TEXT_PX, maxInlineHeight } from "./sizing.js";
+
+// in presentation mode the drawing may grow this much larger than inline
+export const PRESENTING_ENLARGE = 2.5;
+const REVEAL_MARGIN_PX = 24;
+
+export function createFraming(viewport, canvas, context) {
+  const window = viewport.ownerDocument.defaultView;
+  const panZoom = createPanZoom(viewport, canvas);
+  let geometry = null; // the viewport's size, measured once per drawing
+  let framed = null; // the last frame(): { scale, height, fits }
+
+  // Pans so that node `id` is in view (centred if it was not). Node boxes come
+  // from the SVG's attributes and the viewport size is measured once per
+  // layout, so neither a step nor a new SVG forces the browser to lay out the
+  // page; under jsdom, which measures nothing, it does nothing.
+  // `byWidget`: the widget's own move, redone when the view resizes.
+  function reveal(id, always = false, byWidget = false) {
+    const box = geometry ? context().drawing?.box(id) : null;
+    if (!box) return;
+    const [left, top] = panZoom.toViewport(box.left, box.top);
+    const [right, bottom] = panZoom.toViewport(box.left + box.width, box.top + box.height);
+    const { width, height } = geometry;
+    const inside = left >= REVEAL_MARGIN_PX && right <= width - REVEAL_MARGIN_PX &&
+      top >= REVEAL_MARGIN_PX && bottom <= height - REVEAL_MARGIN_PX;
+    if (inside && !always) return;
+    panZoom.panBy(width / 2 - (left + right) / 2, height / 2 - (top + bottom) / 2, byWidget);
+    if (byWidget) panZoom.keepContentInView();
+  }
+
+  // The viewport's size (null while it is hidden). Read before a new SVG is
+  // put in the page, it costs a layout of the controls only.
+  function measureGeometry() {
+    const width = viewport.clientWidth;
+    if (!context().drawing || !width) return null;
+    return { width, height: viewport.clientHeight };
+  }
+
+  // Sizes the view for the drawing and frames it: the whole graph when its
+  // text is readable that way, else a readable scale around the first focus.
+  function frameView() {
+    const { drawing, presenting, textScale, focus = [] } = context();
+    const width = viewport.clientWidth;
+    if (!drawing?.width || !drawing?.height || !width) {
+      panZoom.fit(); // hidden, or nothing measures (jsdom): framed once it shows
+      return;
+    }
+    const enlarge = presenting ? PRESENTING_ENLARGE : 1;
+    const room = presenting
+      ? { width, height: viewport.clientHeight }
+      : { width, maxHeight: maxInlineHeight(window.innerHeight) };
+    framed = frame({ drawing, textPx: drawing.textPx, room, textScale, enlarge });
+    if (!presenting) viewport.style.height = `${framed.height}px`;
+    panZoom.fit(framed.scale);
+    geometry = measureGeometry();
+    const target = focus.find((id) => id != null && drawing.box(id));
+    if (!framed.fits && target != null) reveal(target, true, true);
+  }
+
+  // Fit: the whole graph, however small, enlarged no further than the
+  // readable cap (a reader who wants more zooms in).
+  function fitWhole() {
+    const { drawing, presenting, textScale } = context();
+    const enlarge = presenting ? PRESENTING_ENLARGE : 1;
+    const cap = drawing?.textPx ? (MAX_TEXT_PX * textScale * enlarge) / drawing.textPx : 1;
+    panZoom.fit(null, cap);
+  }
+
+  // After a step: a graph shown whole stays put; a larger one, or one the
+  // reader zoomed into, follows the current op.
+  function follow(id) {
+    if (!framed?.fits || !panZoom.fitted) reveal(id, false, panZoom.fitted);
+  }
+
+  // The view follows its container: a wider cell, a side panel closed, full
+  // screen. The height it sets itself does not count as a resize inline.
+  let resizeObserver = null;
+  let observed = { width: 0, height: 0 };
+  if (typeof window.ResizeObserver === "function") {
+    resizeObserver = new window.ResizeObserver(() => {
+      const width = viewport.clientWidth;
+      const height = viewport.clientHeight;
+      if (!context().drawing || !width) return;
+      const resized = width !== observed.width || (context().presenting && height !== observed.height);
+      observed = { width, height };
+      if (!geometry) {
+        // drawn while hidden (a collapsed output, a background tab): frame it now
+        frameView();
+        return;
+      }
+      geometry.width = width;
+      geometry.height = height;
+      if (resized && panZoom.fitted) frameView();
+    });
+    resizeObserver.observe(viewport);
+  }
+
+  return {
+    panZoom,
+    frame: frameView,
+    fitWhole,
+    follow,
+    // a new drawing: its size, and nothing measured for it yet
+    setDrawing(drawing) {
+      if (drawing) panZoom.setContentSize(drawing.width, drawing.height);
+      geometry = null;
+    },
+    // when the view frames itself again (a text scale, full screen)
+    get fitted() { return panZoom.fitted; },
+    // presentation mode sizes the view itself
+    clearHeight() { viewport.style.height = ""; },
+    zoomIn: () => panZoom.zoomIn(),
+    zoomOut: () => panZoom.zoomOut(),
+    takeDragEnd: () => panZoom.takeDragEnd(),
+    destroy() {
+      resizeObserver?.disconnect();
+      panZoom.destroy();
+    },
+  };
+}
