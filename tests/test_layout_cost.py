@@ -33,18 +33,20 @@ def recurrence(steps: int) -> vg.Tensor:
     return loss
 
 
-def small_mlp() -> vg.Tensor:
-    """A 2-3-1 MLP of scalar ops (micrograd's neurons): every value fans out to the next layer."""
-    xs = [vg.constant(0.5, name="x0"), vg.constant(-1.0, name="x1")]
-    hidden = []
-    for j in range(3):
-        act = vg.Variable(0.1 * j, name=f"b{j}")
-        for i, x in enumerate(xs):
-            act = act + vg.Variable(0.3 - 0.2 * i + 0.1 * j, name=f"w{j}{i}") * x
-        hidden.append(vg.relu(act))
-    out = hidden[0] * 0.5 + hidden[1] * -0.25 + hidden[2]
-    out.backward()
-    return out
+def small_mlp(sizes: tuple[int, ...] = (2, 3, 1)) -> vg.Tensor:
+    """An MLP of scalar ops (micrograd's neurons): every value fans out to the next layer."""
+    values = [vg.constant(0.5, name="x0"), vg.constant(-1.0, name="x1")]
+    for layer, (fan_in, width) in enumerate(zip(sizes[:-1], sizes[1:])):
+        outputs = []
+        for j in range(width):
+            act = vg.Variable(0.1 * j, name=f"b{layer}_{j}")
+            for i in range(fan_in):
+                weight = vg.Variable(0.3 - 0.2 * i + 0.1 * j, name=f"w{layer}_{j}{i}")
+                act = act + weight * values[i]
+            outputs.append(vg.relu(act) if layer < len(sizes) - 2 else act)
+        values = outputs
+    values[0].backward()
+    return values[0]
 
 
 def worked_example() -> vg.Tensor:
@@ -90,6 +92,17 @@ def test_shared_weights_are_drawn_once_in_full_and_small_beside_each_far_use(ste
     assert max(rank[t] - rank[s] for s, t, _ in edges) <= MAX_SPAN
     # every drawn edge is still there once, with its own id and label
     assert sorted(int(k[1:]) for _, _, k in edges) == list(range(len(graph.edges)))
+
+
+def test_a_large_network_opens_collapsed_with_its_groups_drawn_beside_far_uses():
+    graph = vg.graph(small_mlp((2, 16, 16, 1)))   # micrograd's demo network: 985 nodes
+    assert graph.default_collapsed()
+    dot = graph.to_dot()
+    copies = re.findall(r'^ +(s\d+)_e\d+ \[id="\1_e\d+" shape=box3d', dot, re.M)
+    assert copies and set(copies) <= {s.id for s in graph.scopes}
+    edges = edges_of(dot)
+    rank = ranks(edges)
+    assert max(rank[t] - rank[s] for s, t, _ in edges) <= MAX_SPAN
 
 
 def test_a_tensor_used_close_by_is_not_copied():

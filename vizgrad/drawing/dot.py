@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from .palette import COLORS
 
 if TYPE_CHECKING:  # pragma: no cover - the Graph is read, never imported at run time
-    from .graph import Edge, Graph, Node
+    from .graph import Edge, Graph, Node, Scope
 
 # One font name Graphviz has metrics for: with a list ("Helvetica,Arial,sans-serif")
 # it falls back to Times widths and text spills out of its boxes. The SVG still
@@ -256,6 +256,13 @@ def reference_statement(graph: Graph, node: Node, reference: str) -> str:
     return f"{reference} [{_attributes(attrs)}]"
 
 
+def group_reference_statement(graph: Graph, scope: Scope, reference: str) -> str:
+    """The DOT line of a small copy of a collapsed group beside one of its far uses."""
+    label = table([font(scope.name, bold=True)])
+    return (f'{reference} [id="{reference}" shape=box3d style="filled" '
+            f'fillcolor="{graph.colors["collapsed"]}" label={label}]')
+
+
 def edge_label(graph: Graph, edge: Edge, step: int, source: Node, into_output: bool = False,
                from_copy: bool = False) -> str:
     """Value above, gradient (from the step it arrives) below, each named by what it is of.
@@ -342,8 +349,12 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     references = shared_references(drawn_edges)
     for k, (source, reference) in references.items():
         scope = graph.nodes[structure.edge_targets[k]].scope  # drawn beside its user
-        statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
-        by_scope.setdefault(scope if scope in scopes else None, []).append(statement)
+        if source in scopes:  # a collapsed group
+            statement = group_reference_statement(graph, scopes[source], reference)
+        else:
+            statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
+        by_scope.setdefault(scope if scope in scopes and scope not in collapsed else None,
+                            []).append(statement)
     lines.extend(f"  {s}" for s in by_scope.pop(None, []))
     for sid, statements in by_scope.items():
         scope = scopes[sid]
@@ -413,21 +424,21 @@ def shared_references(drawn_edges: Iterable[tuple[int, str, str, int, int]]
 
     A box keeps its edges to the uses within MAX_SPAN ranks of its nearest use; each
     farther use gets a copy of its own. Ranks are longest paths, as dot ranks; a leaf
-    sits just before its nearest use. Only boxes of single tensors are copied: leaves
-    with two uses or more, op results with MIN_OP_USES or more.
+    sits just before its nearest use. Leaves are copied when used twice or more, op
+    results and collapsed groups when used MIN_OP_USES times or more.
 
     >>> edges = [(0, "n0", "n1", 1, 1), (1, "n1", "n2", 1, 1), (2, "n2", "n3", 1, 1),
     ...          (3, "n3", "n4", 1, 1), (4, "n0", "n4", 1, 1)]
     >>> shared_references(edges)
     {4: ('n0', 'n0_e4')}
     """
-    edges = [(k, s, t) for k, s, t, bundled, _ in drawn_edges if bundled == 1]
+    edges = [(k, s, t) for k, s, t, _, _ in drawn_edges]
     rank = _ranks([(s, t) for _, s, t in edges])
     uses: dict[str, list[tuple[int, int]]] = {}
     has_inputs = set()
     for k, s, t in edges:
         has_inputs.add(t)
-        if s[:1] == "n" and t in rank:
+        if t in rank:
             uses.setdefault(s, []).append((rank[t], k))
     references: dict[int, tuple[str, str]] = {}
     for box, used in uses.items():
