@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import vizgrad as vg
-from vizgrad.drawing.dot import MAX_SPAN
+from vizgrad.drawing.dot import LABELLED_BOXES, MAX_SPAN
 from vizgrad.drawing.render import _run
 
 EDGE = re.compile(r"^ +(\w+) -> (\w+) \[id=\"(e\d+)\"", re.M)
@@ -158,3 +158,17 @@ def test_edge_labels_overlap_no_box_and_no_other_label(make):
         for other, other_text in texts[k + 1:]:
             assert other == edge or not overlap(text, other_text), \
                 f"the labels of {edge} and {other} overlap"
+
+
+def test_past_the_bound_edges_are_drawn_without_labels_and_the_drawing_says_so():
+    x = vg.Variable(0.5, name="x")
+    y = x
+    for i in range(LABELLED_BOXES + 10):
+        y = vg.sin(y) if i % 2 else vg.tanh(y)
+    graph = vg.graph(y)
+    collapsed = graph.to_dot()                       # as it opens: groups, labelled edges
+    assert graph.default_collapsed() and re.search(r'-> \w+ \[id="e\d+" label=<', collapsed)
+    expanded = graph.to_dot(collapse=[])             # every group opened by the reader
+    assert not re.search(r'-> \w+ \[id="e\d+" label=', expanded)
+    assert "edges drawn without their values" in expanded
+    assert len(edges_of(expanded)) == len(graph.edges)

@@ -332,10 +332,19 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         f'  edge [fontname="{FONT}" fontsize=10 color="{graph.colors["edge"]}" '
         "arrowsize=0.7];",
     ]
-    if graph.note:
-        lines.append(f'  label={table([font(graph.note, dim, 10)])} labelloc=t labeljust=l;')
-
     node_indices, drawn_edges = graph.drawn(collapsed)
+    # a box used far apart is drawn again, small, next to each far use (see shared_references)
+    references = shared_references(drawn_edges)
+    boxes = len(node_indices) + len(references) + len(collapsed & scopes.keys())
+    bare = boxes > LABELLED_BOXES  # past the bound: edges without labels (see LABELLED_BOXES)
+    note = graph.note
+    if bare:
+        note = (f"{note}\n" if note else "") + (
+            f"{boxes:,} boxes: edges drawn without their values, so the layout stays quick; "
+            "click an edge for its value and gradient, or collapse groups")
+    if note:
+        lines.append(f'  label={table([font(note, dim, 10)])} labelloc=t labeljust=l;')
+
     current_box = None
     if current is not None:
         scope = structure.node_scopes[current]
@@ -345,8 +354,6 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         n = graph.nodes[i]
         statement = node_statement(graph, n, step, n.id == current_id)
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
-    # a box used far apart is drawn again, small, next to each far use (see shared_references)
-    references = shared_references(drawn_edges)
     for k, (source, reference) in references.items():
         scope = graph.nodes[structure.edge_targets[k]].scope  # drawn beside its user
         if source in scopes:  # a collapsed group
@@ -379,7 +386,9 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
             source = references[k][1]
         e = graph.edges[k] if edges == 1 else None
         source_greyed = greyed[structure.edge_sources[k]]
-        if e is not None:
+        if bare:
+            label = ""
+        elif e is not None:
             label = edge_label(graph, e, step, graph.nodes[structure.edge_sources[k]],
                                graph.nodes[structure.edge_targets[k]].kind == "output",
                                from_copy=k in references)
@@ -407,6 +416,11 @@ MAX_SPAN = 2          # ranks an edge from a shared box may cross before it is d
 REFERENCE_MARK = "_"  # a reference's id: the box's id, the mark, the edge's id ("n0_e5")
 MIN_OP_USES = 3       # an op's result is drawn again only when used this often (a skip
                       # connection, used twice, keeps its one long edge: it is the picture)
+
+
+# Past this many boxes (only when a reader expands the groups of a large graph) edge labels
+# are left out: each is a box of its own in dot's layout, and thousands of them take minutes
+LABELLED_BOXES = 600
 
 
 def reference_id(box: str, edge_id: str) -> str:
