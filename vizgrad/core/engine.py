@@ -217,12 +217,15 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         g = total(grads, t._id)
         if g is None:
             continue
-        op, floats = t._op, t._floats
-        if floats is not None and scalar_path:
+        op, result = t._op, t._float
+        if result is not None and scalar_path:
             # the op ran on floats: its rules run on floats (ops.scalar_form), and numpy's
             # path takes the step when a rule says no (an error, an inf or a NaN)
             start = len(flat)
             gf = g if type(g) is float else g.item()
+            saved = t._saved  # 0-d float64 arrays: the op checked them
+            floats = ((result, saved[0].item(), saved[1].item()) if len(saved) == 2
+                      else (result, saved[0].item()))
             needed = mask
             for rule in op.scalar_rules:
                 if not needed & 1:
@@ -327,7 +330,7 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
         if source:
             need(tid)
             sources.append(t)
-        elif t._floats is None and t._data.dtype.kind not in "fc":
+        elif t._float is None and t._data.dtype.kind not in "fc":
             continue
         mask = 0
         bit = 1

@@ -235,7 +235,7 @@ class Tensor:
 
     __slots__ = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
                  "_saved",
-                 "_params", "_id", "_scope", "_pass", "_floats", "__weakref__")
+                 "_params", "_id", "_scope", "_pass", "_float", "__weakref__")
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
@@ -713,7 +713,7 @@ class Tensor:
 
 
 _STATE_SLOTS = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
-                "_saved", "_params", "_id", "_scope", "_pass", "_floats")
+                "_saved", "_params", "_id", "_scope", "_pass", "_float")
 
 
 def _move_state(source: Tensor, target: Tensor) -> None:
@@ -895,7 +895,7 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
     out._id = next(_ids)
     out._scope = state.scope_path
     out._pass = None
-    out._floats = None  # set by _float_result, for an op that ran on Python floats
+    out._float = None  # set by _float_result: the result of an op that ran on Python floats
     if state.enabled:
         kind = data.dtype.kind
         # complex values in the middle carry gradients too (real inputs, real result)
@@ -941,7 +941,7 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
                 except (ArithmeticError, ValueError):
                     result = math.nan
                 if result - result == 0:
-                    return _float_result(op, inputs, (a, b), (result, fa, fb))
+                    return _float_result(op, inputs, (a, b), result)
         elif len(inputs) == 1:
             a = inputs[0]._data
             if a.dtype is _FLOAT64 and not a.ndim:
@@ -951,7 +951,7 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
                 except (ArithmeticError, ValueError):
                     result = math.nan
                 if result - result == 0:
-                    return _float_result(op, inputs, (a,), (result, fa))
+                    return _float_result(op, inputs, (a,), result)
     values = tuple([t._data for t in inputs])
     try:
         data = op.forward(*values, **params) if params else op.forward(*values)
@@ -966,12 +966,12 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
 
 
 def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, ...],
-                  floats: tuple[float, ...]) -> Tensor:
-    """``record`` for an op that ran on floats (``floats``: its result, then its inputs),
-    written out for the same reason as above."""
+                  result: float) -> Tensor:
+    """``record`` for an op that ran on floats, written out for the same reason as above.
+    The result is kept as a float too: backpropagation runs the op's rules on floats."""
     state = _THREAD.state
     out = Tensor.__new__(Tensor)
-    out._data = np.array(floats[0])
+    out._data = np.array(result)
     out._grad = None
     out.name = None
     out._id = next(_ids)
@@ -982,13 +982,13 @@ def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, 
         out._op = None
         out._inputs = ()
         out._saved = ()
-        out._floats = None
+        out._float = None
         out.requires_grad = False
         return out
     out._op = op
     out._inputs = inputs
     out._saved = values
-    out._floats = floats
+    out._float = result
     out.requires_grad = inputs[0].requires_grad or (len(inputs) == 2 and inputs[1].requires_grad)
     if state.tapes:
         for tape in state.tapes:
