@@ -1,23 +1,20 @@
 // The details panel: the full value and gradient of the node or edge the
-// reader clicked, or a hint when none is.
+// reader clicked, over a corner of the drawing; hidden while nothing is.
 //
 //   const details = createDetails(document, { onClose() {} });
-//   panels.append(details.element);
-//   details.show({ item: drawing.item(id), graph, step });   // item null: the hint
+//   stage.append(details.element);
+//   details.show({ item: drawing.item(id), graph, step });   // item null: hidden
 import { elementMaker } from "./dom.js";
-
-const HINT = "Click a node or an edge for its full value and gradient. " +
-  "Drag to pan; scroll to zoom once you have clicked the graph (Ctrl+scroll any time).";
 
 export function createDetails(document, { onClose } = {}) {
   const { h, button } = elementMaker(document);
-  const element = h("div", { class: "vg-details" });
+  const element = h("div", { class: "vg-details", role: "region", "aria-label": "Details" });
+  element.hidden = true;
 
   function show({ item, graph, step }) {
+    element.hidden = !item;
     if (!item) {
-      element.replaceChildren(
-        h("div", { class: "vg-panel-title", text: "Details" }),
-        h("div", { class: "vg-hint", text: HINT }));
+      element.replaceChildren();
       return;
     }
     const close = button("close", "Close details", "vg-close");

@@ -192,7 +192,10 @@ export async function createDrawing(svg, graph, pause = noPause) {
       if (layer.lightBackground) layer.group.classList.toggle("vg-on-light", show);
     }
     const stepInfo = graph.steps?.[step];
-    markCurrent(drawnIdFor(stepInfo?.node, nodesById, groups));
+    // an op inside a collapsed group: the group's box is the current one
+    const scopeBox = stepInfo?.scope != null && groups.get(stepInfo.scope)?.classList.contains("node")
+      ? stepInfo.scope : null;
+    markCurrent(drawnIdFor(stepInfo?.node, nodesById, groups) ?? scopeBox);
     markActiveEdges(stepInfo?.edges ?? []);
   }
 
@@ -200,6 +203,7 @@ export async function createDrawing(svg, graph, pause = noPause) {
     if (current?.group.id === id) return;
     if (current) {
       current.group.classList.remove("vg-current");
+      current.group.removeAttribute("data-current");
       if (current.shape) {
         if (current.originalFill == null) current.shape.removeAttribute("fill");
         else current.shape.setAttribute("fill", current.originalFill);
@@ -211,6 +215,7 @@ export async function createDrawing(svg, graph, pause = noPause) {
     const shape = mainShape(group);
     current = { group, shape, originalFill: shape?.getAttribute("fill") ?? null };
     group.classList.add("vg-current");
+    group.setAttribute("data-current", "true"); // a hook for tests and tools (SPEC §4)
     if (currentFill) shape?.setAttribute("fill", currentFill);
   }
 

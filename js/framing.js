@@ -10,15 +10,24 @@
 // page. `focus` lists the node ids to frame a drawing too big to show whole
 // around, most wanted first (a scope just toggled, the current op, the target).
 import { createPanZoom } from "./pan-zoom.js";
-import { frame, MAX_TEXT_PX, maxInlineHeight } from "./sizing.js";
+import { betterOrientation, frame, MAX_TEXT_PX, maxInlineHeight, MIN_TEXT_PX } from "./sizing.js";
 
 // in presentation mode the drawing may grow this much larger than inline
 export const PRESENTING_ENLARGE = 2.5;
+// in presentation mode a graph is shown whole only with text this large (a
+// projector at the back of a room), else at least this large around the current op
+export const PRESENTING_MIN_TEXT_PX = 16;
 const REVEAL_MARGIN_PX = 24;
+// the notebook's own scrolling panel, whose height is the room a cell has on screen
+const SCROLLER = ".jp-WindowedPanel-outer, .jp-Notebook, .jp-NotebookPanel-notebook";
+// kept free below the widget in that panel, so the next cell's top shows
+const BELOW_PX = 24;
+// a typical text size (px) before any drawing was measured: the same for both orientations
+const TYPICAL_TEXT_PX = 13.3;
 
 export function createFraming(viewport, canvas, context) {
   const window = viewport.ownerDocument.defaultView;
-  const panZoom = createPanZoom(viewport, canvas);
+  const panZoom = createPanZoom(viewport, canvas, showCue);
   let geometry = null; // the viewport's size, measured once per drawing
   let framed = null; // the last frame(): { scale, height, fits }
 
@@ -48,25 +57,70 @@ export function createFraming(viewport, canvas, context) {
     return { width, height: viewport.clientHeight };
   }
 
+  // The edges of the view past which more of the drawing lies get a shade
+  // (data-more="left right top bottom"), so a cropped graph says so.
+  function showCue() {
+    const box = panZoom.contentBox();
+    const width = geometry?.width ?? viewport.clientWidth;
+    const height = geometry?.height ?? viewport.clientHeight;
+    if (!width || !height || !context().drawing) {
+      viewport.removeAttribute("data-more");
+      return;
+    }
+    const more = [box.left < -1 && "left", box.right > width + 1 && "right",
+      box.top < -1 && "top", box.bottom > height + 1 && "bottom"].filter(Boolean);
+    if (more.length) viewport.setAttribute("data-more", more.join(" "));
+    else viewport.removeAttribute("data-more");
+  }
+
+  // The tallest the inline view may be: what the notebook shows of the cell,
+  // less the widget's controls and panels, or most of the window outside a notebook.
+  function inlineMaxHeight() {
+    const scroller = viewport.closest(SCROLLER);
+    const root = viewport.closest(".vizgrad-widget");
+    const around = root ? root.offsetHeight - viewport.offsetHeight : 0;
+    const visible = scroller?.clientHeight || 0;
+    if (!visible || around <= 0) return maxInlineHeight(window.innerHeight);
+    return Math.min(maxInlineHeight(window.innerHeight), visible - around - BELOW_PX);
+  }
+
+  // The room the drawing has, and how it is sized there.
+  function sizing() {
+    const { presenting, textScale } = context();
+    const width = viewport.clientWidth;
+    return {
+      room: presenting ? { width, height: viewport.clientHeight } : { width, maxHeight: inlineMaxHeight() },
+      textScale,
+      enlarge: presenting ? PRESENTING_ENLARGE : 1,
+      minTextPx: presenting ? PRESENTING_MIN_TEXT_PX : MIN_TEXT_PX,
+    };
+  }
+
   // Sizes the view for the drawing and frames it: the whole graph when its
   // text is readable that way, else a readable scale around the first focus.
   function frameView() {
-    const { drawing, presenting, textScale, focus = [] } = context();
+    const { drawing, presenting, focus = [] } = context();
     const width = viewport.clientWidth;
     if (!drawing?.width || !drawing?.height || !width) {
       panZoom.fit(); // hidden, or nothing measures (jsdom): framed once it shows
       return;
     }
-    const enlarge = presenting ? PRESENTING_ENLARGE : 1;
-    const room = presenting
-      ? { width, height: viewport.clientHeight }
-      : { width, maxHeight: maxInlineHeight(window.innerHeight) };
-    framed = frame({ drawing, textPx: drawing.textPx, room, textScale, enlarge });
+    framed = frame({ drawing, textPx: drawing.textPx, ...sizing() });
     if (!presenting) viewport.style.height = `${framed.height}px`;
-    panZoom.fit(framed.scale);
     geometry = measureGeometry();
+    panZoom.fit(framed.scale);
     const target = focus.find((id) => id != null && drawing.box(id));
     if (!framed.fits && target != null) reveal(target, true, true);
+    else if (!framed.fits) panZoom.keepContentInView();
+    showCue();
+  }
+
+  // Of drawings laid out two ways ({ width, height } each, or null), the one
+  // shown larger in the room the view has now; null while it is hidden.
+  function chooseOrientation(sizes) {
+    if (!viewport.clientWidth) return null;
+    const textPx = context().drawing?.textPx ?? TYPICAL_TEXT_PX;
+    return betterOrientation(sizes, { textPx, ...sizing() });
   }
 
   // Fit: the whole graph, however small, enlarged no further than the
@@ -110,6 +164,7 @@ export function createFraming(viewport, canvas, context) {
   return {
     panZoom,
     frame: frameView,
+    chooseOrientation,
     fitWhole,
     follow,
     // a new drawing: its size, and nothing measured for it yet

@@ -28,6 +28,7 @@ import { createFraming } from "./framing.js";
 import { keyAction, keyIsTheControls } from "./keys.js";
 import { sharedLayoutEngine } from "./layout.js";
 import { createPresenting } from "./presenting.js";
+import { svgTextSize, turnedDot } from "./sizing.js";
 import { createStepping } from "./stepping.js";
 import { colorVariables, injectStyles } from "./styles.js";
 
@@ -37,6 +38,9 @@ export { SPEEDS } from "./stepping.js";
 const SLICE_MS = 12;
 // Nodes, edges and boxes put in the page per frame when a large SVG goes in.
 const GROUPS_PER_FRAME = 400;
+// Graphs up to this many nodes are laid out both left to right and top to
+// bottom, and the one shown larger is kept; a bigger one is not shown whole anyway.
+const ORIENT_UP_TO_NODES = 150;
 
 const CANCELLED = Symbol("cancelled");
 const EMPTY_GRAPH = { nodes: [], edges: [], steps: [], scopes: [], colors: {} };
@@ -61,6 +65,7 @@ export function createView(el, callbacks = {}) {
     dot: null,
     collapsed: [],
     svgText: null,
+    layouts: [], // the DOT laid out left to right, and (small graphs) top to bottom
     drawing: null,
     layoutRequest: 0,
     installRequest: 0,
@@ -80,14 +85,14 @@ export function createView(el, callbacks = {}) {
       if (fromUser) callbacks.onStep?.(step);
     },
   });
-  const explanation = createExplanation(document);
+  const explanation = createExplanation(document, { onOpen: (id) => select(id) });
   const details = createDetails(document, { onClose: () => select(null) });
   // rooms redrawn with every step, in the order their panels appear
   const detailsRoom = { element: details.element, show: ({ graph, step, drawing }) => details.show({
     item: state.selectedId == null ? null : drawing?.item(state.selectedId), graph, step }) };
+  // the panels under the drawing; a new panel (a quiz, a mode switch) is one more entry
   const stepRooms = [
-    { element: explanation.element, show: ({ stepInfo }) => explanation.show(stepInfo) },
-    detailsRoom,
+    { element: explanation.element, show: ({ stepInfo, currentScope }) => explanation.show(stepInfo, currentScope) },
   ];
 
   const zoomOutButton = button("zoomOut", "Zoom out");
@@ -102,15 +107,19 @@ export function createView(el, callbacks = {}) {
   const canvas = h("div", { class: "vg-canvas" });
   const status = h("div", { class: "vg-status", role: "status" });
   const viewport = h("div", { class: "vg-viewport" }, canvas, status);
+  // the drawing, with the clicked item's details over its corner
+  const stage = h("div", { class: "vg-stage" }, viewport, details.element);
   const panels = h("div", { class: "vg-panels" }, ...stepRooms.map((room) => room.element));
 
-  root.append(toolbar, viewport, panels);
+  root.append(toolbar, stage, panels);
   el.append(root);
 
   const presenting = createPresenting(root, fullscreenButton, {
     onChange(on) {
       if (on) framing.clearHeight();
+      explanation.reserve();
       framing.frame();
+      reorient();
     },
   });
   const framing = createFraming(viewport, canvas, () => ({
@@ -121,16 +130,25 @@ export function createView(el, callbacks = {}) {
   }));
 
   // ---- steps ----------------------------------------------------------------
-  const roomContext = () => ({ graph: state.graph, step: stepping.step,
-    stepInfo: state.graph.steps?.[stepping.step], drawing: state.drawing });
+  const roomContext = () => {
+    const stepInfo = state.graph.steps?.[stepping.step];
+    const currentId = state.drawing && !state.installing ? state.drawing.currentGroup()?.id : null;
+    const scope = currentId != null && currentId !== stepInfo?.node
+      ? (state.graph.scopes ?? []).find((s) => s.id === currentId) : null;
+    return { graph: state.graph, step: stepping.step, stepInfo, drawing: state.drawing,
+      currentScope: scope?.name ?? null };
+  };
 
   // Everything that depends on the step; cheap, so it runs whole every time.
   function showStep() {
     const step = stepping.step;
-    for (const room of stepRooms) room.show(roomContext());
     // while a new SVG is going in, it draws the step itself once it is ready
-    if (state.drawing && !state.installing) {
-      state.drawing.showStep(step);
+    const drawn = state.drawing && !state.installing;
+    if (drawn) state.drawing.showStep(step);
+    const context = roomContext();
+    for (const room of stepRooms) room.show(context);
+    detailsRoom.show(context);
+    if (drawn) {
       framing.follow(state.drawing.currentGroup()?.id);
       root.setAttribute("data-step", String(step));
     }
@@ -161,6 +179,7 @@ export function createView(el, callbacks = {}) {
     const request = ++state.layoutRequest;
     state.layoutPending = false;
     if (!state.dot) {
+      state.layouts = [];
       installSvg(null);
       return;
     }
@@ -168,11 +187,15 @@ export function createView(el, callbacks = {}) {
     root.setAttribute("aria-busy", "true");
     const nodeCount = state.graph.nodes?.length ?? 0;
     if (!state.drawing) status.textContent = `Laying out ${nodeCount.toLocaleString("en")} nodes…`;
-    layoutEngine.layout(state.dot).then(
-      (svgText) => {
+    const turned = nodeCount <= ORIENT_UP_TO_NODES ? turnedDot(state.dot) : null;
+    // the second orientation is a bonus: without it the first is shown
+    const second = turned ? layoutEngine.layout(turned).catch(() => null) : Promise.resolve(null);
+    Promise.all([layoutEngine.layout(state.dot), second]).then(
+      (texts) => {
         if (state.destroyed || request !== state.layoutRequest) return;
         state.layoutPending = false;
-        installSvg(svgText);
+        state.layouts = texts;
+        installSvg(texts[orientation()]);
       },
       (error) => {
         if (state.destroyed || request !== state.layoutRequest) return;
@@ -181,6 +204,18 @@ export function createView(el, callbacks = {}) {
         status.classList.add("vg-error");
         status.textContent = `Could not lay out the graph: ${error?.message ?? error}`;
       });
+  }
+
+  // Which layout to show: the one shown larger in the room the view has.
+  function orientation() {
+    if (!state.layouts[1]) return 0;
+    return framing.chooseOrientation(state.layouts.map(svgTextSize)) ?? 0;
+  }
+
+  // After the room changed (full screen): the other layout, if it is now the better one.
+  function reorient() {
+    const text = state.layouts[orientation()];
+    if (text && text !== state.svgText) installSvg(text);
   }
 
   // Parses, indexes and frames `svgText` in slices; the newest call wins, and
@@ -345,6 +380,7 @@ export function createView(el, callbacks = {}) {
           root.style.setProperty(name, value);
         }
         stepping.setGraph(state.graph);
+        explanation.reserve(state.graph.steps ?? []);
         // same SVG, new data to index it with
         if (state.svgText && (dot === undefined || dot === state.dot)) installSvg(state.svgText);
       }
@@ -369,6 +405,7 @@ export function createView(el, callbacks = {}) {
       framing.destroy();
       window.removeEventListener("keydown", onKeyDown, true);
       presenting.destroy();
+      explanation.destroy();
       root.remove();
     },
   };

@@ -13,6 +13,7 @@ vizgrad, the same op in autograd.numpy (or None), and how to draw its parameters
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ import autograd
 import autograd.numpy as anp
 import autograd.scipy.signal
 import autograd.scipy.special
+import autograd.scipy.stats.multivariate_normal
 import autograd.scipy.stats.norm
 import numpy as np
 import pytest
@@ -457,6 +459,13 @@ def squashed(p):   # into (0.1, 0.9), where logit is gentle
     return 0.1 + 0.8 / (1 + anp.exp(-p))
 
 
+def _assigned(a: vg.Tensor) -> vg.Tensor:
+    """A copy of ``a`` whose first row is replaced by twice its last, by item assignment."""
+    out = a.copy()
+    out[:1] = a[-1:] * 2
+    return out
+
+
 NUMPY_STYLE_ADAPTERS: dict[str, Adapter] = {
     **{name: unary_math(name, "bounded") for name in [
         "tan", "sinh", "cosh", "arctan", "arcsinh", "expm1", "exp2", "arcsin", "arccos",
@@ -521,6 +530,8 @@ NUMPY_STYLE_ADAPTERS: dict[str, Adapter] = {
     "atleast_3d": Adapter("one", vg.atleast_3d, anp.atleast_3d),
     "diff": Adapter("one", vg.diff, None, diff_params),
     "astype": Adapter("one", lambda a: vg.astype(a, "float64"), lambda a: a),
+    "copy": Adapter("one", lambda a: a.copy(), lambda a: a * 1.0),
+    "setitem": Adapter("one", lambda a: _assigned(a), None, ndim_at_least(1)),
     "split": Adapter("one", lambda a, axis, parts, piece: vg.array_split(a, parts, axis)[piece],
                      None, split_params),
     "hstack": joined(vg.hstack),
@@ -563,7 +574,8 @@ MORE_ADAPTERS: dict[str, Adapter] = {
     "deg2rad": Adapter("one", np.radians, anp.deg2rad),
     "nan_to_num": Adapter("one", np.nan_to_num, anp.nan_to_num),
     # autograd's gradient rule needs 4 or more entries along the axis: central differences
-    "gradient": Adapter("one", lambda a, axis: np.gradient(a, axis=axis), None, gradient_params),
+    "np_gradient": Adapter("one", lambda a, axis: np.gradient(a, axis=axis), None,
+                           gradient_params),
     # autograd's linspace rule is a dot product: right for 0-d and 1-d ends only
     "linspace": Adapter("same", lambda a, b, num: np.linspace(a, b, num),
                         lambda a, b, num: anp.linspace(a, b, num),
@@ -591,12 +603,34 @@ MORE_ADAPTERS: dict[str, Adapter] = {
     "norm_cdf": Adapter("broadcast", lambda a, b: vizgrad.scipy.stats.norm.cdf(a, 0.1, b),
                         lambda a, b: autograd.scipy.stats.norm.cdf(a, 0.1, b),
                         domain=(None, "positive")),
+    # x is the node's rows, the mean a new operand, cov made positive-definite from the node
+    "mvn_logpdf": Adapter(
+        "partner", lambda a, b: vizgrad.scipy.stats.multivariate_normal.logpdf(
+            a, b, positive_definite(np.swapaxes(a, -1, -2), np)),
+        lambda a, b: autograd.scipy.stats.multivariate_normal.logpdf(
+            a, b, positive_definite(anp.swapaxes(a, -1, -2), anp)),
+        lambda d, s: None if len(s) != 2 else {"partner": (s[-1],)}),
     "convolve": Adapter("partner",
                         lambda a, b, mode: vizgrad.scipy.signal.convolve(a, b, mode=mode),
                         lambda a, b, mode: autograd.scipy.signal.convolve(a, b, mode=mode),
                         convolve_params),
 }
 ADAPTERS.update(MORE_ADAPTERS)
+
+
+def assigned(a, index):
+    """numpy code that writes into a copy: part of ``a`` replaced by its squares."""
+    y = a.copy()
+    y[index] = a[index] ** 2
+    return y
+
+
+ADAPTERS.update({
+    "copy": Adapter("one", lambda a: a.copy(), lambda a: a + 0.0),
+    # autograd has no item assignment: central differences
+    "setitem": Adapter("one", assigned, None, needs(1, lambda d, s: {"index": d.draw(
+        st.sampled_from([0, -1, slice(1, None), (Ellipsis, 0)]))})),
+})
 NOT_IN_THE_ORACLE: dict[str, str] = {   # op name -> why it cannot be generated
     # clip in a random program makes exact ties, where sorting has no derivative
     "sort": "exact ties from clip; tests/test_ops.py checks sort on distinct values",
@@ -800,12 +834,14 @@ def vizgrad_gradients(program: Program, api: str) -> list[np.ndarray]:
     if api == "backward":
         forward().backward()
         return [np.zeros(x.shape) if x.grad is None else x.grad for x in xs]
-    if api == "tape":
-        with vg.GradientTape() as tape:
-            y = forward()
-        grads = tape.gradient(y, xs, unconnected_gradients="zero")
-    else:
-        grads = vg.gradients(forward(), xs, unconnected_gradients="zero")
+    with warnings.catch_warnings():   # an input the program does not use gives zeros
+        warnings.simplefilter("ignore", vg.UnconnectedGradientWarning)
+        if api == "tape":
+            with vg.GradientTape() as tape:
+                y = forward()
+            grads = tape.gradient(y, xs, unconnected_gradients="zero")
+        else:
+            grads = vg.gradients(forward(), xs, unconnected_gradients="zero")
     return [g.numpy() for g in grads]
 
 

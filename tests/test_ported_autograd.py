@@ -4,6 +4,7 @@ Ported from https://github.com/HIPS/autograd (MIT licence, Copyright (c) 2014 by
 Authors and Contributors: Dougal Maclaurin, David Duvenaud, Matthew Johnson, Jamie
 Townsend), files tests/test_numpy.py, tests/test_systematic.py, tests/test_scalar_ops.py,
 tests/test_linalg.py and tests/test_scipy.py at commit bff107b8d71a444a1160deade3e1cbd0b92f4fa6.
+The last test runs the models of examples/gaussian_process.py and examples/gmm.py.
 Each test keeps autograd's name, inputs and argument combinations; ``autograd.numpy`` is
 plain numpy here (it dispatches to vizgrad on tensors), ``autograd.scipy`` is
 ``vizgrad.scipy``.
@@ -354,6 +355,16 @@ def test_mvn_logpdf():
         [R(4)], [R(4)], [make_psd(R(4, 4))], allow_singular=[False])
 
 
+def test_mvn_pdf():
+    combo_check(symmetrize_matrix_arg(mvn.pdf, 2), [0, 1, 2])(
+        [R(4)], [R(4)], [make_psd(R(4, 4))], allow_singular=[False])
+
+
+def test_mvn_pdf_broadcast():
+    combo_check(symmetrize_matrix_arg(mvn.pdf, 2), [0, 1, 2])(
+        [R(5, 4)], [R(4)], [make_psd(R(4, 4))])
+
+
 def test_mvn_logpdf_broadcast():
     combo_check(symmetrize_matrix_arg(mvn.logpdf, 2), [0, 1, 2])(
         [R(5, 4)], [R(4)], [make_psd(R(4, 4))])
@@ -399,6 +410,41 @@ def test_convolve_2d():
                                          mode=["full", "valid", "same"])
 
 
+def test_convolve_generalization():
+    import scipy.signal
+
+    a_35, a_34, a_342 = R(3, 5), R(3, 4), R(3, 4, 2)
+    a_2543, a_24232 = R(2, 5, 4, 3), R(2, 4, 2, 3, 2)
+    for mode in ["valid", "full"]:
+        np.testing.assert_allclose(
+            signal.convolve(a_35, a_34, axes=([1], [0]), mode=mode)[1, 2],
+            scipy.signal.convolve(a_35[1, :], a_34[:, 2], mode))
+        np.testing.assert_allclose(
+            signal.convolve(a_35, a_34, axes=([], []), dot_axes=([0], [0]), mode=mode),
+            np.tensordot(a_35, a_34, axes=([0], [0])))
+        np.testing.assert_allclose(
+            signal.convolve(a_35, a_342, axes=([1], [2]), dot_axes=([0], [0]), mode=mode)[2],
+            sum(scipy.signal.convolve(a_35[i, :], a_342[i, 2, :], mode) for i in range(3)))
+        np.testing.assert_allclose(
+            signal.convolve(a_2543, a_24232, axes=([1, 2], [2, 4]), dot_axes=([0, 3], [0, 3]),
+                            mode=mode)[2],
+            sum(sum(scipy.signal.convolve(a_2543[i, :, :, j], a_24232[i, 2, :, j, :], mode)
+                    for i in range(2)) for j in range(3)))
+
+
+def test_convolve_ignore():
+    combo_check(signal.convolve, [0, 1])(
+        [R(4, 3)], [R(3, 2)],
+        axes=[([0], [0]), ([1], [1]), ([0], [1]), ([1], [0]), ([0, 1], [0, 1]), ([1, 0], [1, 0])],
+        mode=["full", "valid", "same"])
+
+
+def test_convolve_ignore_dot():
+    combo_check(signal.convolve, [0, 1])([R(3, 3, 2)], [R(3, 2, 3)], axes=[([1], [1])],
+                                         dot_axes=[([0], [2]), ([0], [0])],
+                                         mode=["full", "valid", "same"])
+
+
 def test_gammaln():
     unary_ufunc_check(special.gammaln, lims=[0.3, 2.0])
 
@@ -422,3 +468,52 @@ def test_logit():
 
 def test_expit():
     unary_ufunc_check(special.expit, lims=[-4.05, 4.95])
+
+
+# -- examples/gaussian_process.py and examples/gmm.py: whole programs, vizgrad against autograd --
+def rbf_covariance(np, kernel_params, x, xp):
+    output_scale = np.exp(kernel_params[0])
+    lengthscales = np.exp(kernel_params[1:])
+    diffs = np.expand_dims(x / lengthscales, 1) - np.expand_dims(xp / lengthscales, 0)
+    return output_scale * np.exp(-0.5 * np.sum(diffs**2, axis=2))
+
+
+def gp_log_marginal_likelihood(np, mvn, params, x, y):
+    mean, cov_params, noise_scale = params[0], params[2:], np.exp(params[1]) + 0.0001
+    cov_y_y = rbf_covariance(np, cov_params, x, x) + noise_scale * np.eye(len(y))
+    return mvn.logpdf(y, mean * np.ones(len(y)), cov_y_y)
+
+
+def gmm_log_likelihood(np, mvn, logsumexp, params, data):
+    log_proportions = params["log proportions"] - logsumexp(params["log proportions"])
+    cluster_lls = []
+    for log_proportion, mean, cov_sqrt in zip(log_proportions, params["means"],
+                                              params["lower triangles"]):
+        cov = np.dot(cov_sqrt.T, cov_sqrt)
+        cluster_lls.append(log_proportion + mvn.logpdf(data, mean, cov))
+    return np.sum(logsumexp(np.vstack(cluster_lls), axis=0))
+
+
+def test_gaussian_process_and_gmm_examples_give_autograds_gradients():
+    import autograd
+    import autograd.numpy as anp
+    import autograd.scipy.special as asp
+    import autograd.scipy.stats.multivariate_normal as amvn
+
+    x = ((np.concatenate([np.linspace(0, 3, 10), np.linspace(6, 8, 10)]) - 4.0) / 2.0)[:, None]
+    y = (np.cos(x[:, 0]) + R(20) * 0.1) / 2.0
+    params = 0.1 * R(4)
+    w = vg.Variable(params, name="params")
+    [got] = vg.gradients(gp_log_marginal_likelihood(np, mvn, w, x, y), [w])
+    expected = autograd.grad(lambda p: gp_log_marginal_likelihood(anp, amvn, p, x, y))(params)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-8)
+
+    data = R(30, 2)
+    gmm = {"log proportions": R(3), "means": R(3, 2),
+           "lower triangles": np.zeros((3, 2, 2)) + np.eye(2) + 0.1 * R(3, 2, 2)}
+    tensors = {k: vg.Variable(v, name=k) for k, v in gmm.items()}
+    loss = gmm_log_likelihood(np, mvn, special.logsumexp, tensors, data)
+    got = vg.gradients(loss, list(tensors.values()))
+    expected = autograd.grad(lambda p: gmm_log_likelihood(anp, amvn, asp.logsumexp, p, data))(gmm)
+    for (name, g) in zip(tensors, got):
+        np.testing.assert_allclose(g.numpy(), expected[name], rtol=1e-8, err_msg=name)

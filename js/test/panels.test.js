@@ -30,14 +30,29 @@ test("an edge is described by the nodes it joins and which input it is", () => {
   expect(rows.map((row) => [row.term, row.value])).toEqual([["input", "2 of f"], ["value", "3"], ["gradient", "6"]]);
 });
 
-test("details show the hint until something is clicked, and a close button after", () => {
+test("details stay hidden until something is clicked, and have a close button after", () => {
   let closed = 0;
   const details = createDetails(document, { onClose: () => { closed += 1; } });
   details.show({ item: null });
-  expect(details.element.textContent).toMatch(/Click a node or an edge/);
+  expect(details.element.hidden).toBe(true);
   details.show({ item: { kind: "node", data: { label: "w", kind: "variable", shape: [2, 2],
     dtype: "float64", value: "(2, 2)\n[[1, 2],\n [3, 4]]" } }, graph: {}, step: 0 });
   expect(details.element.querySelector("pre").textContent).toBe("[[1, 2],\n [3, 4]]");
+  expect(details.element.hidden).toBe(false);
   details.element.querySelector('[aria-label="Close details"]').click();
   expect(closed).toBe(1);
+});
+
+test("a line that sums a long value up opens the full value; the group holding the op is named", () => {
+  const opened = [];
+  const explanation = createExplanation(document, { onOpen: (id) => opened.push(id) });
+  explanation.show({ title: "Step 3: backpropagate through relu (relu1)",
+    lines: ["∂loss/∂relu1 = (4, 8) [0.1, 0.2, 0.3, …] norm 1.2", "Done"], line_items: ["n7", null] }, "1");
+  const [first, second] = explanation.element.querySelectorAll(".vg-explain-lines > div");
+  first.click();
+  second.click();
+  expect(opened).toEqual(["n7"]);
+  expect(second.classList.contains("vg-openable")).toBe(false);
+  expect(explanation.element.querySelector(".vg-panel-title").textContent).toMatch(/inside the group 1, highlighted/);
+  expect(explanation.element.textContent).toMatch(/Click a node, an edge or a line above/);
 });

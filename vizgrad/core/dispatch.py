@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from . import ops, ops_linalg, ops_math, ops_reduce, ops_shape, ops_special
-from .conversion import library_fix
+from .conversion import library_fix, user_line
 from .tensor import Tensor, as_tensor
 
 UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
@@ -75,6 +75,11 @@ def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
     return ops.where(condition, x, y)
 
 
+def _astype(x: Any, dtype: Any, copy: bool = True) -> Tensor:
+    """np.astype(t, dtype, copy=False) gives t itself when the dtype is already right."""
+    return as_tensor(x).astype(dtype, copy=copy)
+
+
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.sum: ops.sum, np.mean: ops.mean, np.max: ops.max, np.amax: ops.max, np.min: ops.min,
     np.amin: ops.min, np.prod: ops_reduce.prod, np.var: ops_reduce.var,
@@ -92,8 +97,9 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
         "squeeze", "expand_dims", "ravel", "swapaxes", "moveaxis", "flip", "fliplr", "flipud",
         "rot90", "roll", "repeat", "tile", "pad", "split", "array_split", "hsplit", "vsplit",
         "hstack", "vstack", "column_stack", "diag", "diagonal", "triu", "tril", "sort",
-        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "astype", "append", "rollaxis",
+        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "append", "rollaxis",
         "dsplit", "partition", "select", "gradient", "linspace"]},
+    np.astype: _astype, np.copy: lambda a, order="K", subok=False: as_tensor(a).copy(),
 }
 
 # no gradient could flow through these results (shapes, indices, booleans, fresh arrays):
@@ -183,10 +189,13 @@ def _checked_kwargs(name: str, handler: Callable[..., Any], kwargs: dict) -> dic
         return kwargs
     out = kwargs.get("out")
     if out is not None and not (isinstance(out, tuple) and all(o is None for o in out)):
+        line = user_line()
+        where = f" (in `{line}`)" if line else ""
         raise UnsupportedError(
-            f"{name}(..., out=...) would write into an existing array, but a vizgrad tensor "
-            f"never changes after it is made (the graph keeps its values). Fix: y = {name}(...) "
-            "without out=")
+            f"{name}(..., out=...){where} would write into an existing array, but a vizgrad "
+            "tensor never changes after it is made (the graph keeps its values), and a numpy "
+            f"array cannot hold one. Fix: y = {name}(...) without out=; for a += t on a numpy "
+            "array a, write a = a + t")
     accepted = _accepted(handler)
     passed = {}
     for key, value in kwargs.items():

@@ -17,12 +17,18 @@ import numpy as np
 
 from ..errors import ArgumentError, ShapeError
 from . import ops
-from .ops import OPS, Op, defop
+from .ops import OPS, Op, defop, scatter_add
 from .tensor import Tensor, apply, as_tensor, describe
 
 
 def _gather(g: np.ndarray, positions: np.ndarray, size: int) -> np.ndarray:
     """Sum ``g`` into the input entries ``positions`` (1-based; 0 = from no entry)."""
+    if isinstance(g, Tensor):   # a recorded backward pass: the same sum as recorded ops
+        if g.shape != positions.shape:
+            g = np.broadcast_to(g, positions.shape)
+        picked = positions > 0
+        values = g.ravel() if picked.all() else g[picked]
+        return scatter_add(values, (positions[picked] - 1,), (size,), True)
     weights = np.broadcast_to(g, positions.shape).ravel()
     return np.bincount(positions.ravel(), weights, minlength=size + 1)[1:]
 
@@ -90,6 +96,10 @@ _split = _moving_op("split", "split", lambda a, axis, start, stop: a[
 def _sort_rule(g, out, a, axis):
     flat = a.reshape(-1) if axis is None else a
     order = np.argsort(flat, axis=-1 if axis is None else axis, kind="stable")
+    if isinstance(g, Tensor):   # each sorted entry goes back to the position it came from
+        where_from = np.take_along_axis(np.arange(1, a.size + 1).reshape(flat.shape), order,
+                                        axis=-1 if axis is None else axis)
+        return _gather(g.reshape(flat.shape), where_from, a.size).reshape(a.shape)
     grad = np.zeros(flat.shape, dtype=g.dtype)
     np.put_along_axis(grad, order, g.reshape(flat.shape), axis=-1 if axis is None else axis)
     return grad.reshape(a.shape)
@@ -104,6 +114,14 @@ def _diff_rule(g, out, a, n, axis):
     axis = axis % a.ndim
     later = (slice(None),) * axis + (slice(1, None),)
     earlier = (slice(None),) * axis + (slice(None, -1),)
+    if isinstance(g, Tensor):   # the same sums, as recorded padding
+        for _ in range(n):
+            widths = [(0, 0)] * g.ndim
+            widths[axis] = (1, 0)
+            before = np.pad(g, widths)
+            widths[axis] = (0, 1)
+            g = before - np.pad(g, widths)
+        return g
     for _ in range(n):
         shape = list(g.shape)
         shape[axis] += 1
@@ -468,19 +486,45 @@ _partition = defop("partition", "partition",
                    shape_fix="give kth inside the axis and an axis between -ndim and ndim-1")
 
 
-def _spacing_matrix(n: int, spacing: Any, edge_order: int) -> np.ndarray:
-    """The matrix D with np.gradient(f) = D·f along one axis of length n (it is linear)."""
-    return np.gradient(np.eye(n), *([] if spacing is None else [np.asarray(spacing)]),
-                       axis=0, edge_order=edge_order)
+def _gradient_bands(n: int, spacing: Any, edge_order: int, dtype: Any) -> dict[int, np.ndarray]:
+    """np.gradient along one axis is f ↦ D·f with D banded (each row reaches at most two
+    entries either side): the bands w_k[i] = D[i, i + k], read from np.gradient of five
+    combs (the entries j ≡ r mod 5), so D is never built."""
+    given = [] if spacing is None else [np.asarray(spacing)]
+    columns = np.arange(n)
+    combs = [np.gradient((columns % 5 == r).astype(np.float64), *given, edge_order=edge_order)
+             for r in range(5)]
+    bands = {}
+    for k in range(-2, 3):
+        inside = (columns + k >= 0) & (columns + k < n)
+        picked = np.choose((columns + k) % 5, combs)
+        bands[k] = np.where(inside, picked, 0.0).astype(dtype)
+    return bands
+
+
+def _shifted(x, k: int, axis: int):
+    """x moved k places along ``axis`` (result[j] = x[j − k]), zeros where nothing lands."""
+    if k == 0:
+        return x
+    n = x.shape[axis]
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (k, 0) if k > 0 else (0, -k)
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(0, n) if k > 0 else slice(-k, None)
+    return np.pad(x, widths)[tuple(index)]
 
 
 def _gradient_rule(g, out, a, axis, spacing, edge_order):
-    matrix = _spacing_matrix(a.shape[axis], spacing, edge_order).astype(a.dtype)
-    # the adjoint of a linear map along one axis: Dᵀ along that axis
-    return np.moveaxis(np.tensordot(matrix.T, np.moveaxis(g, axis, 0), axes=1), 0, axis)
+    # the adjoint Dᵀ·g: row i of D sends g[i]·D[i, i + k] to entry i + k
+    along = [a.shape[axis] if i == axis else 1 for i in range(a.ndim)]
+    total = None
+    for k, band in _gradient_bands(a.shape[axis], spacing, edge_order, a.dtype).items():
+        part = _shifted(g * np.reshape(band, along), k, axis)
+        total = part if total is None else total + part
+    return total
 
 
-_gradient = defop("gradient", "Δ",
+_gradient = defop("np_gradient", "Δ",
                   lambda a, axis, spacing, edge_order: np.gradient(
                       a, *([] if spacing is None else [np.asarray(spacing)]), axis=axis,
                       edge_order=edge_order),

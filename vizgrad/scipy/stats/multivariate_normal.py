@@ -1,4 +1,4 @@
-"""The multivariate normal log density, recorded as the ops it is made of (solve, slogdet).
+"""The multivariate normal log density (one op differentiable in x, mean and cov) and pdf.
 
 >>> import vizgrad as vg
 >>> round(float(logpdf([0., 0.], [0., 0.], [[1., 0.], [0., 1.]])), 6)
@@ -7,12 +7,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from ...core import ops, ops_linalg, ops_shape
+from ...core import ops, ops_shape, ops_special
 from ...core.tensor import Tensor, as_tensor
 from ...errors import ArgumentError, ShapeError
 from .._arrays import on_arrays_too
@@ -22,7 +21,9 @@ from .._arrays import on_arrays_too
 def logpdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Tensor:
     """log N(x; mean, cov) for each point along x's last axis (scipy's shapes and squeeze).
 
-    The quadratic form is solved, not inverted: −½ (d log 2π + log|cov| + (x−μ)ᵀ cov⁻¹ (x−μ)).
+    −½ (d log 2π + log|cov| + (x−μ)ᵀ cov⁻¹ (x−μ)), with the quadratic form solved, not
+    inverted; the gradient with respect to cov treats its entries as independent (as HIPS
+    autograd does), so symmetrize cov first when only its symmetric part moves.
 
     >>> import vizgrad as vg
     >>> logpdf(vg.Variable([[0., 1.], [1., 0.]]), [0., 0.], [[2., 0.], [0., 2.]]).shape
@@ -46,17 +47,23 @@ def logpdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False)
     # scipy's reading of x: a number is one point, a 1-d x is one point (or, when d = 1, many)
     if x_t.ndim == 0 or (x_t.ndim == 1 and dim == 1):
         x_t = ops.reshape(x_t, (-1, 1))
-    points = x_t.shape[:-1]
     if x_t.shape[-1] != dim:
         raise ShapeError(f"multivariate_normal.logpdf: the points have {x_t.shape[-1]} "
                          f"coordinates but cov is {dim}×{dim}; fix: give x of shape (..., {dim})")
-    diff = x_t - (0.0 if mean is None else as_tensor(mean, like))
-    flat = ops.reshape(diff, (-1, dim))
-    solved = ops.transpose(ops_linalg.solve(cov_t, ops.transpose(flat)))
-    mahalanobis = ops.sum(flat * solved, axis=-1)
-    _, logdet = ops_linalg.slogdet(cov_t)
-    result = -0.5 * (dim * math.log(2 * math.pi) + logdet + mahalanobis)
-    return ops_shape.squeeze(ops.reshape(result, points))
+    mean_t = as_tensor(0.0 if mean is None else mean, x_t)
+    result = ops_special.mvn_logpdf(x_t, mean_t, cov_t)
+    # scipy squeezes every axis of length 1 from the result
+    return ops_shape.squeeze(result) if 1 in result.shape else result
 
 
-__all__ = ["logpdf"]
+@on_arrays_too
+def pdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Tensor:
+    """The multivariate normal density: exp of :func:`logpdf` (recorded as that and exp).
+
+    >>> round(float(pdf([0., 0.], [0., 0.], [[1., 0.], [0., 1.]])), 6)
+    0.159155
+    """
+    return ops.exp(logpdf(x, mean, cov, allow_singular))
+
+
+__all__ = ["logpdf", "pdf"]
