@@ -105,7 +105,7 @@ def backward(y: Tensor, grad: Any = None, create_graph: bool = False) -> Backwar
             f"y.backward(np.ones({shape})).")
     seed = _seed(y, grad, "backward(grad=...)")
     result = backpropagate([y], [seed], _is_trainable_leaf, kind="backward",
-                           create_graph=create_graph)
+                           create_graph=create_graph, leaf_sources=True)
     recorded, result.tensor_grads = result.tensor_grads, None
     grads = result.grads
     for t in result.reached_sources:  # the trainable leaves the walk reached
