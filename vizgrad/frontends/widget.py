@@ -90,6 +90,8 @@ class GraphWidget(anywidget.AnyWidget):
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
     scale = traitlets.Float(1.0).tag(sync=True)
+    # quiz mode: each step's result is asked for before it is shown (the view's toggle too)
+    quiz = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, data: Graph, step: int | None = 0, *,
                  collapsed: list[str] | None = None, kernel_layout: bool | None = None,
@@ -214,7 +216,8 @@ class GraphWidget(anywidget.AnyWidget):
     def save_html(self, path: str | Path) -> Path:
         """Write one self-contained HTML page that steps through this drawing, offline."""
         from .html import save_html
-        return save_html(self._graph, path, step=self.step, collapsed=self.collapsed)
+        return save_html(self._graph, path, step=self.step, collapsed=self.collapsed,
+                         quiz=self.quiz)
 
     # ---- what a notebook saves --------------------------------------------------------
     def _picture_step(self) -> int:
@@ -336,7 +339,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int | None = 0,
          scale: float = 1.0, collapsed: list[str] | None = None, max_values: int | None = None,
-         **options: Any) -> GraphWidget:
+         quiz: bool = False, **options: Any) -> GraphWidget:
     """A widget that draws ``y``'s graph and steps through backpropagation.
 
     ``names``: a namespace (``locals()``) to name tensors after their variables;
@@ -344,6 +347,7 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
     ``scale``: text size multiplier (1.5 for a projector). ``collapsed``: the
     scopes drawn as one box each (default: those of large graphs); ``[]``
     expands them all. ``max_values``: show every entry of tensors up to this size.
+    ``quiz``: predict, then reveal: each step asks for its result before showing it.
 
     >>> import vizgrad as vg
     >>> x = vg.Variable(3.0, name="x")
@@ -355,7 +359,7 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
     if max_values is not None:
         options["max_values"] = max_values
     data = y if isinstance(y, Graph) else graph(y, names=names, **options)
-    return GraphWidget(data, step=step, collapsed=collapsed, scale=scale)
+    return GraphWidget(data, step=step, collapsed=collapsed, scale=scale, quiz=bool(quiz))
 
 
 def _scope_names(collapsed: Any) -> list[str]:
