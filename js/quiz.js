@@ -94,17 +94,19 @@ export function questionFor(stepInfo, graph = {}) {
     const answer = parseNumbers(answerText);
     if (!answer) continue;
     const factors = parts[parts.length - 2].split(FACTOR);
-    const names = parts.length > 3 ? parts[1].split(FACTOR) : [];
-    const head = parts[0].replace(/^.*?: /, "").replace(/^contribution to /, "");
+    // "contribution to ∂f/∂x through mul1: ∂f/∂mul1 · ∂mul1/∂x = 4 · 3 = 12"
+    const part = /^contribution to (.+?) through (.+?): /.exec(parts[0]);
+    const symbolic = parts.length > 3 ? parts[1] : part ? parts[0].slice(part[0].length) : "";
+    const names = symbolic.split(FACTOR);
+    const head = part ? `the contribution to ${part[1]} through ${part[2]}` : parts[0];
     return {
-      step: stepInfo.index, line, kind: "gradient", answer, answerText, dtype,
-      name: head.split(" through ")[0],
+      step: stepInfo.index, line, kind: "gradient", answer, answerText, dtype, name: head,
       upstream: factors.length === 3 ? parseNumbers(factors[0]) : null,
       local: factors.length === 3 ? parseNumbers(factors[2].replace(/^\((.*)\)$/, "$1")) : null,
       upstreamName: names.length === 3 ? names[0] : "the upstream gradient",
       localName: names.length === 3 ? names[2] : "the local derivative",
       prompt: `${parts.slice(0, -1).join(" = ")} = ?${suffix}`,
-      ask: `Your answer for ${head.split(" through ")[0]}`,
+      ask: `Your answer for ${head}`,
     };
   }
   return null;

@@ -264,6 +264,17 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
 .vizgrad-widget.vg-presenting .vg-explain-lines { font-size: 0.85em; }
 .vizgrad-widget.vg-presenting .vg-details { font-size: 0.6em; }
 .vizgrad-widget.vg-presenting .vg-legend { font-size: 0.55em; }
+.vizgrad-widget .vg-quiz {
+  flex: 1 1 260px; min-width: 0; padding: 6px 8px; display: flex; flex-direction: column; gap: 6px;
+  background: var(--vg-panel-alt); border: 1px solid var(--vg-border); border-radius: 3px;
+}
+.vizgrad-widget .vg-quiz[hidden], .vizgrad-widget .vg-quiz-form[hidden] { display: none; }
+.vizgrad-widget .vg-quiz-form { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
+.vizgrad-widget .vg-quiz-label { flex: 1 0 100%; }
+.vizgrad-widget .vg-quiz-input { flex: 1 1 8em; min-width: 6em; font: inherit; }
+.vizgrad-widget .vg-quiz-form button, .vizgrad-widget .vg-quiz-toggle { width: auto; padding: 0 8px; }
+.vizgrad-widget .vg-quiz-toggle[aria-pressed="true"] { font-weight: 600; outline: 1px solid currentColor; }
+.vizgrad-widget .vg-quiz-score { font-weight: 600; }
 `;
 
 const styledRoots = new WeakSet();

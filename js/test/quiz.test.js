@@ -46,6 +46,15 @@ test("a backward step asks for its first chain-rule result, with both factors kn
   expect(twice.answer.values).toEqual([12]);
 });
 
+test("a contribution through one path names the path and both factors", () => {
+  const q = questionFor({ index: 4, node: "n2", lines: ["∂f/∂mul1 = 4",
+    "contribution to ∂f/∂x through mul1: ∂f/∂mul1 · ∂mul1/∂x = 4 · 3 = 12  (as input 1)"] }, worked.graph);
+  expect(q.ask).toBe("Your answer for the contribution to ∂f/∂x through mul1");
+  expect([q.upstreamName, q.localName]).toEqual(["∂f/∂mul1", "∂mul1/∂x"]);
+  expect(q.prompt).toBe("contribution to ∂f/∂x through mul1: ∂f/∂mul1 · ∂mul1/∂x = 4 · 3 = ?  (as input 1)");
+  expect(judge(q, "3").message).toMatch(/upstream gradient is missing: that is the local derivative ∂mul1\/∂x/);
+});
+
 test("step 0 asks for the output's value", () => {
   const q = questionFor(worked.graph.steps[0], worked.graph);
   expect(q.kind).toBe("value");
