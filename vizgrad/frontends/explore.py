@@ -173,6 +173,7 @@ class Explorer(widgets.VBox):
         dot = self.data.to_dot(highlight=False)
         view = self.view
         view._graph = self.data
+        view._pictures.clear()  # pictures of the old numbers
         with view.hold_sync():
             view.graph = self.data.to_dict()
             view.svg = _keep_positions(self._first_svg[0], view._layout(dot))
@@ -181,6 +182,19 @@ class Explorer(widgets.VBox):
                     self._first_svg[1], view._layout(dot.replace("rankdir=LR", "rankdir=TB", 1)))
             view.dot = dot
             view.step = self.data.last_step
+        view._picture_changed()
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        """The controls and the drawing, then the drawing's picture for readers without
+        JavaScript (it follows the inputs, as the widget's own picture does)."""
+        from IPython.display import display
+        data = self._repr_mimebundle_(**kwargs)  # ipywidgets: the data alone
+        if data is not None:
+            display(data, raw=True)
+        view = self.view
+        if view._kernel_layout:
+            view._picture_id = f"vizgrad-picture-{view.model_id}"
+            display(view.picture_bundle(), raw=True, display_id=view._picture_id)
 
     def _moved(self, name: str, value: float) -> None:
         if not self._busy and value != self.inputs[name]:
