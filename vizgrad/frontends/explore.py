@@ -170,12 +170,12 @@ class Explorer(widgets.VBox):
 
     def _redraw(self) -> None:
         """The new numbers on the first layout: nodes and edges stay where they were."""
-        dot = self.data.to_dot(highlight=False)
         view = self.view
-        view._graph = self.data
+        view._graph, view._graphs = self.data, {self.data.mode: self.data}
         view._pictures.clear()  # pictures of the old numbers
+        dot = view._layout_dot(view._scope_ids())
         with view.hold_sync():
-            view.graph = self.data.to_dict()
+            view.graph = self.data.to_dict(collapse=view._scope_ids())
             view.svg = _keep_positions(self._first_svg[0], view._layout(dot))
             if self._first_svg[1]:
                 view.svg_tb = _keep_positions(
