@@ -13,6 +13,7 @@
 // The questions are read from the explanation lines the Python side wrote
 // (vizgrad/drawing/narrate.py): "... = upstream · local = result".
 import { elementMaker } from "./dom.js";
+import { injectStyles } from "./styles.js";
 
 const NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$|^[-+]?(?:nan|inf)$/i;
 const FACTOR = / (·|⊙|@) /;
@@ -20,6 +21,20 @@ const SUFFIX = /\s{2}\(.*\)$/; // "  (as input 1)"
 // relative tolerance by dtype: the values are shown with 4 significant digits
 const RTOL = { float16: 1e-2, bfloat16: 2e-2, float32: 2e-3, float64: 1e-3 };
 const ATOL = { float16: 1e-3, bfloat16: 1e-2, float32: 1e-5, float64: 1e-8 };
+// here, not in styles.js: the light bundle has no quiz and needs none of it
+const CSS = `
+.vizgrad-widget .vg-quiz {
+  flex: 1 1 260px; min-width: 0; padding: 6px 8px; display: flex; flex-direction: column; gap: 6px;
+  background: var(--vg-panel-alt); border: 1px solid var(--vg-border); border-radius: 3px;
+}
+.vizgrad-widget .vg-quiz[hidden], .vizgrad-widget .vg-quiz-form[hidden] { display: none; }
+.vizgrad-widget .vg-quiz-form { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; }
+.vizgrad-widget .vg-quiz-label { flex: 1 0 100%; }
+.vizgrad-widget .vg-quiz-input { flex: 1 1 8em; min-width: 6em; font: inherit; }
+.vizgrad-widget .vg-quiz-form button { width: auto; padding: 0 8px; }
+.vizgrad-widget .vg-quiz-toggle[aria-pressed="true"] { font-weight: 600; outline: 1px solid currentColor; }
+.vizgrad-widget .vg-quiz-score { font-weight: 600; }
+`;
 
 // numpy-style text -> { values (flat), shape } or null: "4", "-0.5", "[1. 2.]",
 // "[[9, 10]]", "[[1.2 2.3]\n [0 0]]", "1e-3", "nan".
@@ -272,6 +287,7 @@ export function createQuiz(document, { onChange, onToggle } = {}) {
       return { ...stepInfo, lines, line_items: [] };
     },
     show({ graph: shown, step, stepInfo, drawing }) {
+      if (element.isConnected) injectStyles(element, CSS, "vizgrad-quiz-style");
       this.setGraph(shown);
       const previous = question?.step;
       question = enabled ? questionFor(stepInfo, graph) : null;

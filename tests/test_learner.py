@@ -145,6 +145,21 @@ def test_quiz_mode_is_a_synced_trait_and_goes_into_the_page(tmp_path):
                                 re.S).group(1))["quiz"] is True
 
 
+def test_only_a_widget_in_quiz_mode_carries_the_quiz_code():
+    from vizgrad.frontends.widget import KERNEL_LAYOUT_BUNDLE, QUIZ_BUNDLE, kernel_can_lay_out
+    if not kernel_can_lay_out():
+        pytest.skip("without a Graphviz engine here every widget gets the full bundle")
+    x = vg.Variable(3.0, name="x")
+    f = x * x
+    plain = vg.show(f)
+    light = KERNEL_LAYOUT_BUNDLE.read_text(encoding="utf-8")
+    assert plain.get_state()["_esm"] == light  # a saved notebook stays as light as before
+    plain.quiz = True  # as the view's Quiz button does
+    assert plain.get_state()["_esm"] == QUIZ_BUNDLE.read_text(encoding="utf-8")
+    assert vg.show(f, quiz=True).get_state()["_esm"] != light
+    assert "Your answer" not in light and "Your answer" in plain.get_state()["_esm"]
+
+
 def test_the_chain_rule_lines_hold_both_factors_and_the_answer():
     # quiz mode reads "... = upstream · local = result" from each step's lines
     x = vg.Variable(3.0, name="x")

@@ -4,6 +4,7 @@
 // Enter checks, Show answer, the clicker's Next reveals first, the score).
 import { afterEach, expect, test } from "vitest";
 import { judge, parseNumbers, questionFor } from "../quiz.js";
+import { createQuiz as createQuizButtonOnly } from "../quiz-off.js";
 import { createView } from "../view.js";
 import { attributeBecomes, loadFixture } from "./helpers.js";
 
@@ -159,4 +160,15 @@ test("right first time counts in the score", async () => {
     expect(await answer(value)).toMatch(/^Correct/);
   }
   expect(q(".vg-quiz-score").textContent).toBe("Score: 5 of 5 at the first try");
+});
+
+test("the light bundle's stand-in is only the Quiz button, which asks for quiz mode", () => {
+  const asked = [];
+  const quiz = createQuizButtonOnly(document, { onToggle: (on) => asked.push(on) });
+  expect(quiz.toggle.textContent).toBe("Quiz");
+  quiz.toggle.click();
+  expect(asked).toEqual([true]);
+  expect(quiz.pending(0)).toBe(false);
+  const stepInfo = { lines: ["a = 1 · 2 = 2"] };
+  expect(quiz.masked(stepInfo, 1)).toBe(stepInfo);
 });

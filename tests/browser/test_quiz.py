@@ -104,6 +104,25 @@ def test_a_learner_answers_every_step_of_the_quiz(open_notebook, artifacts, app)
     assert not notebook.errors()
 
 
+@pytest.mark.parametrize("app", APPS)
+def test_the_quiz_button_turns_quiz_mode_on_in_a_plain_widget(open_notebook, app):
+    notebook = open_notebook(app, [SEED.replace("quiz=True", "step=0"), "print('quiz', w.quiz)"])
+    notebook.run(0)
+    widget = notebook.widget(0)
+    expect(widget).to_have_attribute("data-rendered", "true")
+    expect(widget.get_by_label("Your answer")).to_have_count(0)
+    widget.locator(".vg-quiz-toggle").click()
+    # the kernel sends the bundle with the quiz; the view comes back in quiz mode
+    widget = notebook.widget(0)
+    expect(widget.get_by_label("Your answer")).to_be_visible()
+    expect(widget.locator(".vg-explain")).to_contain_text("f = ?")
+    answer(widget, "42")
+    expect(feedback(widget)).to_contain_text("Correct")
+    notebook.run(1)
+    expect(notebook.output(1)).to_contain_text("quiz True")
+    assert not notebook.errors()
+
+
 @pytest.mark.parametrize("app", ["lab"])
 def test_in_presentation_mode_the_clickers_next_reveals_first(open_notebook, artifacts, app):
     notebook = open_notebook(app, [SEED])

@@ -39,6 +39,8 @@ from ..errors import ArgumentError, RenderError, VizgradError
 STATIC = Path(__file__).parent.parent / "static"
 BUNDLE = STATIC / "widget.js"  # lays out in the browser (Graphviz as WebAssembly inside)
 KERNEL_LAYOUT_BUNDLE = STATIC / "widget-kernel-layout.js"  # shows the kernel's layout only
+# the same with quiz mode, sent only to a widget that turns it on (a saved notebook stays light)
+QUIZ_BUNDLE = STATIC / "widget-kernel-layout-quiz.js"
 NOT_BUILT = ("export default { render({ el }) { el.textContent = 'vizgrad: the widget "
              "front-end is not built; run ./dev lab or (cd js && npm ci && npm run build)'; } }")
 # the mark on the saved picture's root element that tells the view it may hide it
@@ -109,7 +111,7 @@ class GraphWidget(anywidget.AnyWidget):
         kwargs.setdefault("mode", data.mode)
         self._kernel_layout = kernel_can_lay_out() if kernel_layout is None else kernel_layout
         # an instance attribute, read by AnyWidget.__init__ as the front end to send
-        self._esm = _bundle(KERNEL_LAYOUT_BUNDLE if self._kernel_layout else BUNDLE)
+        self._esm = _bundle(self._bundle_path(kwargs.get("quiz", False)))
         self._picture_id: str | None = None  # the display id of the picture, once shown
         self._picture_timer: asyncio.TimerHandle | None = None
         self._pictures: dict[tuple[int, tuple[str, ...]], str] = {}
@@ -164,6 +166,17 @@ class GraphWidget(anywidget.AnyWidget):
             self._graphs[mode] = self._remake(mode)
         self._graph = self._graphs[mode]
         self._relayout({}, step=min(self.step, self._graph.last_step))
+
+    def _bundle_path(self, quiz: bool) -> Path:
+        if not self._kernel_layout:
+            return BUNDLE  # lays out in the browser, quiz and all
+        return QUIZ_BUNDLE if quiz else KERNEL_LAYOUT_BUNDLE
+
+    @traitlets.observe("quiz")
+    def _quiz_turned(self, change: dict) -> None:
+        """Quiz mode turned on (the view's button): the view gets the bundle that has it."""
+        if change["new"] and not self._constructing:
+            self._esm = _bundle(self._bundle_path(True))
 
     @traitlets.validate("scale")
     def _valid_scale(self, proposal: dict) -> float:
