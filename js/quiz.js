@@ -100,7 +100,9 @@ export function questionFor(stepInfo, graph = {}) {
     return { step: 0, line: 0, kind: "value", name: match[2], answer, answerText: match[3], dtype,
       prompt: `${match[1]}${match[2]} = ?`, ask: `Predict the value of ${match[2]}` };
   }
-  for (let line = 1; line < lines.length; line++) {
+  // reverse mode: line 0 is the gradient that arrived; forward mode: line 0 is the question
+  const forward = graph.mode === "forward";
+  for (let line = forward ? 0 : 1; line < lines.length; line++) {
     const text = String(lines[line]);
     const suffix = SUFFIX.exec(text)?.[0] ?? "";
     const parts = text.slice(0, text.length - suffix.length).split(" = ");
@@ -115,7 +117,8 @@ export function questionFor(stepInfo, graph = {}) {
     const names = symbolic.split(FACTOR);
     const head = part ? `the contribution to ${part[1]} through ${part[2]}` : parts[0];
     return {
-      step: stepInfo.index, line, kind: "gradient", answer, answerText, dtype, name: head,
+      step: stepInfo.index, line, kind: forward ? "tangent" : "gradient", answer, answerText, dtype,
+      name: head,
       upstream: factors.length === 3 ? parseNumbers(factors[0]) : null,
       local: factors.length === 3 ? parseNumbers(factors[2].replace(/^\((.*)\)$/, "$1")) : null,
       upstreamName: names.length === 3 ? names[0] : "the upstream gradient",
@@ -142,6 +145,10 @@ export function judge(question, typed) {
   if (question.kind === "value") {
     return { correct: false, valid: true, message: "Not quite: follow the blue values forward, " +
       "one operation at a time, from the inputs to the output." };
+  }
+  if (question.kind === "tangent") {
+    return { correct: false, valid: true, message: "Not quite: add up, over the operation's " +
+      "inputs, each input's tangent times the local derivative; the terms are written above." };
   }
   const { upstream, local, upstreamName, localName } = question;
   let why;

@@ -56,6 +56,14 @@ test("a contribution through one path names the path and both factors", () => {
   expect(judge(q, "3").message).toMatch(/upstream gradient is missing: that is the local derivative ∂mul1\/∂x/);
 });
 
+test("in forward mode a step asks for its tangent", () => {
+  const q = questionFor({ index: 1, node: "n2", lines: ["ṁul1 = ẋ·x + ẋ·x = 1·3 + 1·3 = 6"] },
+    { ...worked.graph, mode: "forward" });
+  expect(q).toMatchObject({ kind: "tangent", prompt: "ṁul1 = ẋ·x + ẋ·x = 1·3 + 1·3 = ?" });
+  expect(judge(q, "6").correct).toBe(true);
+  expect(judge(q, "3").message).toMatch(/^Not quite: add up/);
+});
+
 test("step 0 asks for the output's value", () => {
   const q = questionFor(worked.graph.steps[0], worked.graph);
   expect(q.kind).toBe("value");
