@@ -17,6 +17,7 @@
 //   explanation.js  what the step does, in words
 //   details.js      the clicked node's or edge's full value
 //   presenting.js   full screen
+//   quiz.js         predict, then reveal: each step's result asked before it is shown
 // A room that shows something per step goes in `stepRooms` (it gets
 // show({ graph, step, stepInfo, drawing })); its element goes in the panels or
 // the toolbar below.
@@ -28,6 +29,7 @@ import { createFraming } from "./framing.js";
 import { keyAction, keyIsTheControls } from "./keys.js";
 import { sharedLayoutEngine } from "./layout.js";
 import { createPresenting } from "./presenting.js";
+import { createQuiz } from "./quiz.js";
 import { svgTextSize, turnedDot } from "./sizing.js";
 import { createStepping } from "./stepping.js";
 import { colorVariables, injectStyles } from "./styles.js";
@@ -87,12 +89,15 @@ export function createView(el, callbacks = {}) {
   });
   const explanation = createExplanation(document, { onOpen: (id) => select(id) });
   const details = createDetails(document, { onClose: () => select(null) });
+  const quiz = createQuiz(document, { onChange: () => showStep(), onToggle: (on) => callbacks.onQuiz?.(on) });
   // rooms redrawn with every step, in the order their panels appear
   const detailsRoom = { element: details.element, show: ({ graph, step, drawing }) => details.show({
     item: state.selectedId == null ? null : drawing?.item(state.selectedId), graph, step }) };
   // the panels under the drawing; a new panel (a quiz, a mode switch) is one more entry
   const stepRooms = [
-    { element: explanation.element, show: ({ stepInfo, currentScope }) => explanation.show(stepInfo, currentScope) },
+    { element: explanation.element,
+      show: ({ step, stepInfo, currentScope }) => explanation.show(quiz.masked(stepInfo, step), currentScope) },
+    { element: quiz.element, show: (context) => quiz.show(context) },
   ];
 
   const zoomOutButton = button("zoomOut", "Zoom out");
@@ -102,7 +107,7 @@ export function createView(el, callbacks = {}) {
   const downloadButton = button("download", "Download SVG");
   const toolbar = h("div", { class: "vg-toolbar" }, ...stepping.controls,
     h("div", { class: "vg-group vg-view-tools" }, zoomOutButton, zoomInButton, fitButton,
-      downloadButton, fullscreenButton));
+      downloadButton, fullscreenButton, quiz.toggle));
 
   const canvas = h("div", { class: "vg-canvas" });
   const status = h("div", { class: "vg-status", role: "status" });
@@ -346,6 +351,7 @@ export function createView(el, callbacks = {}) {
     if (keyIsTheControls(event.key, event.composedPath()[0]?.tagName)) return;
     event.preventDefault();
     if (action === "fullscreen") presenting.toggle();
+    else if (action === "next" && quiz.pending(stepping.step)) quiz.reveal(); // a clicker reveals first
     else stepping.act(action);
   };
   window.addEventListener("keydown", onKeyDown, true);
@@ -363,8 +369,9 @@ export function createView(el, callbacks = {}) {
 
   return {
     root,
-    update({ graph, dot, step, collapsed, scale } = {}) {
+    update({ graph, dot, step, collapsed, scale, quiz: quizOn } = {}) {
       if (state.destroyed) return;
+      if (quizOn !== undefined) quiz.setEnabled(quizOn);
       const textScale = Number(scale);
       if (scale !== undefined && textScale > 0 && textScale !== state.textScale) {
         state.textScale = textScale;
@@ -406,6 +413,7 @@ export function createView(el, callbacks = {}) {
       window.removeEventListener("keydown", onKeyDown, true);
       presenting.destroy();
       explanation.destroy();
+      quiz.destroy();
       root.remove();
     },
   };

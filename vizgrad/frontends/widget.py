@@ -39,6 +39,8 @@ from ..errors import ArgumentError, RenderError, VizgradError
 STATIC = Path(__file__).parent.parent / "static"
 BUNDLE = STATIC / "widget.js"  # lays out in the browser (Graphviz as WebAssembly inside)
 KERNEL_LAYOUT_BUNDLE = STATIC / "widget-kernel-layout.js"  # shows the kernel's layout only
+# the same with quiz mode, sent only to a widget that turns it on (a saved notebook stays light)
+QUIZ_BUNDLE = STATIC / "widget-kernel-layout-quiz.js"
 NOT_BUILT = ("export default { render({ el }) { el.textContent = 'vizgrad: the widget "
              "front-end is not built; run ./dev lab or (cd js && npm ci && npm run build)'; } }")
 # the mark on the saved picture's root element that tells the view it may hide it
@@ -96,6 +98,8 @@ class GraphWidget(anywidget.AnyWidget):
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
     scale = traitlets.Float(1.0).tag(sync=True)
+    # quiz mode: each step's result is asked for before it is shown (the view's toggle too)
+    quiz = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, data: Graph, step: int | None = 0, *,
                  collapsed: list[str] | None = None, kernel_layout: bool | None = None,
@@ -107,7 +111,7 @@ class GraphWidget(anywidget.AnyWidget):
         kwargs.setdefault("mode", data.mode)
         self._kernel_layout = kernel_can_lay_out() if kernel_layout is None else kernel_layout
         # an instance attribute, read by AnyWidget.__init__ as the front end to send
-        self._esm = _bundle(KERNEL_LAYOUT_BUNDLE if self._kernel_layout else BUNDLE)
+        self._esm = _bundle(self._bundle_path(kwargs.get("quiz", False)))
         self._picture_id: str | None = None  # the display id of the picture, once shown
         self._picture_timer: asyncio.TimerHandle | None = None
         self._pictures: dict[tuple[int, tuple[str, ...]], str] = {}
@@ -163,6 +167,17 @@ class GraphWidget(anywidget.AnyWidget):
             self._graphs[mode] = self._remake(mode)
         self._graph = self._graphs[mode]
         self._relayout({}, step=min(self.step, self._graph.last_step))
+
+    def _bundle_path(self, quiz: bool) -> Path:
+        if not self._kernel_layout:
+            return BUNDLE  # lays out in the browser, quiz and all
+        return QUIZ_BUNDLE if quiz else KERNEL_LAYOUT_BUNDLE
+
+    @traitlets.observe("quiz")
+    def _quiz_turned(self, change: dict) -> None:
+        """Quiz mode turned on (the view's button): the view gets the bundle that has it."""
+        if change["new"] and not self._constructing:
+            self._esm = _bundle(self._bundle_path(True))
 
     @traitlets.validate("scale")
     def _valid_scale(self, proposal: dict) -> float:
@@ -263,7 +278,8 @@ class GraphWidget(anywidget.AnyWidget):
     def save_html(self, path: str | Path) -> Path:
         """Write one self-contained HTML page that steps through this drawing, offline."""
         from .html import save_html
-        return save_html(self._graph, path, step=self.step, collapsed=self.collapsed)
+        return save_html(self._graph, path, step=self.step, collapsed=self.collapsed,
+                         quiz=self.quiz)
 
     # ---- what a notebook saves --------------------------------------------------------
     def _picture_step(self) -> int:
@@ -391,7 +407,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int | None = 0,
          scale: float = 1.0, collapsed: list[str] | None = None, max_values: int | None = None,
-         mode: str = "reverse", seed: Mapping[Any, Any] | None = None,
+         mode: str = "reverse", seed: Mapping[Any, Any] | None = None, quiz: bool = False,
          **options: Any) -> GraphWidget:
     """A widget that draws ``y``'s graph and steps through backpropagation.
 
@@ -404,6 +420,7 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
     ``scale``: text size multiplier (1.5 for a projector). ``collapsed``: the
     scopes drawn as one box each (default: those of large graphs); ``[]``
     expands them all. ``max_values``: show every entry of tensors up to this size.
+    ``quiz``: predict, then reveal: each step asks for its result before showing it.
 
     >>> import vizgrad as vg
     >>> x = vg.Variable(3.0, name="x")
@@ -415,7 +432,7 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
     if max_values is not None:
         options["max_values"] = max_values
     if isinstance(y, Graph):
-        return GraphWidget(y, step=step, collapsed=collapsed, scale=scale)
+        return GraphWidget(y, step=step, collapsed=collapsed, scale=scale, quiz=bool(quiz))
     if seed is not None and mode == "reverse":
         mode = "forward"   # a seed asks for forward mode
     tangents = seed
@@ -441,7 +458,7 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
                                 "fix: mode='reverse', or compute with vizgrad tensors")
         return GraphWidget(remake(mode), step=step, collapsed=collapsed, scale=scale)
     return GraphWidget(remake(mode), step=step, collapsed=collapsed, scale=scale,
-                       remake=remake)
+                       remake=remake, quiz=bool(quiz))
 
 
 def _scope_names(collapsed: Any) -> list[str]:
