@@ -17,6 +17,7 @@
 //   explanation.js  what the step does, in words
 //   details.js      the clicked node's or edge's full value
 //   presenting.js   full screen
+//   mode-toggle.js  reverse or forward mode (the kernel sends the other mode's steps)
 // A room that shows something per step goes in `stepRooms` (it gets
 // show({ graph, step, stepInfo, drawing })); its element goes in the panels or
 // the toolbar below.
@@ -27,6 +28,7 @@ import { createExplanation } from "./explanation.js";
 import { createFraming } from "./framing.js";
 import { keyAction, keyIsTheControls } from "./keys.js";
 import { sharedLayoutEngine } from "./layout.js";
+import { createModeToggle } from "./mode-toggle.js";
 import { createPresenting } from "./presenting.js";
 import { svgTextSize, turnedDot } from "./sizing.js";
 import { createStepping } from "./stepping.js";
@@ -95,12 +97,13 @@ export function createView(el, callbacks = {}) {
     { element: explanation.element, show: ({ stepInfo, currentScope }) => explanation.show(stepInfo, currentScope) },
   ];
 
+  const modeToggle = createModeToggle(document, { onMode: (mode) => callbacks.onMode?.(mode) });
   const zoomOutButton = button("zoomOut", "Zoom out");
   const zoomInButton = button("zoomIn", "Zoom in");
   const fitButton = button("fit", "Fit");
   const fullscreenButton = button("fullscreen", "Full screen");
   const downloadButton = button("download", "Download SVG");
-  const toolbar = h("div", { class: "vg-toolbar" }, ...stepping.controls,
+  const toolbar = h("div", { class: "vg-toolbar" }, ...stepping.controls, modeToggle.element,
     h("div", { class: "vg-group vg-view-tools" }, zoomOutButton, zoomInButton, fitButton,
       downloadButton, fullscreenButton));
 
@@ -363,8 +366,9 @@ export function createView(el, callbacks = {}) {
 
   return {
     root,
-    update({ graph, dot, step, collapsed, scale } = {}) {
+    update({ graph, dot, step, collapsed, scale, mode, modes } = {}) {
       if (state.destroyed) return;
+      if (mode !== undefined || modes !== undefined) modeToggle.show({ mode: mode ?? undefined, modes });
       const textScale = Number(scale);
       if (scale !== undefined && textScale > 0 && textScale !== state.textScale) {
         state.textScale = textScale;

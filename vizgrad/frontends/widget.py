@@ -92,6 +92,8 @@ class GraphWidget(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)
     # "reverse" steps backpropagation, "forward" pushes tangents forward on the same nodes
     mode = traitlets.Unicode("reverse").tag(sync=True)
+    # the modes this widget can switch between (one: no switch is shown)
+    modes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
     scale = traitlets.Float(1.0).tag(sync=True)
@@ -117,6 +119,8 @@ class GraphWidget(anywidget.AnyWidget):
             collapsed = _scope_names(collapsed)
             scope_ids = data.scope_ids(collapsed)
         dot = self._layout_dot(scope_ids)
+        kwargs.setdefault("modes", ["reverse", "forward"] if self._remake is not None
+                          else [data.mode])
         self._constructing = True
         # only what this drawing shows; the view asks for more steps and full values
         graph_dict = data.to_dict(collapse=scope_ids)
@@ -225,7 +229,10 @@ class GraphWidget(anywidget.AnyWidget):
         other = self._graphs.get(other_mode)
         if other is None and self._remake is not None and len(self._graph.nodes) <= \
                 EAGER_OTHER_MODE:
-            other = self._graphs[other_mode] = self._remake(other_mode)
+            try:
+                other = self._graphs[other_mode] = self._remake(other_mode)
+            except VizgradError:   # no input to move (integers only): no switch offered
+                self._remake = None
         return self._graph.to_dot(collapse=ids, highlight=False, ghost=other)
 
     def _layout(self, dot: str) -> str:
@@ -403,8 +410,12 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         names = _notebook_namespace()
     if max_values is not None:
         options["max_values"] = max_values
-    if isinstance(y, Graph):
-        return GraphWidget(y, step=step, collapsed=collapsed, scale=scale)
+    if isinstance(y, Graph) or not isinstance(y, Tensor):   # a Graph, PyTorch, micrograd
+        if mode != "reverse" or seed is not None:
+            raise ArgumentError("forward mode draws vizgrad tensors only; fix: vg.show(y, "
+                                "mode='forward', seed=...) with a vizgrad tensor y")
+        data = y if isinstance(y, Graph) else graph(y, names=names, **options)
+        return GraphWidget(data, step=step, collapsed=collapsed, scale=scale)
     if seed is not None and mode == "reverse":
         mode = "forward"   # a seed asks for forward mode
     tangents = seed
