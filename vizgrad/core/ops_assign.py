@@ -37,6 +37,10 @@ def _setitem_forward(a: np.ndarray, v: np.ndarray, index: Any) -> np.ndarray:
 
 
 def _kept_rule(g, out, a, v, index):
+    if isinstance(g, Tensor):   # a recorded backward pass: the same zeros, as a product
+        mask = np.ones(g.shape, dtype=bool)
+        mask[index] = False
+        return g * mask
     kept = np.array(g, copy=True)
     kept[index] = 0
     return kept
