@@ -744,9 +744,24 @@ def make_norm(name):
     return Case(make)
 
 
+def convolve_with_axes(lib, x, w, mode):
+    """autograd's convnet layer: images (n, c, h, w) with filters (c, o, kh, kw)."""
+    if lib is vg:
+        function = vizgrad.scipy.signal.convolve
+    else:   # autograd's own convolve on arrays is the reference (scipy has no axes)
+        from autograd.scipy.signal import convolve as function
+    return function(x, w, axes=([2, 3], [2, 3]), dot_axes=([1], [0]), mode=mode)
+
+
 def make_convolve(data, rng):
     ndim = data.draw(st.integers(1, 2))
     mode = data.draw(st.sampled_from(["full", "valid", "same"]))
+    if mode != "same" and data.draw(st.booleans()):
+        n, c, o = (data.draw(st.integers(1, 2)) for _ in range(3))
+        height, width = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+        kh, kw = data.draw(st.integers(1, height)), data.draw(st.integers(1, width))
+        return ([smooth(rng, (n, c, height, width)), smooth(rng, (c, o, kh, kw))],
+                lambda lib, x, w: convolve_with_axes(lib, x, w, mode))
     big = [data.draw(st.integers(1, 5)) for _ in range(ndim)]
     small = [data.draw(st.integers(1, n)) for n in big]
     a, b = (big, small) if data.draw(st.booleans()) else (small, big)
@@ -771,7 +786,7 @@ MORE_CASES: dict[str, Case] = {
     "nan_to_num": numpy_call(lambda x: np.nan_to_num(x, nan=1.5, posinf=5.0, neginf=-5.0),
                              with_specials),
     "partition": Case(make_partition),
-    "gradient": Case(make_gradient),
+    "np_gradient": Case(make_gradient),
     "linspace": Case(make_linspace),
     "inv": make_matrix_function(np.linalg.inv),
     "solve": Case(make_solve),
@@ -950,11 +965,15 @@ def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
         lambda lib: lib.stats.multivariate_normal.logpdf(points, mean, cov),
         lambda lib: lib.stats.multivariate_normal.logpdf(points[0], mean, cov),
         lambda lib: lib.stats.multivariate_normal.logpdf(x[0, :2], 0.5, 2.0),
+        lambda lib: lib.stats.multivariate_normal.pdf(points, mean, cov),
         lambda lib: lib.signal.convolve(x, w, mode="same"),
+        lambda lib: lib.special.expit(np.array([0, 1])),   # whole numbers give floats
+        lambda lib: lib.signal.convolve([1, 2], [1, 1]),   # and stay whole here, as in scipy
     ]
     for call in calls:
         got, expected = call(vizgrad.scipy), call(scipy)
         assert not isinstance(got, vg.Tensor) and np.shape(got) == np.shape(expected)
+        assert np.asarray(got).dtype == np.asarray(expected).dtype
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-300)
     # the same multivariate normal on tensors: recorded, and the gradient of the mean is the
     # textbook one, Σ cov⁻¹ (x − μ) over the points
@@ -972,7 +991,7 @@ def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
      "'S' .*not positive definite. Fix: give symmetric positive-definite"),
     (lambda: vizgrad.scipy.signal.convolve(vg.Variable(np.ones((3, 2)), name="a"),
                                            np.ones((2, 3)), mode="valid"), vg.ShapeError,
-     "'a' .*one must fit inside the other"),
+     "'a' .*must fit inside the other"),
     (lambda: vizgrad.scipy.signal.convolve(vg.Variable([1.]), [1.], mode="circular"),
      vg.ArgumentError, "mode 'full', 'valid' or 'same'"),
     (lambda: vizgrad.scipy.special.polygamma(-1, vg.Variable(1.)), vg.ArgumentError,
@@ -990,3 +1009,10 @@ def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
 def test_bad_inputs_to_the_new_functions_are_clear_errors(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_np_gradient_of_a_trainable_tensor_is_never_taken_for_a_gradient_result():
+    # vg.gradients' results are plain first-order values; np.gradient's output is not one
+    w = vg.Variable([1.0, 2.0, 4.0], name="w")
+    with pytest.raises(vg.ConversionError, match="np_gradient"):
+        np.asarray(np.gradient(w))

@@ -524,7 +524,7 @@ def _gradient_rule(g, out, a, axis, spacing, edge_order):
     return total
 
 
-_gradient = defop("gradient", "Δ",
+_gradient = defop("np_gradient", "Δ",
                   lambda a, axis, spacing, edge_order: np.gradient(
                       a, *([] if spacing is None else [np.asarray(spacing)]), axis=axis,
                       edge_order=edge_order),

@@ -140,8 +140,9 @@ def value_html(text: str, color: str | None = None, prefix: str = "",
     body = font(align_columns(text), color, size)
     if not prefix:
         return f'{_BARE_TABLE}<TR><TD BALIGN="LEFT">{body}</TD></TR></TABLE>'
-    return (f'{_BARE_TABLE}<TR><TD ALIGN="RIGHT">{font(prefix, color, size)}</TD>'
-            f'<TD BALIGN="LEFT" ALIGN="LEFT">{body}</TD></TR></TABLE>')
+    # the name above the block, not beside it: a matrix box stays as narrow as its rows
+    return (f'{_BARE_TABLE}<TR><TD>{font(prefix.rstrip(), color, size)}</TD></TR>'
+            f'<TR><TD BALIGN="LEFT">{body}</TD></TR></TABLE>')
 
 
 def table(rows: Iterable[str], bgcolor: str | None = None) -> str:
@@ -402,8 +403,8 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
             continue
         scope = scopes[sid]
         fill = graph.colors["current"] if sid == current_box else graph.colors["collapsed"]
-        label = table([font(scope.name, bold=True), font(f"{scope.size:,} nodes · click to expand",
-                                                         dim, 9)])
+        size = f"{scope.size:,} node{'s' if scope.size != 1 else ''}"
+        label = table([font(scope.name, bold=True), font(f"{size} · click to expand", dim, 9)])
         lines.append(f'  {sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
                      f"label={label}];")
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .format import short
+from .format import is_inline_whole, short
 from .graph import GraphStep, Node
 from .trace import TracedTensor
 
@@ -29,7 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
 _LETTERS = {"a": 0, "b": 1, "x": 0}
 # where(cond, x, y): the condition is input 0, so here x and y are inputs 1 and 2
 # conv2d(x, w): the input and the kernel
-_OP_LETTERS = {"where": {"cond": 0, "x": 1, "y": 2}, "conv2d": {"x": 0, "w": 1}}
+# (and PyTorch's linear(x, W, b))
+_OP_LETTERS = {"where": {"cond": 0, "x": 1, "y": 2}, "conv2d": {"x": 0, "w": 1},
+               "linear": {"x": 0, "W": 1, "b": 2}}
 
 
 def _letter_pattern(letters: dict[str, int]) -> re.Pattern[str]:
@@ -214,13 +216,19 @@ def _first_lines(drawing: Drawing) -> list[str]:
             f"is cut off by {trace.stopped_by}"
         first.append(f"{', '.join(stopped)} {where}: backpropagation treats "
                      "it as a constant and goes no further back through it.")
+    said = False
     for i, before in sorted(trace.previous_grads.items()):  # PyTorch's .grad accumulates
         if i in trace.totals:
-            text = drawing.line_text
+            text, total = drawing.line_text, trace.totals[i]
+            if said:  # the rule once, then the numbers
+                first.append(f"{label(i)}.grad already held {text(before)}; + {text(total)} "
+                             f"= {text(before + total)}.")
+                continue
             first.append(f"{label(i)}.grad already held {text(before)} from an earlier "
-                         f"backward(); this pass adds {text(trace.totals[i])}, so "
-                         f".grad becomes {text(before + trace.totals[i])} "
+                         f"backward(); this pass adds {text(total)}, so "
+                         f".grad becomes {text(before + total)} "
                          "(optimizer.zero_grad() starts each step from zero).")
+            said = True
     if not trace.steps:
         first.append("No gradient flows back: nothing to step through.")
     first.extend(trace.notes)
@@ -237,6 +245,8 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
     """
     upstream_text, c_text = drawing.line_text(upstream), drawing.line_text(c)
     upstream_name = f"∂{target}/∂{name}"
+    # a summed-up upstream (the line above gave it) is not written out again
+    summed_up = not is_inline_whole(upstream)
     formula = t.formulas[position] if position < len(t.formulas) else ""
     letters, letter = _OP_LETTER.get(t.op, (_LETTERS, _LETTER))
 
@@ -248,6 +258,8 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
         product = " @ " if t.op == "matmul" else " · "
         symbolic = letter.sub(named, formula).replace("·", product)
         with_g = _G.sub(upstream_name, symbolic)
+        if summed_up:
+            return f"∂{target}/∂{x_name} = {with_g} = {c_text}"
         return f"∂{target}/∂{x_name} = {with_g} = {_G.sub(upstream_text, symbolic)} = {c_text}"
     scalar = np.size(upstream) == 1 and np.size(c) == 1
     times = "⊙" if t.elementwise and not scalar else "·"
@@ -268,7 +280,8 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
         if axes:
             summed = (f", summed over {_axes_text(axes, np.shape(upstream))} because {x_name} "
                       "was broadcast")
-    return f"{head} = {upstream_text} {times} ({local}){summed} = {c_text}"
+    upstream_said = upstream_name if summed_up else upstream_text
+    return f"{head} = {upstream_said} {times} ({local}){summed} = {c_text}"
 
 
 _G = re.compile(r"(?<![A-Za-z])g(?![A-Za-z])")

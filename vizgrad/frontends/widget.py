@@ -50,8 +50,9 @@ PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
 # first switch keeps the layout too
 EAGER_OTHER_MODE = 100
 TURN_UP_TO_NODES = 150  # drawings up to this size are laid out both ways (js/view.js too)
-CELL_ROOM_PT = (640.0, 400.0)  # a notebook cell's room for the drawing: 850 x 530 px
-TURN_GAIN = 1.1  # a top-to-bottom layout is sent when it shows the graph this much larger
+CELL_ROOM_PT = (620.0, 330.0)  # a notebook cell's room for the drawing: 830 x 440 px
+TURN_GAIN = 1.1  # a top-to-bottom layout is sent when it shows the graph this much better
+READABLE_SCALE = 0.8  # the drawing's scale at which its text is 12 px on screen
 
 
 @cache
@@ -358,18 +359,24 @@ class GraphWidget(anywidget.AnyWidget):
 
 
 def _shown_larger(svg: str, other: str, room: tuple[float, float] = CELL_ROOM_PT) -> bool:
-    """True when ``svg`` fits a notebook cell's ``room`` at a larger scale than ``other``.
+    """True when ``svg`` shows the graph better than ``other`` in a notebook cell's ``room``:
+    whole at a larger scale, or, when neither fits whole at a readable scale, more of it.
 
     Where the widget opens, the view picks between the two in the room it really
-    has; this only spares a saved notebook a second layout that would never win.
+    has (js/sizing.js, the same rule); this only spares a saved notebook a second
+    layout that would never win.
     """
     from ..drawing.render import svg_size
 
-    def fitted(text: str) -> float:
+    def score(text: str) -> float:
         width, height = svg_size(text)
-        return min(room[0] / width, room[1] / height, 1.5)
+        scale = min(room[0] / width, room[1] / height)
+        if scale >= READABLE_SCALE:
+            return 1000 + scale
+        return (min(1.0, room[0] / (width * READABLE_SCALE)) *
+                min(1.0, room[1] / (height * READABLE_SCALE)))
 
-    return fitted(svg) > TURN_GAIN * fitted(other)
+    return score(svg) > TURN_GAIN * score(other)
 
 
 def _filtered(data: dict, include: Any, exclude: Any) -> dict:
