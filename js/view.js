@@ -384,6 +384,10 @@ export function createView(el, callbacks = {}) {
           root.style.setProperty(name, value);
         }
         stepping.setGraph(state.graph);
+        // forward mode's orange numbers are tangents, and the legend says so
+        for (const key of root.querySelectorAll(".vg-legend-grad")) {
+          key.textContent = state.graph.mode === "forward" ? "tangent" : "gradient";
+        }
         explanation.reserve(state.graph.steps ?? []);
         // same SVG, new data to index it with
         if (state.svgText && (dot === undefined || dot === state.dot)) installSvg(state.svgText);

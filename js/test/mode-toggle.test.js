@@ -40,5 +40,9 @@ test("the view puts the switch on its toolbar and follows the model's mode", () 
   expect(group.querySelector('[aria-pressed="true"]').textContent).toBe("Forward");
   group.querySelector("button").click();
   expect(asked).toEqual(["reverse"]);
+  const legend = () => el.querySelector(".vg-legend-grad").textContent;
+  expect(legend()).toBe("gradient");
+  view.update({ graph: { nodes: [], edges: [], steps: [], scopes: [], colors: {}, mode: "forward" } });
+  expect(legend()).toBe("tangent");
   view.destroy();
 });
