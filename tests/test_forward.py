@@ -196,3 +196,8 @@ def test_the_widget_offers_the_switch_only_where_both_modes_exist():
         vg.show(vg.graph(y)).mode = "forward"
     counts = vg.tensor([1, 2]) * 3                         # integers: nothing can move
     assert vg.show(counts.sum()).modes == ["reverse"]
+
+
+def test_complex_values_in_the_middle_are_refused_by_name_not_dropped():
+    with pytest.raises(vg.UnsupportedError, match="through multiply, whose values are complex"):
+        vg.jvp(lambda a: vg.abs(vg.exp(a * 0.5j)), (1.0,), (1.0,))
