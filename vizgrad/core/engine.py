@@ -338,7 +338,7 @@ def _plain_contribution(c: object, op_name: str, depends_on: tuple[Tensor, ...])
     if not np.any(array != 0):
         return array
     refuse = _refusal(op_name)
-    return record(Op(f"{op_name} gradient", "∇", None, lambda index: refuse,
+    return record(Op(f"{op_name} gradient", "grad", None, lambda index: refuse,
                      ("(first order only)",), variadic=True), depends_on, array, None)
 
 
