@@ -146,10 +146,10 @@ def _checked_sources(xs: Sequence[Any], role: str, api: str) -> list[Tensor]:
 
 
 # A gradient made with its graph ends in this pass-through op: the drawing shows where the
-# gradient computation ends (∇), differentiating it again goes straight through, and it
+# gradient computation ends (grad), differentiating it again goes straight through, and it
 # marks a value the program asked for as a gradient, which may be turned into numbers
 # (np.asarray(g)) like any first-order result (see conversion.carries_gradient).
-_GRADIENT = Op("gradient", "∇", lambda a: a, (lambda g, out, a: g,), ("1",))
+_GRADIENT = Op("gradient", "grad", lambda a: a, (lambda g, out, a: g,), ("1",))
 
 
 def _as_result(g: Tensor) -> Tensor:

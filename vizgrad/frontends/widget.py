@@ -95,6 +95,8 @@ class GraphWidget(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)
     # "reverse" steps backpropagation, "forward" pushes tangents forward on the same nodes
     mode = traitlets.Unicode("reverse").tag(sync=True)
+    # the modes this widget can switch between (one: no switch is shown)
+    modes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
     scale = traitlets.Float(1.0).tag(sync=True)
@@ -122,6 +124,8 @@ class GraphWidget(anywidget.AnyWidget):
             collapsed = _scope_names(collapsed)
             scope_ids = data.scope_ids(collapsed)
         dot = self._layout_dot(scope_ids)
+        kwargs.setdefault("modes", ["reverse", "forward"] if self._remake is not None
+                          else [data.mode])
         self._constructing = True
         # only what this drawing shows; the view asks for more steps and full values
         graph_dict = data.to_dict(collapse=scope_ids)
@@ -244,8 +248,8 @@ class GraphWidget(anywidget.AnyWidget):
                 EAGER_OTHER_MODE:
             try:
                 other = self._graphs[other_mode] = self._remake(other_mode)
-            except VizgradError:  # no other mode for this tensor: said if the reader asks
-                other = None
+            except VizgradError:   # no input to move (integers only): no switch offered
+                self._remake = None
         return self._graph.to_dot(collapse=ids, highlight=False, ghost=other)
 
     def _layout(self, dot: str) -> str:
@@ -431,8 +435,12 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         names = _notebook_namespace()
     if max_values is not None:
         options["max_values"] = max_values
-    if isinstance(y, Graph):
-        return GraphWidget(y, step=step, collapsed=collapsed, scale=scale, quiz=bool(quiz))
+    if isinstance(y, Graph) or not isinstance(y, Tensor):   # a Graph, PyTorch, micrograd
+        if mode != "reverse" or seed is not None:
+            raise ArgumentError("forward mode draws vizgrad tensors only; fix: vg.show(y, "
+                                "mode='forward', seed=...) with a vizgrad tensor y")
+        data = y if isinstance(y, Graph) else graph(y, names=names, **options)
+        return GraphWidget(data, step=step, collapsed=collapsed, scale=scale, quiz=bool(quiz))
     if seed is not None and mode == "reverse":
         mode = "forward"   # a seed asks for forward mode
     tangents = seed
@@ -452,11 +460,6 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
     if mode not in ("reverse", "forward"):
         raise ArgumentError(f"mode={mode!r} is not known; fix: mode='reverse' "
                             "(backpropagation) or mode='forward' (tangents forward)")
-    if not isinstance(y, Tensor):  # a PyTorch tensor or a micrograd value: reverse only
-        if mode == "forward":
-            raise ArgumentError(f"forward mode steps vizgrad tensors, not {type(y).__name__}; "
-                                "fix: mode='reverse', or compute with vizgrad tensors")
-        return GraphWidget(remake(mode), step=step, collapsed=collapsed, scale=scale)
     return GraphWidget(remake(mode), step=step, collapsed=collapsed, scale=scale,
                        remake=remake, quiz=bool(quiz))
 
