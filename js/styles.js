@@ -264,7 +264,6 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
 .vizgrad-widget.vg-presenting .vg-viewport { flex: 1 1 auto; height: auto; min-height: 0; }
 /* the explanation takes its own (reserved) height and never scrolls; the drawing the rest */
 .vizgrad-widget.vg-presenting .vg-panels { flex: 0 0 auto; flex-wrap: nowrap; }
-.vizgrad-widget.vg-presenting .vg-explain-lines { font-size: 0.85em; }
 .vizgrad-widget.vg-presenting .vg-details { font-size: 0.6em; }
 .vizgrad-widget.vg-presenting .vg-legend { font-size: 0.55em; }
 .vizgrad-widget .vg-quiz-toggle { width: auto; padding: 0 8px; }

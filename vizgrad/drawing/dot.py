@@ -372,7 +372,7 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         "digraph vizgrad {",
         # newrank: without it, dot fails ("trouble in init_rank") on clusters with many
         # edges between them, as in an expanded large graph
-        f"  graph [newrank=true rankdir={rankdir} nodesep=0.25 ranksep=0.45 "
+        f"  graph [newrank=true rankdir={rankdir} nodesep=0.25 ranksep=0.25 "
         f'fontname="{FONT}" bgcolor="white"{ratio}];',
         f'  node [fontname="{FONT}" fontsize=11 height=0.3];',
         f'  edge [fontname="{FONT}" fontsize=10 color="{graph.colors["edge"]}" '
