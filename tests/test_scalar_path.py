@@ -101,3 +101,4 @@ def test_float_path_is_not_taken_for_other_dtypes_and_shapes():
     assert (vg.Variable([1.5]) * 2)._float is None
     y = vg.Variable(np.float32(1.5)) * vg.Variable(2.0)    # float32 · float64 = float64
     assert y._float is None and y.dtype == np.float64
+

@@ -85,6 +85,27 @@ def _as_array(c: Any) -> np.ndarray | None:
     return c if c is None or type(c) is np.ndarray else np.array(c)
 
 
+class StepRecord:
+    """A pass's steps as plain data, read one at a time (what a drawing keeps of a pass)."""
+
+    __slots__ = ("step_ids", "_offsets", "_flat", "_grads")
+
+    def __init__(self, step_ids: array, offsets: array, flat: list, grads: Any) -> None:
+        self.step_ids, self._offsets, self._flat, self._grads = step_ids, offsets, flat, grads
+
+    def step(self, k: int) -> tuple[int, np.ndarray, tuple[np.ndarray | None, ...]]:
+        """(tensor id, upstream gradient, contributions) of step ``k`` alone."""
+        tid, offsets = self.step_ids[k], self._offsets
+        return tid, self._grads[tid], tuple(
+            [_as_array(c) for c in self._flat[offsets[k]:offsets[k + 1]]])
+
+    def sent(self) -> list[tuple[bool, ...]]:
+        """For each step, which of its inputs it sent a gradient (no array is made)."""
+        flat, offsets = self._flat, self._offsets
+        return [tuple([c is not None for c in flat[offsets[k]:offsets[k + 1]]])
+                for k in range(len(self.step_ids))]
+
+
 class BackwardPass:
     """Everything one run of backpropagation did, kept compactly for the drawing.
 
@@ -153,17 +174,9 @@ class BackwardPass:
         """The id of each step's tensor, in the order run."""
         return self._step_ids
 
-    def raw_step(self, k: int) -> tuple[int, np.ndarray, tuple[np.ndarray | None, ...]]:
-        """(tensor id, upstream gradient, contributions) of step ``k`` alone."""
-        tid, offsets = self._step_ids[k], self._offsets
-        return tid, self.grads[tid], tuple(
-            [_as_array(c) for c in self._contributions[offsets[k]:offsets[k + 1]]])
-
-    def sent(self) -> list[tuple[bool, ...]]:
-        """For each step, which of its inputs it sent a gradient (no array is made)."""
-        flat, offsets = self._contributions, self._offsets
-        return [tuple([c is not None for c in flat[offsets[k]:offsets[k + 1]]])
-                for k in range(len(self._step_ids))]
+    def step_record(self) -> StepRecord:
+        """The steps as plain data (ids, contributions, totals): no tensor, no pass."""
+        return StepRecord(self._step_ids, self._offsets, self._contributions, self.grads)
 
     @property
     def steps(self) -> list[Step]:
