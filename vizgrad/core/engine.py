@@ -85,6 +85,27 @@ def _as_array(c: Any) -> np.ndarray | None:
     return c if c is None or type(c) is np.ndarray else np.array(c)
 
 
+class StepRecord:
+    """A pass's steps as plain data, read one at a time (what a drawing keeps of a pass)."""
+
+    __slots__ = ("step_ids", "_offsets", "_flat", "_grads")
+
+    def __init__(self, step_ids: array, offsets: array, flat: list, grads: Any) -> None:
+        self.step_ids, self._offsets, self._flat, self._grads = step_ids, offsets, flat, grads
+
+    def step(self, k: int) -> tuple[int, np.ndarray, tuple[np.ndarray | None, ...]]:
+        """(tensor id, upstream gradient, contributions) of step ``k`` alone."""
+        tid, offsets = self.step_ids[k], self._offsets
+        return tid, self._grads[tid], tuple(
+            [_as_array(c) for c in self._flat[offsets[k]:offsets[k + 1]]])
+
+    def sent(self) -> list[tuple[bool, ...]]:
+        """For each step, which of its inputs it sent a gradient (no array is made)."""
+        flat, offsets = self._flat, self._offsets
+        return [tuple([c is not None for c in flat[offsets[k]:offsets[k + 1]]])
+                for k in range(len(self.step_ids))]
+
+
 class BackwardPass:
     """Everything one run of backpropagation did, kept compactly for the drawing.
 
@@ -153,17 +174,9 @@ class BackwardPass:
         """The id of each step's tensor, in the order run."""
         return self._step_ids
 
-    def raw_step(self, k: int) -> tuple[int, np.ndarray, tuple[np.ndarray | None, ...]]:
-        """(tensor id, upstream gradient, contributions) of step ``k`` alone."""
-        tid, offsets = self._step_ids[k], self._offsets
-        return tid, self.grads[tid], tuple(
-            [_as_array(c) for c in self._contributions[offsets[k]:offsets[k + 1]]])
-
-    def sent(self) -> list[tuple[bool, ...]]:
-        """For each step, which of its inputs it sent a gradient (no array is made)."""
-        flat, offsets = self._contributions, self._offsets
-        return [tuple([c is not None for c in flat[offsets[k]:offsets[k + 1]]])
-                for k in range(len(self._step_ids))]
+    def step_record(self) -> StepRecord:
+        """The steps as plain data (ids, contributions, totals): no tensor, no pass."""
+        return StepRecord(self._step_ids, self._offsets, self._contributions, self.grads)
 
     @property
     def steps(self) -> list[Step]:
@@ -229,35 +242,35 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         if result is not None and scalar_path:
             # the op ran on floats: its rules run on floats (ops.scalar_form), and numpy's
             # path takes the step when a rule says no (an error, an inf or a NaN)
-            start = len(flat)
             gf = g if type(g) is float else g.item()
-            saved = t._saved  # 0-d float64 arrays: the op checked them
-            floats = ((result, saved[0].item(), saved[1].item()) if len(saved) == 2
-                      else (result, saved[0].item()))
-            needed = mask
-            for rule in op.scalar_rules:
-                if not needed & 1:
-                    flat.append(None)
-                elif rule is None:
-                    break
-                else:
-                    try:
-                        c = rule(gf, *floats) + 0.0  # + 0.0: a float even from a bool (relu)
-                    except (ArithmeticError, ValueError):
-                        break
-                    if c - c != 0:
-                        break
-                    flat.append(c)
-                needed >>= 1
-            else:
-                for x, c in zip(t._inputs, flat[start:]):
-                    if c is not None:
-                        previous = total(grads, x._id)
-                        grads[x._id] = c if previous is None else previous + c
+            saved, rules = t._saved, op.scalar_rules  # 0-d float64 values: the op checked
+            c0 = c1 = None
+            try:  # one and two inputs written out: a loop costs more than the rules
+                if len(saved) == 2:
+                    a, b = saved[0].item(), saved[1].item()
+                    if mask & 1:
+                        c0 = rules[0](gf, result, a, b) + 0.0  # + 0.0: a float from a bool
+                    if mask & 2:
+                        c1 = rules[1](gf, result, a, b) + 0.0
+                elif mask & 1:
+                    c0 = rules[0](gf, result, saved[0].item()) + 0.0
+                scalar = (c0 is None or c0 - c0 == 0) and (c1 is None or c1 - c1 == 0)
+            except (ArithmeticError, ValueError, TypeError):  # TypeError: a rule left to numpy
+                scalar = False
+            if scalar:
+                inputs = t._inputs
+                flat.append(c0)
+                if c0 is not None:
+                    previous = total(grads, inputs[0]._id)
+                    grads[inputs[0]._id] = c0 if previous is None else previous + c0
+                if len(saved) == 2:
+                    flat.append(c1)
+                    if c1 is not None:
+                        previous = total(grads, inputs[1]._id)
+                        grads[inputs[1]._id] = c1 if previous is None else previous + c1
                 step_ids.append(t._id)
                 offsets.append(len(flat))
                 continue
-            del flat[start:]
         if type(g) is not np.ndarray:  # a float from the scalar path, into numpy's path
             g = np.array(g)
         out, saved, params = t._data, t._saved, t._params

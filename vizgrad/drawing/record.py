@@ -129,15 +129,17 @@ def _forward_parts(y: Tensor, seed: Mapping[Any, Any], index: Mapping[int, int])
 
 
 def _steps(result: BackwardPass, index: dict[int, int]) -> LazySteps:
-    """The pass's steps through drawn tensors, each made (its arrays too) when first read."""
-    kept = [k for k, tid in enumerate(result.step_ids) if tid in index]
+    """The pass's steps through drawn tensors, each made (its arrays too) when first read;
+    what is kept of the pass is plain data (no tensor, no reference to the pass)."""
+    steps = result.step_record()
+    kept = [k for k, tid in enumerate(steps.step_ids) if tid in index]
 
     def make(j: int) -> TracedStep:
-        tid, upstream, contributions = result.raw_step(kept[j])
+        tid, upstream, contributions = steps.step(kept[j])
         return TracedStep(index[tid], upstream, contributions)
 
     def outline() -> list[tuple[int, tuple[bool, ...]]]:
-        sent, ids = result.sent(), result.step_ids
+        sent, ids = steps.sent(), steps.step_ids
         return [(index[ids[k]], sent[k]) for k in kept]
 
     return LazySteps(len(kept), make, outline)
