@@ -92,6 +92,9 @@ ${DARK} {
 .vizgrad-widget button[aria-disabled="true"] { opacity: 0.4; cursor: default; border-color: var(--vg-border); }
 .vizgrad-widget button svg { width: 14px; height: 14px; fill: currentColor; }
 .vizgrad-widget .vg-play { width: 34px; }
+.vizgrad-widget .vg-modes[hidden] { display: none; }
+.vizgrad-widget .vg-mode { width: auto; padding: 0 8px; font: inherit; }
+.vizgrad-widget .vg-mode[aria-pressed="true"] { border-color: var(--vg-accent); background: var(--vg-panel); font-weight: 600; }
 .vizgrad-widget .vg-slider { flex: 1 1 auto; min-width: 80px; margin: 0; accent-color: var(--vg-accent); }
 .vizgrad-widget .vg-counter { white-space: nowrap; font-variant-numeric: tabular-nums; min-width: 7.5em; }
 .vizgrad-widget select {

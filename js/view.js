@@ -18,6 +18,7 @@
 //   details.js      the clicked node's or edge's full value
 //   presenting.js   full screen
 //   quiz.js         predict, then reveal: each step's result asked before it is shown
+//   mode-toggle.js  reverse or forward mode (the kernel sends the other mode's steps)
 // A room that shows something per step goes in `stepRooms` (it gets
 // show({ graph, step, stepInfo, drawing })); its element goes in the panels or
 // the toolbar below.
@@ -28,6 +29,7 @@ import { createExplanation } from "./explanation.js";
 import { createFraming } from "./framing.js";
 import { keyAction, keyIsTheControls } from "./keys.js";
 import { sharedLayoutEngine } from "./layout.js";
+import { createModeToggle } from "./mode-toggle.js";
 import { createPresenting } from "./presenting.js";
 import { createQuiz } from "./quiz.js";
 import { svgTextSize, turnedDot } from "./sizing.js";
@@ -100,12 +102,13 @@ export function createView(el, callbacks = {}) {
     { element: quiz.element, show: (context) => quiz.show(context) },
   ];
 
+  const modeToggle = createModeToggle(document, { onMode: (mode) => callbacks.onMode?.(mode) });
   const zoomOutButton = button("zoomOut", "Zoom out");
   const zoomInButton = button("zoomIn", "Zoom in");
   const fitButton = button("fit", "Fit");
   const fullscreenButton = button("fullscreen", "Full screen");
   const downloadButton = button("download", "Download SVG");
-  const toolbar = h("div", { class: "vg-toolbar" }, ...stepping.controls,
+  const toolbar = h("div", { class: "vg-toolbar" }, ...stepping.controls, modeToggle.element,
     h("div", { class: "vg-group vg-view-tools" }, zoomOutButton, zoomInButton, fitButton,
       downloadButton, fullscreenButton, quiz.toggle));
 
@@ -369,9 +372,10 @@ export function createView(el, callbacks = {}) {
 
   return {
     root,
-    update({ graph, dot, step, collapsed, scale, quiz: quizOn } = {}) {
+    update({ graph, dot, step, collapsed, scale, quiz: quizOn, mode, modes } = {}) {
       if (state.destroyed) return;
       if (quizOn !== undefined) quiz.setEnabled(quizOn);
+      if (mode !== undefined || modes !== undefined) modeToggle.show({ mode: mode ?? undefined, modes });
       const textScale = Number(scale);
       if (scale !== undefined && textScale > 0 && textScale !== state.textScale) {
         state.textScale = textScale;
@@ -387,6 +391,10 @@ export function createView(el, callbacks = {}) {
           root.style.setProperty(name, value);
         }
         stepping.setGraph(state.graph);
+        // forward mode's orange numbers are tangents, and the legend says so
+        for (const key of root.querySelectorAll(".vg-legend-grad")) {
+          key.textContent = state.graph.mode === "forward" ? "tangent" : "gradient";
+        }
         explanation.reserve(state.graph.steps ?? []);
         // same SVG, new data to index it with
         if (state.svgText && (dot === undefined || dot === state.dot)) installSvg(state.svgText);

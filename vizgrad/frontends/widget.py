@@ -95,6 +95,8 @@ class GraphWidget(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)
     # "reverse" steps backpropagation, "forward" pushes tangents forward on the same nodes
     mode = traitlets.Unicode("reverse").tag(sync=True)
+    # the modes this widget can switch between (one: no switch is shown)
+    modes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
     scale = traitlets.Float(1.0).tag(sync=True)
@@ -122,6 +124,8 @@ class GraphWidget(anywidget.AnyWidget):
             collapsed = _scope_names(collapsed)
             scope_ids = data.scope_ids(collapsed)
         dot = self._layout_dot(scope_ids)
+        kwargs.setdefault("modes", ["reverse", "forward"] if self._remake is not None
+                          else [data.mode])
         self._constructing = True
         # only what this drawing shows; the view asks for more steps and full values
         graph_dict = data.to_dict(collapse=scope_ids)
@@ -152,8 +156,9 @@ class GraphWidget(anywidget.AnyWidget):
             raise traitlets.TraitError(f"mode={mode!r} is not known; fix: 'reverse' "
                                        "(backpropagation) or 'forward' (tangents forward)")
         if mode not in self._graphs and self._remake is None:
-            raise traitlets.TraitError("this widget was given a Graph, so it has no other mode; "
-                                       f"fix: vg.show(y, mode={mode!r}) with the tensor")
+            raise traitlets.TraitError("this widget draws a Graph, a PyTorch tensor or a micrograd "
+                                       "value, so it has no other mode; fix: vg.show(y, "
+                                       f"mode={mode!r}) with a vizgrad tensor")
         return mode
 
     @traitlets.observe("mode")
@@ -241,7 +246,10 @@ class GraphWidget(anywidget.AnyWidget):
         other = self._graphs.get(other_mode)
         if other is None and self._remake is not None and len(self._graph.nodes) <= \
                 EAGER_OTHER_MODE:
-            other = self._graphs[other_mode] = self._remake(other_mode)
+            try:
+                other = self._graphs[other_mode] = self._remake(other_mode)
+            except VizgradError:   # no input to move (integers only): no switch offered
+                self._remake = None
         return self._graph.to_dot(collapse=ids, highlight=False, ghost=other)
 
     def _layout(self, dot: str) -> str:
@@ -427,8 +435,12 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         names = _notebook_namespace()
     if max_values is not None:
         options["max_values"] = max_values
-    if isinstance(y, Graph):
-        return GraphWidget(y, step=step, collapsed=collapsed, scale=scale, quiz=bool(quiz))
+    if isinstance(y, Graph) or not isinstance(y, Tensor):   # a Graph, PyTorch, micrograd
+        if mode != "reverse" or seed is not None:
+            raise ArgumentError("forward mode draws vizgrad tensors only; fix: vg.show(y, "
+                                "mode='forward', seed=...) with a vizgrad tensor y")
+        data = y if isinstance(y, Graph) else graph(y, names=names, **options)
+        return GraphWidget(data, step=step, collapsed=collapsed, scale=scale, quiz=bool(quiz))
     if seed is not None and mode == "reverse":
         mode = "forward"   # a seed asks for forward mode
     tangents = seed
@@ -437,6 +449,9 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         nonlocal tangents
         if wanted == "reverse":
             return graph(y, names=names, **options)
+        if not isinstance(y, Tensor):  # a PyTorch tensor, a micrograd Value
+            raise ArgumentError(f"forward mode is drawn for vizgrad tensors, not for a "
+                                f"{type(y).__name__}; fix: mode='reverse' (backpropagation)")
         if tangents is None:
             from ..core.forward import default_seed
             tangents = default_seed(y)
