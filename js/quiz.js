@@ -171,6 +171,9 @@ export function judge(question, typed) {
   return { correct: false, valid: true, message: `Not quite: ${why}` };
 }
 
+const identity = (graph) => (graph ? [graph.mode, graph.nodes?.length, graph.last_step,
+  ...(graph.steps?.[0]?.lines ?? [])].join("\n") : "");
+
 export function createQuiz(document, { onChange, onToggle } = {}) {
   const window = document.defaultView;
   const { h } = elementMaker(document);
@@ -195,14 +198,14 @@ export function createQuiz(document, { onChange, onToggle } = {}) {
 
   const settledOf = (step) => results.get(step)?.settled;
 
-  function questions() {
-    return (graph?.steps ?? []).map((s) => questionFor(s, graph)).filter(Boolean);
-  }
-
   function scoreText() {
-    const all = questions();
-    const first = all.filter((q) => results.get(q.step)?.firstTry).length;
-    return `${first} of ${all.length} at the first try`;
+    const steps = graph?.steps ?? [];
+    const known = steps.filter(Boolean);
+    const asked = known.map((s) => questionFor(s, graph)).filter(Boolean);
+    // a long pass sends its explanations as they are needed: a step not sent yet counts too
+    const total = asked.length + Math.max(0, (graph?.last_step ?? steps.length - 1) + 1 - known.length);
+    const first = asked.filter((q) => results.get(q.step)?.firstTry).length;
+    return `${first} of ${total} at the first try`;
   }
 
   function restoreHidden() {
@@ -281,8 +284,10 @@ export function createQuiz(document, { onChange, onToggle } = {}) {
     reveal,
     pending: (step) => enabled && Boolean(question) && question.step === step && !settledOf(step),
     score: scoreText,
+    // the answers are kept while the graph is the same computation (more steps arriving,
+    // the same graph sent again) and forgotten for another one
     setGraph(next) {
-      if (next !== graph) results.clear();
+      if (identity(next) !== identity(graph)) results.clear();
       graph = next;
     },
     // the explanation while the step is open: the lines up to its question, the result blank

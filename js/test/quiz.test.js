@@ -159,6 +159,19 @@ test("Next from the keyboard (a clicker) reveals first, then steps; the button s
   expect(lines()).toEqual(worked.graph.steps[2].lines);
 });
 
+test("answers survive more steps arriving for the same graph, not a new computation", async () => {
+  const { view, root, answer, q } = await quizView();
+  expect(await answer("42")).toMatch(/^Correct/);
+  view.update({ graph: { ...worked.graph, steps: [...worked.graph.steps] } }); // more steps sent
+  await attributeBecomes(root, "data-step", "0");
+  expect(q('[aria-label="Your answer"]').disabled).toBe(true); // still answered
+  const other = JSON.parse(JSON.stringify(worked.graph));
+  other.steps[0].lines[0] = other.steps[0].lines[0].replace("f = 42.", "f = 44.");
+  view.update({ graph: other }); // the function at other inputs: asked again
+  await attributeBecomes(root, "data-step", "0");
+  expect(q('[aria-label="Your answer"]').disabled).toBe(false);
+});
+
 test("right first time counts in the score", async () => {
   const { view, root, answer, q } = await quizView();
   expect(await answer("42")).toMatch(/^Correct/);
