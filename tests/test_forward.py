@@ -192,7 +192,7 @@ def test_the_widget_offers_the_switch_only_where_both_modes_exist():
     y = paper_trace()
     assert vg.show(y).modes == ["reverse", "forward"]
     assert vg.show(vg.graph(y)).modes == ["reverse"]      # a Graph given as it is
-    with pytest.raises(traitlets.TraitError, match="has no other mode"):
+    with pytest.raises(traitlets.TraitError, match="has no other mode; fix"):
         vg.show(vg.graph(y)).mode = "forward"
     counts = vg.tensor([1, 2]) * 3                         # integers: nothing can move
     assert vg.show(counts.sum()).modes == ["reverse"]
