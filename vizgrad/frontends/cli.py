@@ -8,8 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..core.tensor import Tensor
-from ..drawing.api import graph, is_torch_tensor
+from ..drawing.api import drawable, graph, is_scalar, torch_recording
 from ..drawing.graph import Graph
 from ..drawing.render import PNG_WIDTH
 from ..errors import ArgumentError, VizgradError
@@ -67,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(args.script.resolve().parent))
     sys.argv = [str(args.script)]  # the script sees itself run, not vizgrad's options
     try:
-        namespace = runpy.run_path(str(args.script), run_name="__main__")
+        source = args.script.read_text(encoding="utf-8", errors="replace")
+        with torch_recording(source):  # a PyTorch script's ops, recorded as it runs
+            namespace = runpy.run_path(str(args.script), run_name="__main__")
     except SystemExit as stop:
         if stop.code not in (None, 0):
             return fail(f"{args.script} exited with status {stop.code}")
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_script_traceback(error, args.script)
         return fail(f"{args.script} raised {type(error).__name__}: {error}; fix the script "
                     "and run again")
-    tensors = sorted(k for k, v in namespace.items() if _drawable(v) and not k.startswith("_"))
+    tensors = sorted(k for k, v in namespace.items() if drawable(v) and not k.startswith("_"))
     known = ", ".join(tensors) if tensors else "none"
     if args.target is None:
         args.target = _last_scalar(args.script, namespace)
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{args.script} defines no variable {args.target!r}; fix: --target one of "
                     f"its tensors: {known}", 2)
     target = namespace[args.target]
-    if not _drawable(target):
+    if not drawable(target):
         kind = type(target).__name__
         article = "an" if kind[:1].lower() in "aeiou" else "a"
         return fail(f"{args.target!r} is {article} {kind}, not a vizgrad tensor; fix: "
@@ -132,10 +133,6 @@ def _write(drawing: Graph, args: argparse.Namespace, options: dict) -> None:
         drawing.save_svg(args.output, args.step, **options)
 
 
-def _drawable(value: object) -> bool:
-    return isinstance(value, Tensor) or is_torch_tensor(value)
-
-
 def _last_scalar(script: Path, namespace: dict) -> str | None:
     """The last scalar tensor the script assigns (the rule of ``%%vizgrad``), or None."""
     from .magic import assigned_names  # the same rule as the magic, read from the source
@@ -143,13 +140,8 @@ def _last_scalar(script: Path, namespace: dict) -> str | None:
         names = assigned_names(script.read_text(encoding="utf-8"))
     except (SyntaxError, UnicodeDecodeError):
         return None
-    scalars = [n for n in names if _drawable(namespace.get(n)) and _size(namespace[n]) == 1]
+    scalars = [n for n in names if is_scalar(namespace.get(n))]
     return scalars[-1] if scalars else None
-
-
-def _size(value: object) -> int:
-    size = value.size
-    return size() if callable(size) else size  # torch's size() is a method
 
 
 def _check_paths(args: argparse.Namespace) -> str | None:

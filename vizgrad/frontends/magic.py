@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import ast
-import contextlib
 import re
-import sys
-from importlib.util import find_spec
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -14,7 +11,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..core.autodiff import gradients
 from ..core.tensor import Tensor
-from ..drawing.api import is_torch_tensor
+from ..drawing.api import drawable, is_scalar, is_torch_tensor, torch_recording
 from ..errors import VizgradError
 from .widget import GraphWidget, show
 
@@ -78,7 +75,7 @@ class VizgradMagics(Magics):
         assigned: list[str] = []
         if cell is not None:
             outer = self.shell.displayhook.exec_result
-            with _torch_recording(cell):
+            with torch_recording(cell):
                 result = self.shell.run_cell(cell, store_history=False)
             self.shell.displayhook.exec_result = outer  # so this cell's result is our widget
             if not result.success:
@@ -88,7 +85,7 @@ class VizgradMagics(Magics):
                     outer.error_in_exec = result.error_before_exec or result.error_in_exec
                 return None
             python = self.shell.transform_cell(cell)  # `%time`, `!ls` lines are not Python
-            assigned = [n for n in assigned_names(python) if _drawable(namespace.get(n))]
+            assigned = [n for n in assigned_names(python) if drawable(namespace.get(n))]
         elif not expression:
             raise UsageError("%vizgrad needs a tensor: %vizgrad loss, or use %%vizgrad on a cell")
         target = self._target(expression, assigned, namespace)
@@ -112,7 +109,7 @@ class VizgradMagics(Magics):
 
     def _target(self, expression: str, assigned: list[str], namespace: dict) -> Tensor:
         if not expression:
-            scalars = [n for n in assigned if _elements(namespace[n]) == 1]
+            scalars = [n for n in assigned if is_scalar(namespace[n])]
             if not scalars:
                 raise UsageError("%%vizgrad found no scalar tensor assigned in the cell; fix: "
                                  "name the target, e.g. %%vizgrad loss")
@@ -122,27 +119,10 @@ class VizgradMagics(Magics):
         except Exception as error:
             raise UsageError(f"%vizgrad: the target {expression!r} could not be evaluated: "
                              f"{type(error).__name__}: {error}") from None
-        if not _drawable(value):
+        if not drawable(value):
             raise UsageError(f"%vizgrad: the target {expression!r} is a {type(value).__name__}, "
                              "not a vizgrad tensor; fix: name a tensor the cell computes")
         return value
-
-
-def _drawable(value: Any) -> bool:
-    """A vizgrad tensor or a PyTorch one."""
-    return isinstance(value, Tensor) or is_torch_tensor(value)
-
-
-def _elements(value: Any) -> int:
-    return value.numel() if is_torch_tensor(value) else value.size
-
-
-def _torch_recording(cell: str) -> Any:
-    """``vizgrad.torch.record()`` when the cell uses PyTorch, so its PyTorch ops are drawn."""
-    if "torch" not in sys.modules and ("torch" not in cell or find_spec("torch") is None):
-        return contextlib.nullcontext()
-    from ..torch import record
-    return record()
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -1,0 +1,579 @@
+"""Real PyTorch programs, drawn edge by edge exactly as PyTorch computed them.
+
+Each program is a minimal copy of public code (attribution at each class).
+The oracle is PyTorch, run independently of vizgrad's hooks: a call log (a
+TorchFunctionMode of the test's own) keeps every call's function and a copy
+of its arguments, and a tensor hook on each result catches the gradient that
+reached it. Each drawn edge is then checked against PyTorch's derivative of
+that one call alone (``torch.autograd.grad`` of a re-run on copies), each op's
+upstream against its hook, and each parameter against its ``.grad``.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip(
+    "torch", reason="PyTorch is not installed; `pip install torch==2.13.0` (the CPU wheel) "
+    "or `pip install 'vizgrad-autodiff[torch]'` runs these tests")
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch.overrides import TorchFunctionMode, resolve_name  # noqa: E402
+from torch.utils.checkpoint import checkpoint  # noqa: E402
+
+import vizgrad as vg  # noqa: E402
+import vizgrad.torch as vt  # noqa: E402
+from vizgrad.drawing.format import short  # noqa: E402
+from vizgrad.torch.naming import describe  # noqa: E402
+from vizgrad.torch.record import _ARITHMETIC, RECORDED  # noqa: E402
+
+# --- the programs ------------------------------------------------------------------------
+
+# nanoGPT, model.py (https://github.com/karpathy/nanoGPT, MIT licence, Andrej Karpathy):
+# LayerNorm, CausalSelfAttention (its manual attention path), MLP and Block, unchanged
+# but for the config object.
+@dataclass
+class GPTConfig:
+    block_size: int = 8
+    n_embd: int = 16
+    n_head: int = 2
+    dropout: float = 0.0
+    bias: bool = True
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, ndim, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+
+    def forward(self, input):
+        return F.layer_norm(input, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.register_buffer("bias", torch.tril(torch.ones(config.block_size, config.block_size))
+                             .view(1, 1, config.block_size, config.block_size))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+        att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
+        att = F.softmax(att, dim=-1)
+        att = self.attn_dropout(att)
+        y = att @ v
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        y = self.resid_dropout(self.c_proj(y))
+        return y
+
+
+class MLP(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        x = self.c_fc(x)
+        x = self.gelu(x)
+        x = self.c_proj(x)
+        x = self.dropout(x)
+        return x
+
+
+class Block(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.ln_1 = LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        x = x + self.mlp(self.ln_2(x))
+        return x
+
+
+# makemore, makemore.py (https://github.com/karpathy/makemore, MIT licence, Andrej
+# Karpathy): RNNCell, GRUCell and the RNN that unrolls them, unchanged but for the config.
+@dataclass
+class RNNConfig:
+    block_size: int = 6
+    vocab_size: int = 7
+    n_embd: int = 8
+    n_embd2: int = 12
+
+
+class RNNCell(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.xh_to_h = nn.Linear(config.n_embd + config.n_embd2, config.n_embd2)
+
+    def forward(self, xt, hprev):
+        xh = torch.cat([xt, hprev], dim=1)
+        ht = F.tanh(self.xh_to_h(xh))
+        return ht
+
+
+class GRUCell(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.xh_to_z = nn.Linear(config.n_embd + config.n_embd2, config.n_embd2)
+        self.xh_to_r = nn.Linear(config.n_embd + config.n_embd2, config.n_embd2)
+        self.xh_to_hbar = nn.Linear(config.n_embd + config.n_embd2, config.n_embd2)
+
+    def forward(self, xt, hprev):
+        xh = torch.cat([xt, hprev], dim=1)
+        r = F.sigmoid(self.xh_to_r(xh))
+        hprev_reset = r * hprev
+        xhr = torch.cat([xt, hprev_reset], dim=1)
+        hbar = F.tanh(self.xh_to_hbar(xhr))
+        z = F.sigmoid(self.xh_to_z(xh))
+        ht = (1 - z) * hprev + z * hbar
+        return ht
+
+
+class RNN(nn.Module):
+    def __init__(self, config, cell_type):
+        super().__init__()
+        self.block_size = config.block_size
+        self.vocab_size = config.vocab_size
+        self.start = nn.Parameter(torch.zeros(1, config.n_embd2))
+        self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+        if cell_type == 'rnn':
+            self.cell = RNNCell(config)
+        elif cell_type == 'gru':
+            self.cell = GRUCell(config)
+        self.lm_head = nn.Linear(config.n_embd2, self.vocab_size)
+
+    def forward(self, idx, targets=None):
+        b, t = idx.size()
+        emb = self.wte(idx)
+        hprev = self.start.expand((b, -1))
+        hiddens = []
+        for i in range(t):
+            xt = emb[:, i, :]
+            ht = self.cell(xt, hprev)
+            hprev = ht
+            hiddens.append(ht)
+        hidden = torch.stack(hiddens, 1)
+        logits = self.lm_head(hidden)
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1),
+                                   ignore_index=-1)
+        return logits, loss
+
+
+# torchvision, torchvision/models/resnet.py (https://github.com/pytorch/vision, BSD-3-Clause
+# licence, the PyTorch contributors): conv3x3, conv1x1 and BasicBlock, unchanged but for
+# the checks of arguments this test never passes.
+def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
+    return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=dilation,
+                     groups=groups, bias=False, dilation=dilation)
+
+
+def conv1x1(in_planes, out_planes, stride=1):
+    return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, inplanes, planes, stride=1, downsample=None, norm_layer=None):
+        super().__init__()
+        if norm_layer is None:
+            norm_layer = nn.BatchNorm2d
+        self.conv1 = conv3x3(inplanes, planes, stride)
+        self.bn1 = norm_layer(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = conv3x3(planes, planes)
+        self.bn2 = norm_layer(planes)
+        self.downsample = downsample
+        self.stride = stride
+
+    def forward(self, x):
+        identity = x
+        out = self.conv1(x)
+        out = self.bn1(out)
+        out = self.relu(out)
+        out = self.conv2(out)
+        out = self.bn2(out)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        out = self.relu(out)
+        return out
+
+
+# --- the oracle ----------------------------------------------------------------------------
+
+@dataclass
+class Call:
+    func: object
+    args: tuple            # copies of the arguments as the call saw them
+    kwargs: dict
+    outputs: list          # the result tensors
+    entries: list          # their (recording, entry index) in vizgrad's recording
+    upstream: dict         # output position -> the gradient PyTorch's engine sent to it
+
+
+def _copy_tree(value):
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone().requires_grad_(value.requires_grad)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy_tree(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _copy_tree(v) for k, v in value.items()}
+    return value
+
+
+def _tensors(value) -> list:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors(v)]
+    return []
+
+
+class CallLog(TorchFunctionMode):
+    """Every PyTorch call inside it, with copies of its arguments and hooks on its results."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[Call] = []
+        self.claimed: set = set()  # entries of earlier calls (dropout(p=0) returns its input)
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        with torch._C.DisableTorchFunction():
+            before = _copy_tree((args, kwargs))
+        result = func(*args, **kwargs)  # vizgrad's recording (outside this mode) sees it
+        outputs = _tensors(result)
+        if result is None and args and isinstance(args[0], torch.Tensor):
+            outputs = [args[0]]  # x[0] = 5 changes x
+        found = [RECORDED.get(out) for out in outputs]
+        if outputs and all(f is not None for f in found) and \
+                all(f[0] is found[0][0] for f in found) and found[0][1] not in self.claimed:
+            self.claimed.update(f[1] for f in found)
+            call = Call(func, before[0], before[1], outputs, found, {})
+            with torch._C.DisableTorchFunction():
+                for k, out in enumerate(outputs):
+                    if out.requires_grad:
+                        out.register_hook(lambda g, k=k, call=call: call.upstream.__setitem__(
+                            k, g.detach().clone()))
+            self.calls.append(call)
+        return result
+
+
+def run_logged(program):
+    """Run ``program()`` inside ``vizgrad.torch.record()`` and the call log; its result."""
+    with vt.record(), CallLog() as log:
+        result = program()
+    return result, log
+
+
+def operand_positions(call: Call) -> list:
+    """The call's operands as vizgrad draws a call's inputs: tensors, then numbers, in order."""
+    look = describe(resolve_name(call.func) or call.func.__name__)
+    operands: list = []
+    for a in (*call.args, *call.kwargs.values()):
+        if isinstance(a, torch.Tensor):
+            operands.append(a)
+        elif isinstance(a, (list, tuple)):
+            operands.extend(item for item in a if isinstance(item, torch.Tensor))
+        elif look.name in _ARITHMETIC and isinstance(a, (int, float)) and \
+                not isinstance(a, bool) and len(operands) < 2:
+            operands.append(None)  # x * 2: the 2 is drawn as a constant, with no gradient
+    return operands[::-1] if look.reversed else operands
+
+
+def call_vjp(call: Call) -> list:
+    """PyTorch's own derivative of this one call: what each operand gets from its outputs."""
+    def fresh(value):
+        if isinstance(value, torch.Tensor):
+            base = value.detach().clone().requires_grad_(value.requires_grad)
+            bases[id(value)] = base
+            return base.clone() if value.requires_grad else base  # in place needs a non-leaf
+        if isinstance(value, (list, tuple)):
+            return type(value)(fresh(v) for v in value)
+        if isinstance(value, dict):
+            return {k: fresh(v) for k, v in value.items()}
+        return value
+
+    bases: dict[int, torch.Tensor] = {}
+    with torch._C.DisableTorchFunction(), torch.enable_grad():
+        args, kwargs = fresh(call.args), fresh(call.kwargs)
+        result = call.func(*args, **kwargs)
+        outs = _tensors(result) or _tensors(args[:1])
+        pairs = [(o, call.upstream.get(k, torch.zeros_like(o))) for k, o in enumerate(outs)
+                 if o.requires_grad]
+        operands = operand_positions(call)
+        wanted = [bases[id(t)] for t in operands if t is not None and t.requires_grad]
+        grads = iter(torch.autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs],
+                                         allow_unused=True) if wanted and pairs else ())
+        return [next(grads) if t is not None and t.requires_grad else None for t in operands]
+
+
+def trace_positions(trace_target: torch.Tensor) -> dict[int, int]:
+    """Entry index -> tensor index in the trace of ``trace_target`` (drawn entries, in order)."""
+    recording, target = RECORDED[trace_target]
+    drawn, stack = set(), [target]
+    while stack:
+        i = stack.pop()
+        if i not in drawn:
+            drawn.add(i)
+            stack.extend(recording.entries[i].inputs)
+    return {old: k for k, old in enumerate(sorted(drawn))}
+
+
+def close(a, b) -> bool:
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def assert_edges_are_pytorchs(loss: torch.Tensor, log: CallLog, model: nn.Module,
+                              names: dict | None = None):
+    """Every drawn edge, upstream and parameter total equals what PyTorch computed."""
+    loss.backward()
+    trace = vt.trace_of(loss, names=names or {"model": model})
+    where = trace_positions(loss)
+    steps = {s.tensor: s for s in trace.steps}
+    checked = 0
+    for call in log.calls:
+        first = where.get(call.entries[0][1])
+        if first is None:
+            continue  # not on the way to the loss
+        for k, (_, entry) in enumerate(call.entries):  # each output: its upstream
+            if k in call.upstream and where.get(entry) in steps:
+                assert close(steps[where[entry]].upstream, call.upstream[k].numpy()), \
+                    trace.tensors[where[entry]].op
+        step = steps.get(first)
+        if step is None:
+            continue
+        expected = call_vjp(call)
+        got = [c for c in step.contributions]
+        op = trace.tensors[first].op
+        assert len(got) == len(expected), (op, len(got), len(expected))
+        for position, (g, e) in enumerate(zip(got, expected)):
+            if e is None:
+                assert g is None or not np.any(g), (op, position)
+                continue
+            assert g is not None, f"{op}: no gradient drawn on the edge from input {position}"
+            assert close(g, e.numpy()), (op, position, np.abs(g - e.numpy()).max())
+            checked += 1
+    assert checked > 0
+    for name, param in model.named_parameters():  # every parameter, named by its full path
+        found = [t.index for t in trace.tensors if t.name == name]
+        assert len(found) == 1, (name, [t.name for t in trace.tensors if t.op is None])
+        i = found[0]
+        assert np.array_equal(trace.totals[i], param.grad.numpy()), name
+        edges = [c for s in trace.steps for x, c in zip(trace.tensors[s.tensor].inputs,
+                                                         s.contributions) if x == i]
+        assert edges and close(sum(edges), param.grad.numpy()), name
+    graph = vg.graph(loss, names=names or {"model": model})
+    assert not [n.label for n in graph.nodes if n.unconnected]
+    return trace
+
+
+# --- the programs drawn ------------------------------------------------------------------
+
+def test_nanogpt_block_every_edge_is_pytorchs() -> None:
+    torch.manual_seed(0)
+    config = GPTConfig()
+    model = Block(config)
+    x = torch.randn(2, config.block_size, config.n_embd)
+    loss, log = run_logged(lambda: (model(x) ** 2).mean())
+    trace = assert_edges_are_pytorchs(loss, log, model)
+    scopes = {t.scope for t in trace.tensors if t.op is not None}
+    assert {"attn/c_attn", "attn", "mlp/c_fc", "ln_1"} <= scopes
+
+
+@pytest.mark.parametrize("cell_type", ["rnn", "gru"])
+def test_makemore_rnn_and_gru_every_edge_is_pytorchs(cell_type: str) -> None:
+    torch.manual_seed(1)
+    config = RNNConfig()
+    model = RNN(config, cell_type)
+    idx = torch.randint(0, config.vocab_size, (3, config.block_size))
+    targets = torch.randint(0, config.vocab_size, (3, config.block_size))
+    loss, log = run_logged(lambda: model(idx, targets)[1])
+    assert_edges_are_pytorchs(loss, log, model)
+
+
+@pytest.mark.parametrize("downsample", [False, True])
+def test_resnet_basic_block_in_place_relu_and_add(downsample: bool) -> None:
+    torch.manual_seed(2)
+    down = nn.Sequential(conv1x1(4, 6, 2), nn.BatchNorm2d(6)) if downsample else None
+    model = BasicBlock(4, 6 if downsample else 4, stride=2 if downsample else 1,
+                       downsample=down)
+    x = torch.randn(2, 4, 6, 6)
+    loss, log = run_logged(lambda: model(x).sum())
+    trace = assert_edges_are_pytorchs(loss, log, model)
+    ops = [t.op for t in trace.tensors if t.op is not None]
+    assert ops.count("relu_") == 2 and "add_" in ops  # nn.ReLU(inplace=True), out += identity
+
+
+@pytest.mark.parametrize("form", [
+    lambda h: F.relu(h, inplace=True), lambda h: F.leaky_relu(h, 0.1, True),
+    lambda h: F.silu(h, inplace=True), lambda h: F.hardtanh(h, -0.5, 0.5, True),
+    lambda h: h.relu_(), lambda h: h.mul_(3), lambda h: nn.LeakyReLU(inplace=True)(h),
+    lambda h: nn.SiLU(inplace=True)(h), lambda h: h.add_(h * 2), lambda h: h.sigmoid_(),
+], ids=["F.relu", "F.leaky_relu", "F.silu", "F.hardtanh", "relu_", "mul_", "nn.LeakyReLU",
+        "nn.SiLU", "add_", "sigmoid_"])
+def test_every_in_place_form_is_an_op_with_pytorchs_gradients(form) -> None:
+    torch.manual_seed(3)
+    model = nn.Linear(3, 4)
+    x = torch.randn(5, 3)
+
+    def program():
+        h = model(x)
+        h = form(h)
+        return (h * h).sum()
+    loss, log = run_logged(program)
+    trace = assert_edges_are_pytorchs(loss, log, model)
+    assert any(t.op is not None and t.op.endswith("_") for t in trace.tensors)
+
+
+@pytest.mark.parametrize("form", [lambda h: F.dropout(h, 0.5, True, True),
+                                  lambda h: nn.Dropout(0.5, inplace=True)(h)],
+                         ids=["F.dropout", "nn.Dropout"])
+def test_in_place_dropout_is_drawn_with_its_mask(form) -> None:
+    torch.manual_seed(3)
+    model = nn.Linear(3, 40)
+    x = torch.randn(5, 3)
+    with vt.record():
+        h = model(x)
+        before = h.detach().clone()
+        h = form(h)
+        loss = (h * h).sum()
+    loss.backward()
+    trace = vt.trace_of(loss, names={"model": model})
+    dropout = next(t for t in trace.tensors if t.op == "dropout_")
+    assert np.array_equal(dropout.input_values[0], before.numpy())  # the values it was given
+    step = next(s for s in trace.steps if s.tensor == dropout.index)
+    mask = h.detach().numpy() != 0
+    assert np.allclose(step.contributions[0], step.upstream * mask * 2)  # mask / (1 - p)
+    weight = next(t.index for t in trace.tensors if t.name == "weight")
+    assert np.array_equal(trace.totals[weight], model.weight.grad.numpy())
+
+
+@pytest.mark.parametrize("kind", [nn.GRU, nn.RNN, nn.LSTM])
+@pytest.mark.parametrize("length", [8, 40])
+def test_recurrent_modules_edges_are_complete(kind, length: int) -> None:
+    torch.manual_seed(4)
+    model = kind(3, 5, batch_first=True)
+    x = torch.randn(2, length, 3)
+    loss, log = run_logged(lambda: model(x)[0].pow(2).sum())
+    assert_edges_are_pytorchs(loss, log, model)
+
+
+@pytest.mark.parametrize("reentrant", [False, True])
+def test_checkpointing(reentrant: bool) -> None:
+    torch.manual_seed(5)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    x = torch.randn(6, 3, requires_grad=reentrant)  # reentrant needs an input with grad
+    if reentrant:
+        with vt.record():
+            loss = checkpoint(model, x, use_reentrant=True).sum()
+        loss.backward()
+        with pytest.raises(vg.VizgradError, match="use_reentrant=False"):
+            vg.graph(loss)
+        return
+    loss, log = run_logged(lambda: checkpoint(model, x, use_reentrant=False).sum())
+    assert_edges_are_pytorchs(loss, log, model)
+
+
+def test_full_module_paths_when_submodules_are_called_one_by_one() -> None:
+    torch.manual_seed(6)
+    model = nn.Module()
+    model.features = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    model.classifier = nn.Sequential(nn.Linear(4, 2))
+    x = torch.randn(5, 3)
+    loss, log = run_logged(lambda: model.classifier(model.features(x)).sum())
+    trace = assert_edges_are_pytorchs(loss, log, model)
+    labels = {t.name for t in trace.tensors if t.op is None}
+    assert {"features.0.weight", "classifier.0.weight"} <= labels
+    scopes = {t.scope for t in trace.tensors if t.op is not None}
+    assert {"features/0", "classifier/0"} <= scopes
+
+
+# --- the front ends on PyTorch code as people write it ---------------------------------------
+
+TRAINING_CELL = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+torch.manual_seed(0)
+device = torch.device("cpu")
+x = torch.randn(5, 4, device=device)
+y = torch.tensor([0, 2, 1, 1, 0])
+model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(inplace=True), nn.Linear(8, 3)).to(device)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+logits = model(x)
+loss = F.cross_entropy(logits, y)
+optimizer.zero_grad()
+loss.backward()
+optimizer.step()
+scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)
+model = model.train()
+device = torch.device("cpu")
+"""
+
+
+def test_magic_on_the_most_common_pytorch_cell() -> None:
+    import builtins
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    builtins.__dict__.pop("_", None)
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)
+    try:
+        shell.run_cell("%load_ext vizgrad").raise_error()
+        cell = shell.run_cell("%%vizgrad\n" + TRAINING_CELL)
+        cell.raise_error()
+        drawn = cell.result.data  # the model, optimizer, scheduler and device are skipped
+        assert drawn.target_name == "loss"
+        labels = {node.label for node in drawn.nodes}
+        assert {"0.weight", "2.weight", "x", "loss"} <= labels
+        assert not [n.label for n in drawn.nodes if n.unconnected]
+        model = shell.user_ns["model"]
+        assert drawn.find("2.bias").grad == short(model[2].bias.grad.numpy())
+        refused = shell.run_cell("%vizgrad model")
+        assert "Sequential" in str(refused.error_in_exec)
+    finally:
+        shell.reset(new_session=False)
+
+
+def test_export_without_target_on_a_pytorch_script(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text(TRAINING_CELL, encoding="utf-8")
+    out = tmp_path / "loss.svg"
+    done = subprocess.run([sys.executable, "-m", "vizgrad", "export", str(script), "-o",
+                           str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    svg = out.read_text(encoding="utf-8")
+    assert "cross entropy" in svg and "0.weight" in svg
+    assert "not connected" not in svg and "freed" not in svg  # recorded: every step drawn
