@@ -37,6 +37,7 @@ import torch
 from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils.weak import WeakIdKeyDictionary
 
+from ..drawing.graph import paused_gc
 from ..errors import VizgradError
 from .naming import Look, describe
 
@@ -205,8 +206,13 @@ class Recording:
         named = _NAMES.get(func)
         if named is None:  # resolve_name is slow (it silences warnings on every call)
             qualified = resolve_name(func) or getattr(func, "__name__", "op")
-            named = _NAMES[func] = (qualified, describe(qualified), _inplace_position(func))
-        qualified, look, inplace_at = named
+            look = describe(qualified)
+            passive = look.name in _NOT_OPS or qualified.endswith(".__get__") and \
+                look.name not in ("T", "mT", "transpose")
+            named = _NAMES[func] = (look, _inplace_position(func), passive)
+        look, inplace_at, passive = named
+        if passive:  # x.shape, x.size(), x.grad: reads a tensor, computes nothing
+            return func(*args, **kwargs)
         if inplace_at is not None and not look.inplace and _asks_inplace(args, kwargs, inplace_at):
             look = _in_place(look)  # F.relu(x, inplace=True), nn.ReLU(inplace=True)
         if look.name == "backward":
@@ -219,16 +225,16 @@ class Recording:
                     raise
                 raise explained from error
         tensors, numbers = _operands(args, kwargs, look)
-        if not tensors or look.name in _NOT_OPS or qualified.endswith(".__get__") and \
-                look.name not in ("T", "mT", "transpose") or _updates_a_parameter(look, tensors):
+        if not tensors or (look.inplace or look.name[:1] == "_") and \
+                _updates_a_parameter(look, tensors):
             return func(*args, **kwargs)
         if look.reversed:
             tensors, numbers = tensors[::-1], numbers[::-1]
         inputs = [self.index_of(t) if t is not None else None for t in tensors]
         if look.inplace and inputs[0] is not None:
             self.entries[inputs[0]].own()
-        edges = [self._edge(t, i) if t is not None and t.requires_grad else None
-                 for t, i in zip(tensors, inputs)]
+        grads = [t is not None and t.requires_grad for t in tensors]
+        edges = [self._edge(t, i) if g else None for t, i, g in zip(tensors, inputs, grads)]
         version = tensors[0]._version if tensors[0] is not None else None
         result = func(*args, **kwargs)
         outputs = [result] if isinstance(result, torch.Tensor) else [
@@ -248,17 +254,19 @@ class Recording:
         for k, number in enumerate(numbers):  # x * 2: the 2 is drawn as a constant
             if number is not None:
                 inputs[k] = self._constant(number)
-        cut = not torch.is_grad_enabled() and any(t is not None and t.requires_grad
-                                                   for t in tensors)
+        cut = any(grads) and not torch.is_grad_enabled()
+        stopped = cut or look.name == "detach"
+        inputs = tuple(inputs)
+        entries, scope = self.entries, self.scopes[-1]
         for out in outputs:
-            entry = Entry(len(self.entries), look, tuple(inputs), out.detach(),
-                          out.requires_grad, self.scopes[-1],
-                          stopped=cut or look.name == "detach", version=out._version)
-            self.entries.append(entry)
+            grad_fn = out.grad_fn
+            entry = Entry(len(entries), look, inputs, out.detach(), grad_fn is not None or
+                          out.requires_grad, scope, stopped=stopped, version=out._version)
+            entries.append(entry)
             self._remember(out, entry.index)
             RECORDED[out] = (self, entry.index)
-            if out.grad_fn is not None:
-                self._pending.append((entry.index, out.grad_fn, out.output_nr, edges))
+            if grad_fn is not None:
+                self._pending.append((entry.index, grad_fn, out.output_nr, edges))
         return result
 
     def _constant(self, number: float) -> int:
@@ -282,7 +290,8 @@ class Recording:
 
     def finish(self) -> None:
         """End recording: hooks on the autograd graph, and no more strong references."""
-        self.attach_hooks()
+        with paused_gc():  # many small objects, no cycles: a collection would walk them all
+            self.attach_hooks()
         self._alive.clear()
         self._accumulators.clear()
 
@@ -551,6 +560,10 @@ def as_numpy(t: torch.Tensor | None) -> np.ndarray | None:
     """A private tensor copy as a numpy array (bfloat16 widened to float32)."""
     if t is None:
         return None
+    try:
+        return t.numpy()  # a CPU tensor of a numpy dtype: shares its memory, no copy
+    except (RuntimeError, TypeError):  # bfloat16, on a GPU, with the conjugate bit set
+        pass
     if t.dtype == torch.bfloat16:
         t = t.float()
     return t.cpu().resolve_conj().resolve_neg().numpy()
