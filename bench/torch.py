@@ -55,28 +55,6 @@ def _programs():  # noqa: ANN202
 P = _programs()
 
 
-class TinyGPT(nn.Module):
-    """nanoGPT's GPT.forward around its Block: embeddings, blocks, final norm, head, loss."""
-
-    def __init__(self, config, vocab: int, layers: int) -> None:
-        super().__init__()
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(vocab, config.n_embd), wpe=nn.Embedding(config.block_size,
-                                                                      config.n_embd),
-            h=nn.ModuleList([P.Block(config) for _ in range(layers)]),
-            ln_f=P.LayerNorm(config.n_embd, bias=config.bias)))
-        self.lm_head = nn.Linear(config.n_embd, vocab, bias=False)
-
-    def forward(self, idx, targets):  # noqa: ANN001, ANN201
-        t = idx.size(1)
-        pos = torch.arange(0, t, dtype=torch.long)
-        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
-        for block in self.transformer.h:
-            x = block(x)
-        logits = self.lm_head(self.transformer.ln_f(x))
-        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
-
-
 def workloads() -> dict[str, tuple[nn.Module, Callable[[nn.Module], torch.Tensor]]]:
     """Name -> (model, the forward pass to the loss), inputs made here, outside timing."""
     torch.manual_seed(0)
@@ -84,7 +62,7 @@ def workloads() -> dict[str, tuple[nn.Module, Callable[[nn.Module], torch.Tensor
     x, labels = torch.randn(64, 784), torch.randint(0, 10, (64,))
 
     gpt_config = P.GPTConfig(block_size=16, n_embd=64, n_head=4)
-    gpt = TinyGPT(gpt_config, vocab=27, layers=2)
+    gpt = P.GPT(gpt_config, vocab=27, layers=2)
     idx, targets = torch.randint(0, 27, (16, 16)), torch.randint(0, 27, (16, 16))
 
     rnn_config = P.RNNConfig(block_size=16, vocab_size=27, n_embd=64, n_embd2=64)

@@ -18,6 +18,7 @@
 import { createDrawing, parseSvg } from "./drawing.js";
 import { icon } from "./icons.js";
 import { keyAction, keyIsTheControls } from "./keys.js";
+import { toggledScopes } from "./scopes.js";
 import { sharedLayoutEngine } from "./layout.js";
 import { createPanZoom } from "./pan-zoom.js";
 import { frame, MAX_TEXT_PX, maxInlineHeight } from "./sizing.js";
@@ -347,12 +348,7 @@ export function createView(el, callbacks = {}) {
   function toggleScope(scope) {
     // the next drawing is framed around this scope, not the current op
     state.keepInView = scope.id;
-    const collapsed = new Set(state.collapsed);
-    if (collapsed.has(scope.name)) collapsed.delete(scope.name);
-    else collapsed.add(scope.name);
-    const known = (state.graph.scopes ?? []).map((s) => s.name);
-    state.collapsed = [...known.filter((name) => collapsed.has(name)),
-      ...[...collapsed].filter((name) => !known.includes(name))];
+    state.collapsed = toggledScopes(state.graph.scopes ?? [], state.collapsed, scope);
     callbacks.onCollapse?.([...state.collapsed]);
   }
 

@@ -34,6 +34,7 @@ from vizgrad.torch.naming import describe  # noqa: E402
 from vizgrad.torch.record import _ARITHMETIC, RECORDED  # noqa: E402
 
 from .torch_programs import (  # noqa: E402
+    GPT,
     RNN,
     BasicBlock,
     Block,
@@ -330,6 +331,104 @@ def test_full_module_paths_when_submodules_are_called_one_by_one() -> None:
     assert {"features.0.weight", "classifier.0.weight"} <= labels
     scopes = {t.scope for t in trace.tensors if t.op is not None}
     assert {"features/0", "classifier/0"} <= scopes
+
+
+def small_gpt():
+    torch.manual_seed(7)
+    config = GPTConfig()
+    model = GPT(config, vocab=11, layers=2)
+    idx, targets = torch.randint(0, 11, (2, 8)), torch.randint(0, 11, (2, 8))
+    return model, idx, targets
+
+
+def test_nanogpt_edges_and_nested_groups() -> None:
+    model, idx, targets = small_gpt()
+    loss, log = run_logged(lambda: model(idx, targets))
+    assert_edges_are_pytorchs(loss, log, model)
+    drawing = vg.graph(loss, names={"model": model})
+    scopes = {s.name: s for s in drawing.scopes}
+    by_id = {s.id: s for s in drawing.scopes}
+    attn = scopes["transformer/h/0/attn"]
+    chain = []
+    while attn is not None:
+        chain.append(attn.name)
+        attn = by_id.get(attn.parent)
+    assert chain == ["transformer/h/0/attn", "transformer/h/0", "transformer/h", "transformer"]
+    # the weight of attn's c_attn is drawn inside it
+    node = drawing.find("transformer.h.0.attn.c_attn.weight")
+    assert by_id[node.scope].name == "transformer/h/0/attn/c_attn"
+    assert scopes["transformer"].size > scopes["transformer/h"].size > \
+        scopes["transformer/h/0"].size
+
+
+def test_a_nested_group_collapses_by_its_module_path() -> None:
+    model, idx, targets = small_gpt()
+    with vt.record():
+        loss = model(idx, targets)
+    loss.backward()
+    widget = vg.show(loss, names={"model": model}, collapsed=["transformer.h.0.attn"])
+    assert widget.collapsed == ["transformer/h/0/attn"]
+    drawing = widget._graph
+    attn = drawing.scope_ids(["transformer.h.0.attn"])[0]
+    shown = {n["id"] for n in widget.graph["nodes"]}
+    inside = {n["id"] for n in drawing.part(attn)["nodes"]}
+    assert inside and not inside & shown  # attn's nodes, c_attn's too, are hidden
+    assert drawing.find("transformer.h.1.attn.c_attn.weight").id in shown
+    dot = drawing.to_dot(collapse=[attn])
+    cluster = dot[dot.index("subgraph cluster_" + drawing.scope_ids(["transformer.h.0"])[0]):]
+    assert cluster.index(f'{attn} [id="{attn}" shape=box3d') < cluster.index("\n  }")
+    with pytest.raises(vg.VizgradError, match="transformer/h/0/attn"):
+        vg.show(loss, names={"model": model}, collapsed=["transformer.h.9"])
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_depth_collapses_the_groups_deeper_than_it(depth: int) -> None:
+    model, idx, targets = small_gpt()
+    with vt.record():
+        loss = model(idx, targets)
+    loss.backward()
+    drawing = vg.graph(loss, names={"model": model}, depth=depth)
+    by_id = {s.id: s for s in drawing.scopes}
+
+    def level(scope) -> int:
+        return 1 if scope.parent is None else 1 + level(by_id[scope.parent])
+    assert {s.name for s in drawing.scopes if s.collapsed} == \
+        {s.name for s in drawing.scopes if level(s) > depth}
+    data = drawing.to_dict()
+    drawn_scopes = {n["scope"] for n in data["nodes"]}
+    assert all(level(by_id[s]) <= depth for s in drawn_scopes if s is not None)
+    # opening one collapsed group shows its nodes, and the groups in it stay boxes
+    opened = next(s for s in drawing.scopes if level(s) == depth + 1 and
+                  any(t.parent == s.id for t in drawing.scopes))
+    rest = [i for i in drawing.default_collapsed() if i != opened.id]
+    dot = drawing.to_dot(collapse=rest)
+    assert f"subgraph cluster_{opened.id} " in dot
+    shown = {n["id"] for n in drawing.to_dict(collapse=rest)["nodes"]}
+    for inner in (t for t in drawing.scopes if t.parent == opened.id):
+        assert f'{inner.id} [id="{inner.id}" shape=box3d' in dot
+        assert not {n["id"] for n in drawing.part(inner.id)["nodes"]} & shown
+
+
+def test_export_depth_on_a_pytorch_script(tmp_path: Path) -> None:
+    script = tmp_path / "gpt.py"
+    programs = Path(__file__).with_name("torch_programs.py").read_text(encoding="utf-8")
+    script.write_text(programs + """
+torch.manual_seed(0)
+model = GPT(GPTConfig(), vocab=11, layers=2)
+idx, targets = torch.randint(0, 11, (2, 8)), torch.randint(0, 11, (2, 8))
+loss = model(idx, targets)
+loss.backward()
+""", encoding="utf-8")
+    out = tmp_path / "gpt.svg"
+    done = subprocess.run([sys.executable, "-m", "vizgrad", "export", str(script), "--depth",
+                           "1", "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    svg = out.read_text(encoding="utf-8")
+    assert "click to expand" in svg and ">h<" in svg and "c_attn" not in svg
+    refused = subprocess.run([sys.executable, "-m", "vizgrad", "export", str(script),
+                              "--depth", "-1", "-o", str(out)], capture_output=True, text=True)
+    assert refused.returncode != 0 and "depth=-1" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 # --- the front ends on PyTorch code as people write it ---------------------------------------

@@ -94,6 +94,29 @@ class Block(nn.Module):
         return x
 
 
+class GPT(nn.Module):
+    """nanoGPT's GPT, its forward with targets: embeddings, blocks, final norm, head, loss
+    (without weight tying, initialisation and generation)."""
+
+    def __init__(self, config, vocab: int, layers: int) -> None:
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(vocab, config.n_embd), wpe=nn.Embedding(config.block_size,
+                                                                      config.n_embd),
+            h=nn.ModuleList([Block(config) for _ in range(layers)]),
+            ln_f=LayerNorm(config.n_embd, bias=config.bias)))
+        self.lm_head = nn.Linear(config.n_embd, vocab, bias=False)
+
+    def forward(self, idx, targets):  # noqa: ANN001, ANN201
+        t = idx.size(1)
+        pos = torch.arange(0, t, dtype=torch.long)
+        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
+        for block in self.transformer.h:
+            x = block(x)
+        logits = self.lm_head(self.transformer.ln_f(x))
+        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+
 # makemore, makemore.py (https://github.com/karpathy/makemore, MIT licence, Andrej
 # Karpathy): RNNCell, GRUCell and the RNN that unrolls them, unchanged but for the config.
 @dataclass

@@ -120,12 +120,16 @@ def trace_of(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[
 
 
 def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
-          backward_pass: BackwardPass | None = None, max_values: int | None = None) -> Graph:
+          backward_pass: BackwardPass | None = None, max_values: int | None = None,
+          depth: int | None = None) -> Graph:
     """The graph that made ``y``, with the backward pass last run from it.
 
     ``names``: a namespace (``locals()``) whose variable names label unnamed tensors.
     ``extra``: more tensors to draw; those not leading to ``y`` are greyed.
     ``max_values``: show every entry of tensors with at most this many (default 16).
+    ``depth``: groups (scopes, PyTorch modules) nested deeper than this start
+    collapsed, as torchview's ``depth``: 0 draws each top-level group as one box,
+    1 opens those and collapses the groups inside them.
     If no backward pass has run from ``y``, one is run now (``.grad`` is not touched).
 
     >>> import vizgrad as vg
@@ -135,11 +139,12 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
     """
     with paused_gc():
         trace = trace_of(y, names=names, extra=extra, backward_pass=backward_pass)
-        return build_graph(trace, max_values=max_values)
+        return build_graph(trace, max_values=max_values, depth=depth)
 
 
 def export_svg(y: Any, path: str | Path, step: int | None = None, *,
                names: Mapping[str, Any] | None = None, max_values: int | None = None,
-               **options: Any) -> Path:
+               depth: int | None = None, **options: Any) -> Path:
     """Write the drawing of ``y`` at ``step`` (None: the last step) to an SVG file."""
-    return graph(y, names=names, max_values=max_values).save_svg(path, step, **options)
+    drawing = graph(y, names=names, max_values=max_values, depth=depth)
+    return drawing.save_svg(path, step, **options)

@@ -34,8 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--step", type=int, default=None, help="the step to draw (default: last)")
     export.add_argument("--engine", default=None, help="graphviz-pure (default) or dot")
     export.add_argument("--collapse", default=None, metavar="SCOPES",
-                        help="comma-separated vg.scope names to draw as one box each "
-                             "('' draws every scope open; default: collapse only big graphs)")
+                        help="comma-separated vg.scope (or PyTorch module) names to draw as "
+                             "one box each, e.g. transformer.h.0.attn ('' draws every scope "
+                             "open; default: collapse only big graphs)")
+    export.add_argument("--depth", type=int, default=None, metavar="N",
+                        help="draw groups nested deeper than N as one box each (0: every "
+                             "top-level group is one box)")
     export.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                         help="LR: left to right (default); TB: top to bottom, for tall slides")
     export.add_argument("--scale", type=float, default=1.0,
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{args.target!r} is {article} {kind}, not a vizgrad tensor; fix: "
                     f"--target one of the script's tensors: {known}", 2)
     try:
-        drawing = graph(target, names=namespace, max_values=args.max_values)
+        drawing = graph(target, names=namespace, max_values=args.max_values, depth=args.depth)
         options = {"engine": args.engine, "rankdir": args.rankdir, "scale": args.scale}
         if args.collapse is not None:
             names = [n.strip() for n in args.collapse.split(",") if n.strip()]
