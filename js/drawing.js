@@ -76,6 +76,12 @@ function removeActiveContent(svg) {
   }
 }
 
+// "n0" for "n0_e5", the copy of node n0 drawn beside its use along edge e5 (Python's
+// dot.reference_id); null for any other id.
+export function copiedNodeId(id) {
+  return /^(n\d+)_e\d+$/.exec(id ?? "")?.[1] ?? null;
+}
+
 // Which scope box (if any) stands for a node hidden inside a collapsed scope.
 function drawnIdFor(nodeId, nodesById, groups) {
   if (nodeId == null) return null;
@@ -148,6 +154,18 @@ export async function createDrawing(svg, graph, pause = noPause) {
     if (backgrounds.length) group.classList.add("vg-on-light");
   }
 
+  // small copies of a node drawn beside its far uses (see copiedNodeId): a click on one is a
+  // click on the node, and selecting the node marks every copy
+  const copies = new Map();
+  for (const [id, group] of groups) {
+    const original = copiedNodeId(id);
+    const item = original == null ? null : items.get(original);
+    if (!item || item.kind !== "node") continue;
+    if (!copies.has(original)) copies.set(original, []);
+    copies.get(original).push(group);
+    setTitle(group, item.data.label);
+  }
+
   for (const scope of graph.scopes ?? []) {
     const group = groups.get(scope.id);
     if (!group) continue;
@@ -159,7 +177,7 @@ export async function createDrawing(svg, graph, pause = noPause) {
 
   let current = null; // { group, shape, originalFill }
   let activeEdges = [];
-  let selected = null;
+  let selected = [];
 
   function showStep(step) {
     for (const layer of gradientLayers) {
@@ -173,7 +191,10 @@ export async function createDrawing(svg, graph, pause = noPause) {
       if (layer.lightBackground) layer.group.classList.toggle("vg-on-light", show);
     }
     const stepInfo = graph.steps?.[step];
-    markCurrent(drawnIdFor(stepInfo?.node, nodesById, groups));
+    // an op inside a collapsed group: the group's box is the current one
+    const scopeBox = stepInfo?.scope != null && groups.get(stepInfo.scope)?.classList.contains("node")
+      ? stepInfo.scope : null;
+    markCurrent(drawnIdFor(stepInfo?.node, nodesById, groups) ?? scopeBox);
     markActiveEdges(stepInfo?.edges ?? []);
   }
 
@@ -181,6 +202,7 @@ export async function createDrawing(svg, graph, pause = noPause) {
     if (current?.group.id === id) return;
     if (current) {
       current.group.classList.remove("vg-current");
+      current.group.removeAttribute("data-current");
       if (current.shape) {
         if (current.originalFill == null) current.shape.removeAttribute("fill");
         else current.shape.setAttribute("fill", current.originalFill);
@@ -192,6 +214,7 @@ export async function createDrawing(svg, graph, pause = noPause) {
     const shape = mainShape(group);
     current = { group, shape, originalFill: shape?.getAttribute("fill") ?? null };
     group.classList.add("vg-current");
+    group.setAttribute("data-current", "true"); // a hook for tests and tools (SPEC §4)
     if (currentFill) shape?.setAttribute("fill", currentFill);
   }
 
@@ -202,16 +225,18 @@ export async function createDrawing(svg, graph, pause = noPause) {
   }
 
   function select(id) {
-    selected?.classList.remove("vg-selected");
-    selected = id == null ? null : (items.get(id)?.group ?? null);
-    selected?.classList.add("vg-selected");
-    return selected !== null;
+    for (const group of selected) group.classList.remove("vg-selected");
+    const item = id == null ? null : items.get(id);
+    selected = item ? [item.group, ...(copies.get(id) ?? [])] : [];
+    for (const group of selected) group.classList.add("vg-selected");
+    return selected.length > 0;
   }
 
   // The node, edge or scope that an element (a click target) belongs to.
   function itemAt(element) {
     const group = element?.closest?.("g.node, g.edge, g.cluster");
-    return group && svg.contains(group) ? (items.get(group.id) ?? null) : null;
+    if (!group || !svg.contains(group)) return null;
+    return items.get(group.id) ?? items.get(copiedNodeId(group.id)) ?? null;
   }
 
   // The SVG file of the step on show: hidden gradients left out, the current op

@@ -5,7 +5,8 @@ const MAX_SCALE = 8;
 const DRAG_THRESHOLD_PX = 4;
 const BUTTON_ZOOM = 1.25;
 
-export function createPanZoom(viewport, canvas) {
+// `onMove()` runs after every change of the transform.
+export function createPanZoom(viewport, canvas, onMove = null) {
   let scale = 1;
   let x = 0;
   let y = 0;
@@ -22,6 +23,7 @@ export function createPanZoom(viewport, canvas) {
 
   function apply() {
     canvas.style.transform = `translate(${x}px, ${y}px) scale(${scale})`;
+    onMove?.();
   }
 
   // The drawing at `target` scale (default: the whole of it in the view),
@@ -135,6 +137,8 @@ export function createPanZoom(viewport, canvas) {
       apply();
     },
     get scale() { return scale; },
+    // the drawing's box in the viewport: { left, top, right, bottom }
+    contentBox: () => ({ left: x, top: y, right: x + contentWidth * scale, bottom: y + contentHeight * scale }),
     // where a point of the unscaled drawing lands in the viewport
     toViewport: (px, py) => [x + px * scale, y + py * scale],
     get fitted() { return fitted; },

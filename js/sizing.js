@@ -24,13 +24,14 @@ export const TEXT_BOX_RATIO = 1.09;
 // (median) font size at scale 1 (its box on screen is TEXT_BOX_RATIO times that); `room.width`: the view's width;
 // `room.maxHeight`: the tallest the view may be (`room.height`, when given,
 // fixes its height, as in presentation mode).
-export function frame({ drawing, textPx, room, textScale = 1, enlarge = 1 }) {
+// `minTextPx`: the smallest text shown whole (presentation mode asks more than 12 px).
+export function frame({ drawing, textPx, room, textScale = 1, enlarge = 1, minTextPx = MIN_TEXT_PX }) {
   const width = Math.max(0, (room.width ?? 0) - PADDING_PX);
   const fixedHeight = room.height != null ? Math.max(0, room.height - PADDING_PX) : null;
   const maxHeight = fixedHeight ?? Math.max(MIN_VIEW_PX, room.maxHeight ?? Infinity) - PADDING_PX;
   const multiplier = textScale > 0 && Number.isFinite(textScale) ? textScale : 1;
   const text = (textPx > 0 ? textPx : MIN_TEXT_PX) * TEXT_BOX_RATIO;
-  const readable = (MIN_TEXT_PX * multiplier) / text;
+  const readable = (minTextPx * multiplier) / text;
   const cap = Math.max(readable, (MAX_TEXT_PX * multiplier * Math.max(1, enlarge)) / text);
   const room_ = (height) => (height == null ? null : Math.round(height + PADDING_PX));
   if (!drawing?.width || !drawing?.height || !width) {
@@ -59,4 +60,36 @@ export function medianFontSize(sizes) {
 // controls and the explanation stay on screen beside it.
 export function maxInlineHeight(windowHeight) {
   return Math.max(MIN_VIEW_PX, Math.round((windowHeight || 800) * 0.72));
+}
+
+// Of the drawings laid out two ways (left to right, top to bottom), the index
+// of the one shown larger in `room` (the first when they tie).
+export function betterOrientation(drawings, { textPx, room, textScale = 1, enlarge = 1, minTextPx }) {
+  let best = 0;
+  let bestScale = -Infinity;
+  drawings.forEach((drawing, index) => {
+    if (!drawing) return;
+    const { scale, fits } = frame({ drawing, textPx, room, textScale, enlarge, minTextPx });
+    // a drawing shown whole beats one that is not; then the larger text wins
+    const score = (fits ? 1000 : 0) + scale;
+    if (score > bestScale + 1e-6) {
+      best = index;
+      bestScale = score;
+    }
+  });
+  return best;
+}
+
+// The same DOT laid out top to bottom instead of left to right; null when it
+// says no rankdir=LR.
+export function turnedDot(dot) {
+  return typeof dot === "string" && /\brankdir=LR\b/.test(dot) ? dot.replace(/\brankdir=LR\b/, "rankdir=TB") : null;
+}
+
+// An SVG's size in CSS px, read from its text ({ width, height }), or null.
+export function svgTextSize(text) {
+  const match = /<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"/.exec(text ?? "");
+  if (!match) return null;
+  const px = (value, unit) => Number(value) * (unit === "pt" ? 4 / 3 : 1);
+  return { width: px(match[1], match[2]), height: px(match[3], match[4]) };
 }

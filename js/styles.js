@@ -103,6 +103,7 @@ ${DARK} {
   font: inherit;
 }
 
+.vizgrad-widget .vg-stage { position: relative; min-width: 0; }
 .vizgrad-widget .vg-viewport {
   position: relative;
   width: 100%;
@@ -116,6 +117,19 @@ ${DARK} {
   user-select: none;
 }
 .vizgrad-widget .vg-viewport.vg-dragging { cursor: grabbing; }
+/* more of the drawing lies past a shaded edge */
+.vizgrad-widget .vg-viewport::after {
+  content: "";
+  position: absolute;
+  inset: 0;
+  pointer-events: none;
+  box-shadow: var(--vg-cue-left, 0 0 transparent), var(--vg-cue-right, 0 0 transparent),
+    var(--vg-cue-top, 0 0 transparent), var(--vg-cue-bottom, 0 0 transparent);
+}
+.vizgrad-widget .vg-viewport[data-more~="left"] { --vg-cue-left: inset 22px 0 18px -14px rgba(0, 0, 0, 0.38); }
+.vizgrad-widget .vg-viewport[data-more~="right"] { --vg-cue-right: inset -22px 0 18px -14px rgba(0, 0, 0, 0.38); }
+.vizgrad-widget .vg-viewport[data-more~="top"] { --vg-cue-top: inset 0 22px 18px -14px rgba(0, 0, 0, 0.38); }
+.vizgrad-widget .vg-viewport[data-more~="bottom"] { --vg-cue-bottom: inset 0 -22px 18px -14px rgba(0, 0, 0, 0.38); }
 .vizgrad-widget .vg-canvas { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
 .vizgrad-widget .vg-canvas > svg { display: block; max-width: none; max-height: none; overflow: visible; }
 .vizgrad-widget .vg-status {
@@ -154,7 +168,7 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
 .vizgrad-widget svg g.vg-selected > ellipse, .vizgrad-widget svg g.vg-selected > polygon,
 .vizgrad-widget svg g.vg-selected > path:not(.vg-hit) { stroke: var(--vg-accent); stroke-width: 2.5; }
 
-.vizgrad-widget .vg-panels { display: flex; flex-wrap: wrap; gap: 6px; align-items: stretch; }
+.vizgrad-widget .vg-panels { position: relative; display: flex; flex-wrap: wrap; gap: 6px; align-items: stretch; }
 .vizgrad-widget .vg-explain, .vizgrad-widget .vg-details {
   min-width: 0;
   padding: 6px 8px;
@@ -162,10 +176,21 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
   border: 1px solid var(--vg-border);
   border-radius: 3px;
 }
-.vizgrad-widget .vg-explain { flex: 2 1 320px; }
-.vizgrad-widget .vg-details { flex: 1 1 220px; position: relative; }
+.vizgrad-widget .vg-explain { flex: 1 1 320px; }
+.vizgrad-widget .vg-details {
+  position: absolute;
+  right: 8px;
+  top: 8px;
+  width: min(26em, calc(100% - 16px));
+  max-height: calc(100% - 16px);
+  overflow: auto;
+  box-shadow: 0 2px 10px rgba(0, 0, 0, 0.25);
+  z-index: 1;
+}
+.vizgrad-widget .vg-details[hidden] { display: none; }
 .vizgrad-widget .vg-panel-title { font-weight: 600; margin-bottom: 2px; overflow-wrap: anywhere; }
-.vizgrad-widget .vg-explain-lines { max-height: 14em; overflow: auto; }
+.vizgrad-widget .vg-explain-lines .vg-openable { cursor: pointer; }
+.vizgrad-widget .vg-explain-lines .vg-openable:hover { text-decoration: underline dotted; }
 .vizgrad-widget .vg-explain-lines > div {
   white-space: pre-wrap;
   overflow-wrap: anywhere;
@@ -185,7 +210,8 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
 .vizgrad-widget .vg-legend .vg-legend-value { --vg-swatch: var(--vg-value); }
 .vizgrad-widget .vg-legend .vg-legend-grad { --vg-swatch: var(--vg-grad); }
 .vizgrad-widget .vg-legend .vg-legend-current { --vg-swatch: var(--vg-current); }
-.vizgrad-widget .vg-hint { color: var(--vg-ink-dim); }
+.vizgrad-widget .vg-hint { color: var(--vg-ink-dim); margin-left: auto; }
+.vizgrad-widget .vg-legend .vg-hint::before { display: none; }
 .vizgrad-widget .vg-details dl {
   display: grid;
   grid-template-columns: max-content minmax(0, 1fr);
@@ -231,11 +257,12 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
 .vizgrad-widget.vg-presenting button svg { width: 20px; height: 20px; }
 .vizgrad-widget.vg-presenting .vg-play { width: 52px; }
 .vizgrad-widget.vg-presenting select { height: 40px; }
+.vizgrad-widget.vg-presenting .vg-stage { flex: 1 1 auto; min-height: 0; display: flex; flex-direction: column; }
 .vizgrad-widget.vg-presenting .vg-viewport { flex: 1 1 auto; height: auto; min-height: 0; }
-.vizgrad-widget.vg-presenting .vg-panels { flex: 0 1 auto; flex-wrap: nowrap; max-height: 40vh; min-height: 0; }
-.vizgrad-widget.vg-presenting .vg-explain { flex: 3 1 0; overflow: auto; }
-.vizgrad-widget.vg-presenting .vg-explain-lines { max-height: none; overflow: visible; }
-.vizgrad-widget.vg-presenting .vg-details { flex: 1 1 0; overflow: auto; font-size: 0.6em; }
+/* the explanation takes its own (reserved) height and never scrolls; the drawing the rest */
+.vizgrad-widget.vg-presenting .vg-panels { flex: 0 0 auto; flex-wrap: nowrap; }
+.vizgrad-widget.vg-presenting .vg-explain-lines { font-size: 0.85em; }
+.vizgrad-widget.vg-presenting .vg-details { font-size: 0.6em; }
 .vizgrad-widget.vg-presenting .vg-legend { font-size: 0.55em; }
 `;
 

@@ -13,16 +13,23 @@
 import { createView } from "./view.js";
 import { sharedLayoutEngine } from "./layout.js";
 import { prepareSvg } from "./svg-text.js";
+import { turnedDot } from "./sizing.js";
 import { hideSavedPicture } from "./saved-picture.js";
 
 const TRAITS = ["graph", "dot", "step", "collapsed", "scale"];
 
-// A layout engine that answers with the kernel's layout of the DOT it is asked for.
+// A layout engine that answers with the kernel's layout of the DOT it is asked
+// for: `svg` for `dot`, `svg_tb` for the same DOT laid out top to bottom.
 export function kernelLayoutEngine(model, browserEngine = sharedLayoutEngine) {
+  const kernelSvg = (dot) => {
+    if (model.get("dot") === dot) return model.get("svg");
+    if (turnedDot(model.get("dot")) === dot) return model.get("svg_tb");
+    return "";
+  };
   return {
     layout(dot) {
-      const svg = model.get("svg");
-      if (svg && model.get("dot") === dot) {
+      const svg = kernelSvg(dot);
+      if (svg) {
         try {
           return Promise.resolve(prepareSvg(svg));
         } catch {

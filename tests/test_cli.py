@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import vizgrad
+from vizgrad.drawing.palette import COLORS
 
 CHECKOUT = Path(vizgrad.__file__).resolve().parents[1]
 WORKED_EXAMPLE = """\
@@ -292,3 +293,19 @@ def test_max_values_shows_a_bigger_tensor_whole(tmp_path):
     assert "(20,) mean 9.5 [0, 19]" in shown_text((tmp_path / "summary.svg").read_text())
     whole = " ".join(shown_text((tmp_path / "whole.svg").read_text()))
     assert "19]" in whole and "mean" not in whole
+
+
+def test_a_16_by_9_slide_is_16_by_9_and_marks_no_op_current(tmp_path, script):
+    done = run(tmp_path, "export", "worked.py", "-o", "slide.png", "--aspect", "16:9")
+    assert done.returncode == 0, done.stderr
+    width, height = struct.unpack(">II", (tmp_path / "slide.png").read_bytes()[16:24])
+    assert width == 1920 and abs(width / height - 16 / 9) < 0.02
+    done = run(tmp_path, "export", "worked.py", "-o", "slide.svg", "--aspect", "16:9")
+    svg = (tmp_path / "slide.svg").read_text()
+    assert COLORS["current"] not in svg   # the whole pass: all ops have run
+    assert shown_text(svg).count("42") == 1                   # the output's value once
+
+
+def test_an_aspect_that_is_not_width_by_height_is_one_line_with_the_fix(tmp_path, script):
+    done = run(tmp_path, "export", "worked.py", "-o", "slide.png", "--aspect", "16x9")
+    assert_one_line_error(done, "--aspect 16x9", "16:9")

@@ -12,7 +12,6 @@ from vizgrad.drawing.dot import align_columns, escape
 # pieces every label repeats, spelled once so the expected drawings below stay readable
 TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
 BLUE, ORANGE, HIDDEN = "#1f5fbf", "#d1451b", "transparent"
-SCALAR = '<TR><TD><FONT COLOR="#5f6368" POINT-SIZE="9">scalar · float64</FONT></TD></TR>'
 HEADER = """\
 digraph vizgrad {
   graph [newrank=true rankdir=LR nodesep=0.25 ranksep=0.45 fontname="Helvetica" bgcolor="white"];
@@ -29,12 +28,15 @@ def op(node: str, symbol: str, label: str, extra: str = "") -> str:
             f'</TABLE>> shape="ellipse" margin="0.02"{extra}]\n')
 
 
-def edge(source: str, target: str, edge_id: str, value: str, grad: str | None = None,
-         grad_color: str = HIDDEN) -> str:
-    grad_row = (f'<TR><TD><FONT COLOR="{grad_color}">∂ {grad}</FONT></TD></TR>'
-                if grad is not None else "")
-    return (f'  {source} -> {target} [id="{edge_id}" label=<{TABLE}'
-            f'<TR><TD><FONT COLOR="{BLUE}">{value}</FONT></TD></TR>{grad_row}</TABLE>>];\n')
+def edge(source: str, target: str, edge_id: str, value: str | None, grad: str | None = None,
+         grad_color: str = HIDDEN, of: str = "") -> str:
+    """An edge's line: an op's value, and the gradient named by what it is of (``of``:
+    '∂f/∂mul1 = ', or '∂f/∂x += ' for one of a leaf's several uses)."""
+    rows = "" if value is None else f'<TR><TD><FONT COLOR="{BLUE}">{value}</FONT></TD></TR>'
+    if grad is not None:
+        rows += f'<TR><TD><FONT COLOR="{grad_color}">{of}{grad}</FONT></TD></TR>'
+    label = f" label=<{TABLE}{rows}</TABLE>>" if rows else ""
+    return f'  {source} -> {target} [id="{edge_id}"{label}];\n'
 
 
 def worked_example() -> vg.Graph:
@@ -49,34 +51,35 @@ def worked_example() -> vg.Graph:
 # text (so the layout never changes) but transparent.
 STEP_0 = (
     HEADER
-    + f'  n0 [id="n0" label=<{TABLE}<TR><TD><B>x</B></TD></TR>{SCALAR}'
+    + f'  n0 [id="n0" label=<{TABLE}<TR><TD><B>x</B></TD></TR>'
     f'<TR><TD><FONT COLOR="{BLUE}">3</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{HIDDEN}">∂f/∂x = 24</FONT></TD></TR></TABLE>> '
     'shape="box" style="rounded"]\n'
-    + f'  n1 [id="n1" label=<{TABLE}<TR><TD><B>y</B></TD></TR>{SCALAR}'
+    + f'  n1 [id="n1" label=<{TABLE}<TR><TD><B>y</B></TD></TR>'
     f'<TR><TD><FONT COLOR="{BLUE}">4</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{HIDDEN}">∂f/∂y = 10</FONT></TD></TR></TABLE>> '
     'shape="box" style="rounded"]\n'
     + op("n2", "×", "mul1")                       # x * x
     + op("n3", "×", "mul2")                       # (x * x) * y
     + op("n4", "+", "add1")                       # ... + y
-    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>2</B></TD></TR>{SCALAR}'
-    f'<TR><TD><FONT COLOR="{BLUE}">2</FONT></TD></TR></TABLE>> '
+    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>2</B></TD></TR></TABLE>> '
     'shape="box" style="rounded,dotted"]\n'      # a constant: dotted, no gradient row
     + op("n6", "+", "add2")                       # ... + 2, the op that makes f
-    + f'  n7 [id="n7" label=<{TABLE}<TR><TD><B>f</B></TD></TR>{SCALAR}'
+    + f'  n7 [id="n7" label=<{TABLE}<TR><TD><B>f</B></TD></TR>'
     f'<TR><TD><FONT COLOR="{BLUE}">42</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{HIDDEN}">∂f/∂f = 1</FONT></TD></TR></TABLE>> '
     'shape="box" peripheries="2" style="rounded"]\n'   # the output box
-    + edge("n0", "n2", "e0", "3", "12")           # x feeds mul1 twice: 4 · 3 each time
-    + edge("n0", "n2", "e1", "3", "12")
-    + edge("n2", "n3", "e2", "9", "4")            # ∂mul2/∂mul1 = y = 4
-    + edge("n1", "n3", "e3", "4", "9")            # ∂mul2/∂y = x*x = 9
-    + edge("n3", "n4", "e4", "36", "1")
-    + edge("n1", "n4", "e5", "4", "1")            # y's second use: 9 + 1 = 10
-    + edge("n4", "n6", "e6", "40", "1")
-    + edge("n5", "n6", "e7", "2")                 # no gradient flows into a constant
-    + edge("n6", "n7", "e8", "42", "1")
+    # x feeds mul1 twice: 4 · 3 each time
+    + edge("n0", "n2", "e0", None, "12", HIDDEN, of="∂f/∂x += ")
+    + edge("n0", "n2", "e1", None, "12", HIDDEN, of="∂f/∂x += ")
+    + edge("n2", "n3", "e2", "9", "4", HIDDEN, of="∂f/∂mul1 = ")            # ∂mul2/∂mul1 = y = 4
+    + edge("n1", "n3", "e3", None, "9", HIDDEN, of="∂f/∂y += ")            # ∂mul2/∂y = x*x = 9
+    + edge("n3", "n4", "e4", "36", "1", HIDDEN, of="∂f/∂mul2 = ")
+    # y's second use: 9 + 1 = 10
+    + edge("n1", "n4", "e5", None, "1", HIDDEN, of="∂f/∂y += ")
+    + edge("n4", "n6", "e6", "40", "1", HIDDEN, of="∂f/∂add1 = ")
+    + edge("n5", "n6", "e7", None)                 # no gradient flows into a constant
+    + edge("n6", "n7", "e8", None)
     + "}\n"
 )
 
@@ -84,68 +87,66 @@ STEP_0 = (
 # the gradient into add1 are now orange; nothing else has arrived.
 STEP_1 = (
     HEADER
-    + f'  n0 [id="n0" label=<{TABLE}<TR><TD><B>x</B></TD></TR>{SCALAR}'
+    + f'  n0 [id="n0" label=<{TABLE}<TR><TD><B>x</B></TD></TR>'
     f'<TR><TD><FONT COLOR="{BLUE}">3</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{HIDDEN}">∂f/∂x = 24</FONT></TD></TR></TABLE>> '
     'shape="box" style="rounded"]\n'
-    + f'  n1 [id="n1" label=<{TABLE}<TR><TD><B>y</B></TD></TR>{SCALAR}'
+    + f'  n1 [id="n1" label=<{TABLE}<TR><TD><B>y</B></TD></TR>'
     f'<TR><TD><FONT COLOR="{BLUE}">4</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{HIDDEN}">∂f/∂y = 10</FONT></TD></TR></TABLE>> '
     'shape="box" style="rounded"]\n'
     + op("n2", "×", "mul1")
     + op("n3", "×", "mul2")
     + op("n4", "+", "add1")
-    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>2</B></TD></TR>{SCALAR}'
-    f'<TR><TD><FONT COLOR="{BLUE}">2</FONT></TD></TR></TABLE>> '
+    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>2</B></TD></TR></TABLE>> '
     'shape="box" style="rounded,dotted"]\n'
     + op("n6", "+", "add2", ' fillcolor="#ffe08a" style="filled"')
-    + f'  n7 [id="n7" label=<{TABLE}<TR><TD><B>f</B></TD></TR>{SCALAR}'
+    + f'  n7 [id="n7" label=<{TABLE}<TR><TD><B>f</B></TD></TR>'
     f'<TR><TD><FONT COLOR="{BLUE}">42</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{ORANGE}">∂f/∂f = 1</FONT></TD></TR></TABLE>> '
     'shape="box" peripheries="2" style="rounded"]\n'
-    + edge("n0", "n2", "e0", "3", "12")
-    + edge("n0", "n2", "e1", "3", "12")
-    + edge("n2", "n3", "e2", "9", "4")
-    + edge("n1", "n3", "e3", "4", "9")
-    + edge("n3", "n4", "e4", "36", "1")
-    + edge("n1", "n4", "e5", "4", "1")
-    + edge("n4", "n6", "e6", "40", "1", ORANGE)
-    + edge("n5", "n6", "e7", "2")
-    + edge("n6", "n7", "e8", "42", "1", ORANGE)
+    + edge("n0", "n2", "e0", None, "12", HIDDEN, of="∂f/∂x += ")
+    + edge("n0", "n2", "e1", None, "12", HIDDEN, of="∂f/∂x += ")
+    + edge("n2", "n3", "e2", "9", "4", HIDDEN, of="∂f/∂mul1 = ")
+    + edge("n1", "n3", "e3", None, "9", HIDDEN, of="∂f/∂y += ")
+    + edge("n3", "n4", "e4", "36", "1", HIDDEN, of="∂f/∂mul2 = ")
+    + edge("n1", "n4", "e5", None, "1", HIDDEN, of="∂f/∂y += ")
+    + edge("n4", "n6", "e6", "40", "1", ORANGE, of="∂f/∂add1 = ")
+    + edge("n5", "n6", "e7", None)
+    + edge("n6", "n7", "e8", None)
     + "}\n"
 )
 
 # The last step (4, through mul1, filled): every gradient shown, ∂f/∂x = 24, ∂f/∂y = 10.
 STEP_LAST = (
     HEADER
-    + f'  n0 [id="n0" label=<{TABLE}<TR><TD><B>x</B></TD></TR>{SCALAR}'
+    + f'  n0 [id="n0" label=<{TABLE}<TR><TD><B>x</B></TD></TR>'
     f'<TR><TD><FONT COLOR="{BLUE}">3</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{ORANGE}">∂f/∂x = 24</FONT></TD></TR></TABLE>> '
     'shape="box" style="rounded"]\n'
-    + f'  n1 [id="n1" label=<{TABLE}<TR><TD><B>y</B></TD></TR>{SCALAR}'
+    + f'  n1 [id="n1" label=<{TABLE}<TR><TD><B>y</B></TD></TR>'
     f'<TR><TD><FONT COLOR="{BLUE}">4</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{ORANGE}">∂f/∂y = 10</FONT></TD></TR></TABLE>> '
     'shape="box" style="rounded"]\n'
     + op("n2", "×", "mul1", ' fillcolor="#ffe08a" style="filled"')
     + op("n3", "×", "mul2")
     + op("n4", "+", "add1")
-    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>2</B></TD></TR>{SCALAR}'
-    f'<TR><TD><FONT COLOR="{BLUE}">2</FONT></TD></TR></TABLE>> '
+    + f'  n5 [id="n5" label=<{TABLE}<TR><TD><B>2</B></TD></TR></TABLE>> '
     'shape="box" style="rounded,dotted"]\n'
     + op("n6", "+", "add2")
-    + f'  n7 [id="n7" label=<{TABLE}<TR><TD><B>f</B></TD></TR>{SCALAR}'
+    + f'  n7 [id="n7" label=<{TABLE}<TR><TD><B>f</B></TD></TR>'
     f'<TR><TD><FONT COLOR="{BLUE}">42</FONT></TD></TR>'
     f'<TR><TD><FONT COLOR="{ORANGE}">∂f/∂f = 1</FONT></TD></TR></TABLE>> '
     'shape="box" peripheries="2" style="rounded"]\n'
-    + edge("n0", "n2", "e0", "3", "12", ORANGE)
-    + edge("n0", "n2", "e1", "3", "12", ORANGE)
-    + edge("n2", "n3", "e2", "9", "4", ORANGE)
-    + edge("n1", "n3", "e3", "4", "9", ORANGE)
-    + edge("n3", "n4", "e4", "36", "1", ORANGE)
-    + edge("n1", "n4", "e5", "4", "1", ORANGE)
-    + edge("n4", "n6", "e6", "40", "1", ORANGE)
-    + edge("n5", "n6", "e7", "2")
-    + edge("n6", "n7", "e8", "42", "1", ORANGE)
+    + edge("n0", "n2", "e0", None, "12", ORANGE, of="∂f/∂x += ")
+    + edge("n0", "n2", "e1", None, "12", ORANGE, of="∂f/∂x += ")
+    + edge("n2", "n3", "e2", "9", "4", ORANGE, of="∂f/∂mul1 = ")
+    + edge("n1", "n3", "e3", None, "9", ORANGE, of="∂f/∂y += ")
+    + edge("n3", "n4", "e4", "36", "1", ORANGE, of="∂f/∂mul2 = ")
+    + edge("n1", "n4", "e5", None, "1", ORANGE, of="∂f/∂y += ")
+    + edge("n4", "n6", "e6", "40", "1", ORANGE, of="∂f/∂add1 = ")
+    + edge("n5", "n6", "e7", None)
+    + edge("n6", "n7", "e8", None)
     + "}\n"
 )
 
@@ -211,7 +212,7 @@ def test_a_100_by_100_tensor_is_drawn_as_shape_and_summary():
     big = vg.Variable(np.arange(10_000.0).reshape(100, 100), name="big")
     loss = vg.sum(big * 2)
     dot = vg.graph(loss).to_dot()
-    assert "shape (100, 100) · float64" in dot
+    assert "shape (100, 100)" in dot
     assert "(100, 100) mean 5000 [0, 9999]" in dot      # its value, 4 significant digits
     assert "∂f/∂big = (100, 100) all 2" in dot          # its gradient
     assert "9998" not in dot and len(dot) < 5_000

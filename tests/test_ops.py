@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vizgrad as vg
+import vizgrad.scipy
 
 
 # -- the numpy reference for the ops numpy does not have ---------------------------
@@ -417,14 +418,25 @@ def make_tensordot(data, rng):
 
 EINSUMS = ["ij,jk->ik", "ij,jk", "i,i->", "ii->i", "ii", "ij->ji", "ijk,ik->j", "i,j->ij",
            "ij,ij->ij", "iij->j", "ab,bc,cd->ad", "ij->", "ij->i", "i,i,i->i", "bij,bjk->bik",
-           "ij,kl->ijkl"]
+           "ij,kl->ijkl",
+           # the ellipsis: broadcast axes on the left, in the middle, on the right, summed
+           "...ij,...jk->...ik", "...ij,...jk", "...i,...i->...", "j...k,lj...->lk...",
+           "i...->...", "...k,...nk->...", "...,...->...", "...ii->...i"]
 
 
 def make_einsum(data, rng):
     subscripts = data.draw(st.sampled_from(EINSUMS))
-    sizes = {c: data.draw(st.integers(1, 3)) for c in "abcdijkl"}
+    sizes = {c: data.draw(st.integers(1, 3)) for c in "abcdijkln"}
     terms = subscripts.split("->")[0].split(",")
-    return ([smooth(rng, tuple(sizes[c] for c in term)) for term in terms],
+    # each operand's ellipsis: shapes that broadcast together (some of length 1, some fewer)
+    batches = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=len(terms), max_dims=2,
+                                                          max_side=3)).input_shapes
+    shapes = []
+    for term, batch in zip(terms, batches):
+        left, dots, right = term.partition("...")
+        shapes.append(tuple(sizes[c] for c in left) + (batch if dots else ()) +
+                      tuple(sizes[c] for c in right))
+    return ([smooth(rng, shape) for shape in shapes],
             lambda lib, *xs: lib.einsum(subscripts, *xs))
 
 
@@ -518,6 +530,22 @@ def make_astype(data, rng):
     return [smooth(rng, data.draw(SHAPES))], lambda lib, x: lib.astype(x, "float64")
 
 
+def make_copy(data, rng):
+    return [smooth(rng, data.draw(SHAPES))], lambda lib, x: x.copy()
+
+
+def _assign_first_rows(lib, x, v):
+    y = x.copy()
+    y[:1] = v    # recorded as setitem on a tensor
+    return y
+
+
+def make_setitem(data, rng):
+    shape = data.draw(AT_LEAST_1D)
+    value_shape = data.draw(st.sampled_from([shape[1:], (1, *shape[1:])]))
+    return [smooth(rng, shape), smooth(rng, value_shape)], _assign_first_rows
+
+
 def axis_or_none(data, shape):
     return {"axis": data.draw(st.none() if not shape else st.one_of(
         st.none(), st.integers(-len(shape), len(shape) - 1)))}
@@ -598,8 +626,193 @@ NUMPY_STYLE_CASES: dict[str, Case] = {
     "vstack": joined("vstack", vstack_parts),
     "column_stack": joined("column_stack", column_stack_parts),
     "astype": Case(make_astype, keeps_dtype=False),
+    "copy": Case(make_copy),
+    "setitem": Case(make_setitem),
 }
 CASES.update(NUMPY_STYLE_CASES)
+
+
+# -- the cases of np.linalg, scipy's functions and more numpy ------------------------------
+def scipy_like(lib):
+    """scipy itself for the reference, vizgrad.scipy for vizgrad."""
+    if lib is vg:
+        return vizgrad.scipy
+    import scipy.signal
+    import scipy.special
+    import scipy.stats
+    return scipy
+
+
+def numpy_call(function, values=smooth) -> Case:
+    """A one-input op called through numpy, on arrays and on tensors alike."""
+    def make(data, rng):
+        return [values(rng, data.draw(SHAPES))], lambda lib, x: function(x)
+    return Case(make)
+
+
+def well_conditioned(rng, shape):
+    """Square matrices far from singular: a random part plus twice the identity."""
+    return smooth(rng, shape) * 0.5 + 2 * np.eye(shape[-1])
+
+
+SQUARE = st.tuples(hnp.array_shapes(min_dims=0, max_dims=2, max_side=2),
+                   st.integers(1, 3)).map(lambda t: (*t[0], t[1], t[1]))
+
+
+def make_matrix_function(function, values=well_conditioned):
+    def make(data, rng):
+        return [values(rng, data.draw(SQUARE))], lambda lib, x: function(x)
+    return Case(make)
+
+
+def make_solve(data, rng):
+    a = data.draw(SQUARE)
+    n = a[-1]
+    if data.draw(st.booleans()):
+        b = (n,)
+    else:   # stacks of matrices broadcast against a's stack
+        batch = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=2))
+        b = (*batch, n, data.draw(st.integers(1, 3)))
+        if len(batch) and len(a) > 2:
+            b = (*a[:-2], n, b[-1])
+    return [well_conditioned(rng, a), smooth(rng, b)], lambda lib, x, y: np.linalg.solve(x, y)
+
+
+def make_cholesky(data, rng):
+    shape = data.draw(SQUARE)
+    # any x gives the positive-definite x·xᵀ + I: every move of x is a symmetric move of it
+    return [smooth(rng, shape)], lambda lib, x: np.linalg.cholesky(
+        x @ np.swapaxes(x, -1, -2) + np.eye(shape[-1], dtype=x.dtype))
+
+
+def with_specials(rng, shape):
+    """Finite values with some NaN and ±inf among them."""
+    specials = rng.choice([np.nan, np.inf, -np.inf], shape)
+    return np.where(rng.random(shape) < 0.3, specials, smooth(rng, shape))
+
+
+def make_partition(data, rng):
+    shape = data.draw(AT_LEAST_1D)
+    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1)))
+    length = int(np.prod(shape)) if axis is None else shape[axis]
+    kth = data.draw(st.one_of(st.integers(-length, length - 1),
+                              st.lists(st.integers(0, length - 1), min_size=1, max_size=2)))
+    return [distinct(rng, shape)], lambda lib, x: np.partition(x, kth, axis=axis)
+
+
+def make_gradient(data, rng):
+    edge_order = data.draw(st.sampled_from([1, 2]))
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=edge_order + 1,
+                                       max_side=4))
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    spacing = data.draw(st.sampled_from(["none", "number", "coordinates"]))
+    given = {"none": [], "number": [0.7],
+             "coordinates": [np.cumsum(rng.uniform(0.5, 1.5, shape[axis]))]}[spacing]
+    return [smooth(rng, shape)], lambda lib, x: np.gradient(x, *given, axis=axis,
+                                                            edge_order=edge_order)
+
+
+def make_linspace(data, rng):
+    start, stop = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2,
+                                                              max_side=3)).input_shapes
+    num, endpoint = data.draw(st.integers(0, 5)), data.draw(st.booleans())
+    ndim = len(np.broadcast_shapes(start, stop)) + 1
+    axis = data.draw(st.integers(-ndim, ndim - 1))
+    return [smooth(rng, start), smooth(rng, stop)], lambda lib, a, b: np.linspace(
+        a, b, num, endpoint=endpoint, axis=axis)
+
+
+def make_gammaln(data, rng):
+    shape = data.draw(SHAPES)
+    # positive, and negative between the poles at the integers
+    values = np.where(rng.random(shape) < 0.7, rng.uniform(0.2, 6, shape),
+                      rng.integers(-3, 0, shape) + rng.uniform(0.2, 0.8, shape))
+    return [values], lambda lib, x: scipy_like(lib).special.gammaln(x)
+
+
+def make_polygamma(data, rng):
+    n = data.draw(st.integers(0, 2))
+    values = rng.uniform(0.3, 25, data.draw(SHAPES))
+    return [values], lambda lib, x: scipy_like(lib).special.polygamma(n, x)
+
+
+def make_norm(name):
+    def make(data, rng):
+        x, loc, scale = data.draw(THREE_SHAPES).input_shapes
+        return ([smooth(rng, x), smooth(rng, loc), positive(rng, scale)],
+                lambda lib, a, b, c: getattr(scipy_like(lib).stats.norm, name)(a, b, c))
+    return Case(make)
+
+
+def make_convolve(data, rng):
+    ndim = data.draw(st.integers(1, 2))
+    mode = data.draw(st.sampled_from(["full", "valid", "same"]))
+    big = [data.draw(st.integers(1, 5)) for _ in range(ndim)]
+    small = [data.draw(st.integers(1, n)) for n in big]
+    a, b = (big, small) if data.draw(st.booleans()) else (small, big)
+    if mode != "valid":   # full and same take any pair of sizes
+        b = [data.draw(st.integers(1, 4)) for _ in range(ndim)]
+    return ([smooth(rng, tuple(a)), smooth(rng, tuple(b))],
+            lambda lib, x, y: scipy_like(lib).signal.convolve(x, y, mode=mode))
+
+
+def make_mvn_logpdf(data, rng):
+    dim = data.draw(st.integers(1, 3))
+    points = data.draw(st.sampled_from([(), (data.draw(st.integers(1, 3)),)]))
+    # any m gives the positive-definite m·mᵀ + I: every move of m is a symmetric move of cov
+    return ([smooth(rng, (*points, dim)), smooth(rng, (dim,)), smooth(rng, (dim, dim))],
+            lambda lib, x, mean, m: scipy_like(lib).stats.multivariate_normal.logpdf(
+                x, mean, m @ np.swapaxes(m, -1, -2) + np.eye(dim, dtype=m.dtype)))
+
+
+MORE_CASES: dict[str, Case] = {
+    "rad2deg": numpy_call(np.rad2deg),
+    "deg2rad": numpy_call(np.radians),
+    "nan_to_num": numpy_call(lambda x: np.nan_to_num(x, nan=1.5, posinf=5.0, neginf=-5.0),
+                             with_specials),
+    "partition": Case(make_partition),
+    "gradient": Case(make_gradient),
+    "linspace": Case(make_linspace),
+    "inv": make_matrix_function(np.linalg.inv),
+    "solve": Case(make_solve),
+    "det": make_matrix_function(np.linalg.det, smooth),
+    "slogdet": make_matrix_function(lambda x: np.linalg.slogdet(x)[1]),
+    "cholesky": Case(make_cholesky),
+    "gammaln": Case(make_gammaln),
+    "polygamma": Case(make_polygamma),
+    "norm_logpdf": make_norm("logpdf"),
+    "norm_pdf": make_norm("pdf"),
+    "norm_cdf": make_norm("cdf"),
+    "convolve": Case(make_convolve),
+    "mvn_logpdf": Case(make_mvn_logpdf),
+}
+CASES.update(MORE_CASES)
+
+
+# -- copy and item assignment, as numpy code writes them ------------------------------------------
+def make_setitem(data, rng):
+    shape = data.draw(AT_LEAST_1D)
+    kind = data.draw(st.sampled_from(["basic", "integers", "mask"]))
+    if kind == "basic":
+        index = data.draw(hnp.basic_indices(shape))
+    elif kind == "integers":   # each entry once: a repeated one would be written twice
+        index = rng.permutation(shape[0])[:data.draw(st.integers(1, shape[0]))]
+    else:
+        index = rng.random(shape) < 0.5
+    target = np.empty(shape)[index].shape
+    value = data.draw(st.sampled_from([target, target[1:], ()]))
+
+    def call(lib, x, v):
+        y = x.copy()
+        y[index] = v
+        return y * x   # the old values still count where they were not overwritten
+    return [smooth(rng, shape), smooth(rng, value)], call
+
+
+CASES.update({
+    "copy": Case(lambda data, rng: ([smooth(rng, data.draw(SHAPES))], lambda lib, x: x.copy())),
+    "setitem": Case(make_setitem),
+})
 
 
 def test_every_op_in_the_table_has_a_case():
@@ -665,3 +878,64 @@ def test_op_matches_numpy_and_central_differences(name, dtype, data):
         assert g.shape == arrays[i].shape and g.dtype == dtype
         np.testing.assert_allclose(g.numpy(), numeric, **TOLERANCE[dtype],
                                    err_msg=f"gradient of input {i}")
+
+
+# -- vizgrad.scipy beyond single ops -------------------------------------------------------------
+def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
+    import scipy.signal
+    import scipy.special
+    import scipy.stats
+
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((3, 4)), rng.standard_normal((2, 2))
+    points, mean = rng.standard_normal((5, 3)), rng.standard_normal(3)
+    factor = rng.standard_normal((3, 3))
+    cov = factor @ factor.T + np.eye(3)
+    calls = [
+        lambda lib: lib.special.logsumexp(x, axis=1, keepdims=True, b=np.exp(x)),
+        lambda lib: lib.special.expit(x), lambda lib: lib.special.gammaln(np.abs(x) + 0.1),
+        lambda lib: lib.special.erf(x), lambda lib: lib.special.logit(1 / (1 + np.exp(x))),
+        lambda lib: lib.stats.norm.logpdf(x, 0.3, 1.7), lambda lib: lib.stats.norm.cdf(-9.0),
+        lambda lib: lib.stats.multivariate_normal.logpdf(points, mean, cov),
+        lambda lib: lib.stats.multivariate_normal.logpdf(points[0], mean, cov),
+        lambda lib: lib.stats.multivariate_normal.logpdf(x[0, :2], 0.5, 2.0),
+        lambda lib: lib.signal.convolve(x, w, mode="same"),
+    ]
+    for call in calls:
+        got, expected = call(vizgrad.scipy), call(scipy)
+        assert not isinstance(got, vg.Tensor) and np.shape(got) == np.shape(expected)
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-300)
+    # the same multivariate normal on tensors: recorded, and the gradient of the mean is the
+    # textbook one, Σ cov⁻¹ (x − μ) over the points
+    mean_t = vg.Variable(mean, name="mean")
+    density = vizgrad.scipy.stats.multivariate_normal.logpdf(points, mean_t, cov)
+    assert density.requires_grad and density.shape == (5,)
+    [grad] = vg.gradients(vg.sum(density), [mean_t])
+    np.testing.assert_allclose(grad.numpy(), np.linalg.solve(cov, (points - mean).sum(0)))
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: np.linalg.inv(vg.Variable([[1., 2.], [2., 4.]], name="A")), vg.ShapeError,
+     "'A' .*Singular matrix. Fix: .*invertible"),
+    (lambda: np.linalg.cholesky(vg.Variable([[1., 2.], [2., 1.]], name="S")), vg.ShapeError,
+     "'S' .*not positive definite. Fix: give symmetric positive-definite"),
+    (lambda: vizgrad.scipy.signal.convolve(vg.Variable(np.ones((3, 2)), name="a"),
+                                           np.ones((2, 3)), mode="valid"), vg.ShapeError,
+     "'a' .*one must fit inside the other"),
+    (lambda: vizgrad.scipy.signal.convolve(vg.Variable([1.]), [1.], mode="circular"),
+     vg.ArgumentError, "mode 'full', 'valid' or 'same'"),
+    (lambda: vizgrad.scipy.special.polygamma(-1, vg.Variable(1.)), vg.ArgumentError,
+     "whole number n >= 0"),
+    (lambda: vizgrad.scipy.stats.multivariate_normal.logpdf(vg.Variable([1., 2., 3.]),
+                                                             [0., 0.], np.eye(2)),
+     vg.ShapeError, "3 coordinates but cov is 2×2; fix"),
+    (lambda: np.select([vg.Variable([1., 0.])], [vg.Variable([1., 2.])]), vg.ArgumentError,
+     "boolean conditions"),
+    (lambda: np.rollaxis(vg.Variable(np.ones((2, 3))), 5), vg.ShapeError, "axis in \\[-2, 1\\]"),
+    (lambda: np.gradient(vg.Variable([1.])), vg.ShapeError, "edge_order \\+ 1 entries"),
+    (lambda: np.gradient(vg.Variable([1., 2.]), vg.Variable(1.)), vg.ArgumentError,
+     "spacing as numbers"),
+])
+def test_bad_inputs_to_the_new_functions_are_clear_errors(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

@@ -13,12 +13,17 @@ vizgrad, the same op in autograd.numpy (or None), and how to draw its parameters
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import autograd
 import autograd.numpy as anp
+import autograd.scipy.signal
+import autograd.scipy.special
+import autograd.scipy.stats.multivariate_normal
+import autograd.scipy.stats.norm
 import numpy as np
 import pytest
 from autograd.extend import defvjp_argnum, primitive
@@ -27,6 +32,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import vizgrad as vg
+import vizgrad.scipy
 
 # -- parameters an op may need, drawn for the shape of its first input -------------------------
 
@@ -453,6 +459,13 @@ def squashed(p):   # into (0.1, 0.9), where logit is gentle
     return 0.1 + 0.8 / (1 + anp.exp(-p))
 
 
+def _assigned(a: vg.Tensor) -> vg.Tensor:
+    """A copy of ``a`` whose first row is replaced by twice its last, by item assignment."""
+    out = a.copy()
+    out[:1] = a[-1:] * 2
+    return out
+
+
 NUMPY_STYLE_ADAPTERS: dict[str, Adapter] = {
     **{name: unary_math(name, "bounded") for name in [
         "tan", "sinh", "cosh", "arctan", "arcsinh", "expm1", "exp2", "arcsin", "arccos",
@@ -517,6 +530,8 @@ NUMPY_STYLE_ADAPTERS: dict[str, Adapter] = {
     "atleast_3d": Adapter("one", vg.atleast_3d, anp.atleast_3d),
     "diff": Adapter("one", vg.diff, None, diff_params),
     "astype": Adapter("one", lambda a: vg.astype(a, "float64"), lambda a: a),
+    "copy": Adapter("one", lambda a: a.copy(), lambda a: a * 1.0),
+    "setitem": Adapter("one", lambda a: _assigned(a), None, ndim_at_least(1)),
     "split": Adapter("one", lambda a, axis, parts, piece: vg.array_split(a, parts, axis)[piece],
                      None, split_params),
     "hstack": joined(vg.hstack),
@@ -524,9 +539,101 @@ NUMPY_STYLE_ADAPTERS: dict[str, Adapter] = {
     "column_stack": joined(vg.column_stack),
 }
 ADAPTERS.update(NUMPY_STYLE_ADAPTERS)
+
+
+# -- np.linalg, vizgrad.scipy and more numpy -----------------------------------------------------
+
+
+def positive_definite(a, lib):
+    """a·aᵀ + 2I: square, symmetric and far from singular, from any (..., n, k) node."""
+    return lib.matmul(a, lib.swapaxes(a, -1, -2)) + 2 * np.eye(lib.shape(a)[-2])
+
+
+def on_matrices(function: Callable[[Any, Any], Any]) -> Adapter:
+    """An np.linalg op of a positive-definite matrix made from the node (numpy dispatches
+    it to vizgrad on tensors)."""
+    return Adapter("one", lambda a: function(positive_definite(a, np), np),
+                   lambda a: function(positive_definite(a, anp), anp), needs(2))
+
+
+def gradient_params(data: st.DataObject, shape: tuple) -> dict | None:
+    long_enough = [i for i, n in enumerate(shape) if n >= 2]
+    return {"axis": data.draw(st.sampled_from(long_enough))} if long_enough else None
+
+
+def convolve_params(data: st.DataObject, shape: tuple) -> dict | None:
+    if len(shape) not in (1, 2):
+        return None
+    # the partner fits inside the node: 'valid' is defined either way round
+    return {"partner": tuple(data.draw(st.integers(1, n)) for n in shape),
+            "mode": data.draw(st.sampled_from(["full", "valid"]))}
+
+
+MORE_ADAPTERS: dict[str, Adapter] = {
+    "rad2deg": Adapter("one", np.rad2deg, anp.rad2deg),
+    "deg2rad": Adapter("one", np.radians, anp.deg2rad),
+    "nan_to_num": Adapter("one", np.nan_to_num, anp.nan_to_num),
+    # autograd's gradient rule needs 4 or more entries along the axis: central differences
+    "gradient": Adapter("one", lambda a, axis: np.gradient(a, axis=axis), None, gradient_params),
+    # autograd's linspace rule is a dot product: right for 0-d and 1-d ends only
+    "linspace": Adapter("same", lambda a, b, num: np.linspace(a, b, num),
+                        lambda a, b, num: anp.linspace(a, b, num),
+                        lambda d, s: None if len(s) > 1 else {"num": d.draw(st.integers(1, 4))}),
+    "inv": on_matrices(lambda a, lib: lib.linalg.inv(a)),
+    "det": on_matrices(lambda a, lib: lib.linalg.det(a)),
+    "slogdet": on_matrices(lambda a, lib: lib.linalg.slogdet(a)[1]),
+    "cholesky": on_matrices(lambda a, lib: lib.linalg.cholesky(a)),
+    # autograd's solve rule does not broadcast stacks (numpy 2): one matrix here, stacks in
+    # tests/test_ops.py
+    "solve": Adapter("partner", lambda a, b: np.linalg.solve(positive_definite(a, np), b),
+                     lambda a, b: anp.linalg.solve(positive_definite(a, anp), b),
+                     partner(lambda d, s: None if len(s) != 2 else d.draw(st.sampled_from(
+                         [(s[-2],), (s[-2], 2)])))),
+    "gammaln": Adapter("one", vizgrad.scipy.special.gammaln, autograd.scipy.special.gammaln,
+                       domain=("positive",)),
+    "polygamma": Adapter("one", lambda a, n: vizgrad.scipy.special.polygamma(n, a),
+                         lambda a, n: autograd.scipy.special.polygamma(n, a),
+                         lambda d, s: {"n": d.draw(st.integers(0, 1))}, domain=("positive",)),
+    "norm_logpdf": Adapter("broadcast", lambda a, b: vizgrad.scipy.stats.norm.logpdf(a, b, 1.3),
+                           lambda a, b: autograd.scipy.stats.norm.logpdf(a, b, 1.3)),
+    "norm_pdf": Adapter("broadcast", lambda a, b: vizgrad.scipy.stats.norm.pdf(a, -0.2, b),
+                        lambda a, b: autograd.scipy.stats.norm.pdf(a, -0.2, b),
+                        domain=(None, "positive")),
+    "norm_cdf": Adapter("broadcast", lambda a, b: vizgrad.scipy.stats.norm.cdf(a, 0.1, b),
+                        lambda a, b: autograd.scipy.stats.norm.cdf(a, 0.1, b),
+                        domain=(None, "positive")),
+    # x is the node's rows, the mean a new operand, cov made positive-definite from the node
+    "mvn_logpdf": Adapter(
+        "partner", lambda a, b: vizgrad.scipy.stats.multivariate_normal.logpdf(
+            a, b, positive_definite(np.swapaxes(a, -1, -2), np)),
+        lambda a, b: autograd.scipy.stats.multivariate_normal.logpdf(
+            a, b, positive_definite(anp.swapaxes(a, -1, -2), anp)),
+        lambda d, s: None if len(s) != 2 else {"partner": (s[-1],)}),
+    "convolve": Adapter("partner",
+                        lambda a, b, mode: vizgrad.scipy.signal.convolve(a, b, mode=mode),
+                        lambda a, b, mode: autograd.scipy.signal.convolve(a, b, mode=mode),
+                        convolve_params),
+}
+ADAPTERS.update(MORE_ADAPTERS)
+
+
+def assigned(a, index):
+    """numpy code that writes into a copy: part of ``a`` replaced by its squares."""
+    y = a.copy()
+    y[index] = a[index] ** 2
+    return y
+
+
+ADAPTERS.update({
+    "copy": Adapter("one", lambda a: a.copy(), lambda a: a + 0.0),
+    # autograd has no item assignment: central differences
+    "setitem": Adapter("one", assigned, None, needs(1, lambda d, s: {"index": d.draw(
+        st.sampled_from([0, -1, slice(1, None), (Ellipsis, 0)]))})),
+})
 NOT_IN_THE_ORACLE: dict[str, str] = {   # op name -> why it cannot be generated
     # clip in a random program makes exact ties, where sorting has no derivative
     "sort": "exact ties from clip; tests/test_ops.py checks sort on distinct values",
+    "partition": "exact ties from clip, as for sort; tests/test_ops.py checks it",
 }
 
 
@@ -726,12 +833,14 @@ def vizgrad_gradients(program: Program, api: str) -> list[np.ndarray]:
     if api == "backward":
         forward().backward()
         return [np.zeros(x.shape) if x.grad is None else x.grad for x in xs]
-    if api == "tape":
-        with vg.GradientTape() as tape:
-            y = forward()
-        grads = tape.gradient(y, xs, unconnected_gradients="zero")
-    else:
-        grads = vg.gradients(forward(), xs, unconnected_gradients="zero")
+    with warnings.catch_warnings():   # an input the program does not use gives zeros
+        warnings.simplefilter("ignore", vg.UnconnectedGradientWarning)
+        if api == "tape":
+            with vg.GradientTape() as tape:
+                y = forward()
+            grads = tape.gradient(y, xs, unconnected_gradients="zero")
+        else:
+            grads = vg.gradients(forward(), xs, unconnected_gradients="zero")
     return [g.numpy() for g in grads]
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import vizgrad as vg
+from vizgrad.drawing.palette import COLORS
 from vizgrad.drawing.render import find_engine, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -49,11 +50,14 @@ def geometry(group: ET.Element) -> list[tuple]:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_last_step_shows_the_gradients_24_and_10(engine):
-    root = parse(worked_example().to_svg(engine=engine))
+    svg = worked_example().to_svg(engine=engine)
+    root = parse(svg)
     shown = texts(root, fill=ORANGE)
     assert "∂f/∂x = 24" in shown and "∂f/∂y = 10" in shown
-    assert "∂ 12" in shown and "∂ 9" in shown       # what flowed along the edges
-    assert "42" in texts(root)
+    # what flowed along the edges, named: x's two uses each send it a part
+    assert "∂f/∂x += 12" in shown and "∂f/∂y += 9" in shown
+    assert texts(root).count("42") == 1   # the output's value once, on its box
+    assert COLORS["current"] not in svg   # the whole pass: no op is "current"
 
 
 @pytest.mark.parametrize("engine", ENGINES)

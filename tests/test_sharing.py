@@ -19,6 +19,7 @@ import pytest
 
 import vizgrad as vg
 from vizgrad.drawing import render
+from vizgrad.drawing.palette import COLORS
 from vizgrad.frontends import widget as widget_module
 from vizgrad.frontends.cli import main
 from vizgrad.frontends.html import MAX_STORED_SCOPES, page_data
@@ -65,7 +66,7 @@ def test_the_widget_is_followed_by_a_picture_of_the_step_shown():
     view, picture = displayed(widget)
     assert view["data"][VIEW]["model_id"] == widget.model_id
     assert view["data"]["text/plain"] == "vizgrad graph of f, step 4/4 (an interactive widget)"
-    assert picture["data"]["text/plain"] == "vizgrad graph of f, step 4/4"
+    assert picture["data"]["text/plain"] == WHOLE_PASS
     svg = picture["data"][SVG]
     assert "∂f/∂x = 24" in svg and "∂f/∂y = 10" in svg
     # the mark that lets the live view hide it, on the root element
@@ -73,18 +74,22 @@ def test_the_widget_is_followed_by_a_picture_of_the_step_shown():
     assert picture["transient"]["display_id"]
 
 
-def test_the_picture_follows_the_step_set_from_python():
+def test_the_picture_shows_every_gradient_until_the_widget_is_left_on_another_step():
     from IPython.utils.capture import capture_output
 
-    widget = vg.show(worked_example())
+    widget = vg.show(worked_example())  # opens on step 0, the forward pass
     first = displayed(widget)[1]
-    assert "∂f/∂x = 24" not in first["data"][SVG]  # step 0: the forward pass only
+    # a notebook saved without stepping: the reader still sees the gradients, and no
+    # op marked current, since every op has run
+    assert first["data"]["text/plain"] == WHOLE_PASS
+    assert "∂f/∂x = 24" in first["data"][SVG] and COLORS["current"] not in first["data"][SVG]
+    assert 'aria-label="vizgrad graph of f, step 4/4: the whole backward pass' in first["data"][SVG]
     with capture_output() as captured:
-        widget.step = 4
+        widget.step = 2
     (update,) = captured.outputs
     assert update.update and update.transient == first["transient"]
-    assert update.data["text/plain"] == "vizgrad graph of f, step 4/4"
-    assert "∂f/∂x = 24" in update.data[SVG]
+    assert update.data["text/plain"] == "vizgrad graph of f, step 2/4"
+    assert "∂f/∂x = 24" not in update.data[SVG]  # x's gradient arrives at step 4
 
 
 def test_a_step_from_the_view_updates_the_picture_too(monkeypatch):
@@ -151,8 +156,7 @@ def test_mime_bundles_respect_include_and_exclude(monkeypatch):
         raise AssertionError("a text-only request ran Graphviz")
 
     monkeypatch.setattr(render, "render_svg", no_layout)
-    assert widget.picture_bundle(include=["text/plain"]) == {
-        "text/plain": "vizgrad graph of f, step 0/4"}
+    assert widget.picture_bundle(include=["text/plain"]) == {"text/plain": WHOLE_PASS}
     assert widget.picture_bundle(exclude=[SVG, "text/plain"]) == {}
 
 
@@ -262,6 +266,8 @@ def test_cli_writes_html_when_the_output_ends_in_html(tmp_path, capsys):
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
+WHOLE_PASS = "vizgrad graph of f, step 4/4: the whole backward pass; ∂f/∂x = 24, ∂f/∂y = 10"
+
 THREE_WIDGETS = [
     "import vizgrad as vg\n%load_ext vizgrad",
     "%%vizgrad\nx = vg.Variable(3.0)\ny = vg.Variable(4.0)\nf = x*x*y + y + 2",
@@ -317,18 +323,25 @@ def test_every_saved_widget_is_followed_by_its_picture(executed):
                 assert SVG in outputs[i + 1]["data"], cell.source
     # the picture of `w` was updated by the later cell: it shows step 4, as the widget does
     picture = nb.cells[2].outputs[1]["data"]
-    assert picture["text/plain"] == "vizgrad graph of f, step 4/4"
+    assert picture["text/plain"] == WHOLE_PASS
     assert "∂f/∂x = 24" in picture[SVG] and "∂f/∂y = 10" in picture[SVG]
+    # the widget nobody stepped: its picture shows every gradient, as a reader wants
     first = nb.cells[1].outputs[1]["data"]
-    assert first["text/plain"] == "vizgrad graph of f, step 0/4"
-    assert "∂f/∂x = 24" not in first[SVG]
+    assert first["text/plain"] == WHOLE_PASS
+    assert "∂f/∂x = 24" in first[SVG]
 
 
 def test_three_saved_widgets_weigh_at_most_300_kb_beyond_their_pictures(executed):
     nb = nbformat.read(executed, as_version=4)
     state = nb.metadata["widgets"][WIDGET_STATE]["state"]
     assert sum("graph" in model["state"] for model in state.values()) == 3
-    cost = executed.stat().st_size - sum(len(svg.encode("utf-8")) for svg in pictures(nb))
+    # a top-to-bottom layout is kept only where it shows the graph larger: the flat MLP
+    # strip, not the worked example; it weighs what a second picture does
+    drawn = [model["state"] for model in state.values() if "graph" in model["state"]]
+    assert sorted(m["graph"]["target_name"] for m in drawn if m.get("svg_tb")) == ["loss"]
+    turned = [m.get("svg_tb", "") for m in drawn]
+    extra = sum(len(svg.encode("utf-8")) for svg in [*pictures(nb), *turned])
+    cost = executed.stat().st_size - extra
     assert cost <= 300_000, f"{cost / 1e3:.0f} KB beyond the pictures"
 
 

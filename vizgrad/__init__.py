@@ -136,17 +136,20 @@ from .core.ops_shape import (
     vstack,
 )
 from .core.tensor import Tensor, Variable, constant, no_grad, scope, tensor
-from .drawing.api import export_svg, graph
+from .drawing.api import caller_names, export_svg, graph
 from .drawing.graph import Graph
 from .drawing.options import set_options
 from .errors import (
     ArgumentError,
+    ConversionError,
     DtypeError,
     GradcheckError,
+    InPlaceError,
     NonScalarBackwardError,
     RenderError,
     ShapeError,
     TapeError,
+    UnconnectedGradientWarning,
     UnsupportedError,
     VizgradError,
 )
@@ -162,6 +165,8 @@ def show(y, **options):  # noqa: ANN001, ANN201 - imported lazily: ipywidgets is
 def export_html(y, path, step=0, **options):  # noqa: ANN001, ANN201
     """Write one self-contained HTML page that steps through ``y``'s backward pass, offline."""
     from .frontends.html import export_html as _export_html
+    if options.get("names") is None and not isinstance(y, Graph):
+        options["names"] = caller_names()  # the page names the target as the caller does
     return _export_html(y, path, step=step, **options)
 
 
@@ -173,7 +178,8 @@ def load_ipython_extension(ipython) -> None:  # noqa: ANN001
 __version__ = "0.1.0"
 
 __all__ = [
-    "ArgumentError", "BackwardPass", "DtypeError", "GradcheckError", "GradientTape", "Graph",
+    "ArgumentError", "BackwardPass", "ConversionError", "DtypeError", "GradcheckError",
+    "GradientTape", "Graph", "InPlaceError",
     "graph", "export_html", "export_svg", "show",
     "NonScalarBackwardError", "OPS", "RenderError", "ShapeError", "Step", "TapeError", "Tensor",
     "Variable", "VizgradError", "abs", "add", "backward", "broadcast_to", "clip",
@@ -185,7 +191,7 @@ __all__ = [
     "reshape", "scope", "sigmoid", "sign", "sin", "softmax", "sqrt", "square", "stack",
     "set_options",
     "stop_gradient", "subtract", "sum", "tanh", "tensor", "transpose", "where",
-    "UnsupportedError", "value_and_grad",
+    "UnconnectedGradientWarning", "UnsupportedError", "value_and_grad",
     # elementwise math
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "ceil", "cosh",
     "erf", "exp2", "expm1", "floor", "fmax", "fmin", "hypot", "log10", "log1p", "log2",

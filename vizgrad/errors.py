@@ -40,3 +40,16 @@ class RenderError(VizgradError, RuntimeError):
 
 class UnsupportedError(VizgradError, TypeError):
     """A numpy function or argument with no vizgrad op behind it (no gradient could pass)."""
+
+
+class ConversionError(VizgradError, TypeError):
+    """A tensor that carries a gradient turned into plain numbers without being asked to
+    (``np.asarray(t)``, ``X.dot(t)``, ``out[:] = t``, a scipy function on ``t``)."""
+
+
+class InPlaceError(VizgradError, RuntimeError):
+    """A change in place that would make a recorded graph or a gradient wrong."""
+
+
+class UnconnectedGradientWarning(UserWarning):
+    """A gradient asked for is zero because the output does not depend on that input."""

@@ -56,3 +56,17 @@ test("a newer DOT wins over a layout still running", async () => {
   await attributeBecomes(root, "data-rendered", "true");
   expect(root.querySelector('.vg-canvas g[id="s0"]').classList.contains("node")).toBe(true);
 });
+
+test("a node drawn again beside a far use is the node: a click on a copy selects it everywhere", async () => {
+  const shared = loadFixture("shared");
+  const { view, root } = mountView();
+  view.update({ graph: shared.graph, dot: shared.dot, step: 0, collapsed: [] });
+  await attributeBecomes(root, "data-rendered", "true");
+  const w = shared.graph.nodes.find((node) => node.label === "w");
+  const copies = [...root.querySelectorAll(`.vg-canvas g.node[id^="${w.id}_e"]`)];
+  expect(copies.length).toBeGreaterThan(0);
+  copies[0].querySelector("text").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  const selected = [...root.querySelectorAll(".vg-canvas g.vg-selected")].map((group) => group.id);
+  expect(selected.sort()).toEqual([w.id, ...copies.map((group) => group.id)].sort());
+  expect(root.querySelector(".vg-details").textContent).toContain("w");
+});

@@ -5,13 +5,21 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, NonScalarBackwardError, ShapeError, TapeError, VizgradError
+from ..errors import (
+    ArgumentError,
+    NonScalarBackwardError,
+    ShapeError,
+    TapeError,
+    UnconnectedGradientWarning,
+    VizgradError,
+)
 from .engine import BackwardPass, backpropagate
 from .ops import Op
 from .tensor import (
@@ -142,11 +150,14 @@ _GRADIENT = Op("gradient", "∇", None, lambda index: _refuse_second_order,
 
 
 def _collect(result: BackwardPass, roots: list[Tensor], sources: list[Tensor],
-             unconnected: str) -> list:
+             unconnected: str, kind: str = "vg.gradients") -> list:
     out = []
     for x in sources:
         g = result.grads.get(x._id)
         if g is None:
+            if unconnected == "zero":
+                _warn_unconnected(f"{kind} with unconnected_gradients='zero'", describe(x),
+                                  stacklevel=3)
             out.append(Tensor(np.zeros(x.shape, x.dtype)) if unconnected == "zero" else None)
             continue
         data = np.array(g, copy=True)
@@ -286,7 +297,7 @@ class GradientTape:
         source_ids = {x._id for x in checked if x._id in traced}
         result = backpropagate(t_list, seeds, lambda t: t._id in source_ids, kind="tape",
                                sources=checked, allowed=frozenset(self._ops))
-        grads = _collect(result, t_list, checked, unconnected)
+        grads = _collect(result, t_list, checked, unconnected, "tape.gradient")
         return grads if was_list else grads[0]
 
 
@@ -338,11 +349,26 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
                                          f"shape {y.shape}; fix: return y.sum() or use "
                                          "vg.gradients(y, xs, grad_ys=...)")
         result = gradients(y, [args[i] for i in indices])
+        for i, g in zip(indices, result):
+            if g is None:
+                _warn_unconnected(f"vg.grad({getattr(f, '__name__', 'f')})",
+                                  f"argument {i}" + (f" ({args[i].name!r})" if args[i].name
+                                                     else ""), stacklevel=3)
         out = [np.zeros(args[i].shape, args[i].dtype) if g is None else g.numpy()
                for i, g in zip(indices, result)]
         return y, (tuple(out) if many else out[0])
 
     return value_and_gradient_of_f
+
+
+def _warn_unconnected(api: str, what: str, stacklevel: int) -> None:
+    """Warn that ``api`` gives zeros for ``what`` because the output does not depend on it."""
+    warnings.warn(
+        f"{api}: the output does not depend on {what}, so its gradient is all zeros. If it "
+        "should, look for a value taken off the graph on the way (t.numpy(), float(t), "
+        "t.item()); if not, silence this with warnings.filterwarnings('ignore', "
+        "category=vg.UnconnectedGradientWarning)",
+        UnconnectedGradientWarning, stacklevel=stacklevel + 1)
 
 
 def _refuse_nested_grad(value: Tensor, outer: list[frozenset[int]], f: Callable) -> None:

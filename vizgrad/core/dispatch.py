@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..errors import UnsupportedError
-from . import ops, ops_linalg, ops_math, ops_reduce, ops_shape
+from . import ops, ops_linalg, ops_math, ops_reduce, ops_shape, ops_special
+from .conversion import library_fix
 from .tensor import Tensor, as_tensor
 
 UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
@@ -38,6 +40,8 @@ UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
     np.matmul: ops.matmul, np.remainder: ops_math.remainder, np.arctan2: ops_math.arctan2,
     np.hypot: ops_math.hypot, np.logaddexp: ops_math.logaddexp,
     np.logaddexp2: ops_math.logaddexp2,
+    np.rad2deg: ops_math.rad2deg, np.degrees: ops_math.rad2deg,
+    np.deg2rad: ops_math.deg2rad, np.radians: ops_math.deg2rad,
     **{getattr(np, name): getattr(ops_math, name) for name in [
         "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
         "log2", "log10", "log1p", "expm1", "exp2", "reciprocal", "floor", "ceil"]},
@@ -54,11 +58,26 @@ UFUNC_METHODS: dict[tuple[np.ufunc, str], Callable[..., Any]] = {
     (np.multiply, "accumulate"): lambda x, axis=0: ops_reduce.cumprod(x, axis),
 }
 
+def _convolve(a: Any, v: Any, mode: str = "full") -> Any:
+    """np.convolve: 1-d only, and the longer input goes first (numpy's 'same' keeps its length)."""
+    a_t, v_t = as_tensor(a), as_tensor(v)
+    if a_t.ndim != 1 or v_t.ndim != 1:
+        raise UnsupportedError("np.convolve takes 1-d inputs; fix: vizgrad.scipy.signal."
+                               "convolve(a, b) for more axes")
+    first, second = (v, a) if v_t.shape[0] > a_t.shape[0] else (a, v)
+    return ops_special.convolve(first, second, mode)
+
+
 def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
     """np.where(c, x, y) records where; np.where(c) alone gives the indices, as numpy does."""
     if x is None and y is None:
         return np.where(_values(condition))
     return ops.where(condition, x, y)
+
+
+def _astype(x: Any, dtype: Any, copy: bool = True) -> Tensor:
+    """np.astype(t, dtype, copy=False) gives t itself when the dtype is already right."""
+    return as_tensor(x).astype(dtype, copy=copy)
 
 
 FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
@@ -69,13 +88,18 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.transpose: ops.transpose, np.broadcast_to: ops.broadcast_to,
     np.concatenate: ops.concatenate, np.stack: ops.stack, np.linalg.norm: ops_linalg.norm,
     np.sinc: ops_math.sinc,   # a function in numpy, not a ufunc
+    np.nan_to_num: ops_math.nan_to_num, np.convolve: _convolve,
+    **{getattr(np.linalg, name): getattr(ops_linalg, name) for name in [
+        "inv", "solve", "det", "slogdet", "cholesky"]},
     **{getattr(np, name): getattr(ops_linalg, name) for name in [
         "dot", "inner", "outer", "tensordot", "einsum", "kron", "cross", "trace"]},
     **{getattr(np, name): getattr(ops_shape, name) for name in [
         "squeeze", "expand_dims", "ravel", "swapaxes", "moveaxis", "flip", "fliplr", "flipud",
         "rot90", "roll", "repeat", "tile", "pad", "split", "array_split", "hsplit", "vsplit",
         "hstack", "vstack", "column_stack", "diag", "diagonal", "triu", "tril", "sort",
-        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "astype"]},
+        "atleast_1d", "atleast_2d", "atleast_3d", "diff", "append", "rollaxis",
+        "dsplit", "partition", "select", "gradient", "linspace"]},
+    np.astype: _astype, np.copy: lambda a, order="K", subok=False: as_tensor(a).copy(),
 }
 
 # no gradient could flow through these results (shapes, indices, booleans, fresh arrays):
@@ -93,6 +117,12 @@ _HARMLESS = {"out": (None,), "dtype": (None,), "order": ("C", "K", "A"), "optimi
 
 
 def _numpy_name(function: Any, method: str = "__call__") -> str:
+    if isinstance(function, np.ufunc) and getattr(np, function.__name__, None) is not function:
+        # a ufunc from another library (scipy.special.expit): named where it lives
+        special = sys.modules.get("scipy.special")
+        if special is not None and getattr(special, function.__name__, None) is function:
+            name = f"scipy.special.{function.__name__}"
+            return name if method == "__call__" else f"{name}.{method}"
     module = getattr(function, "__module__", None) or "numpy"
     prefix = "np." + module[len("numpy."):] + "." if module.startswith("numpy.") else "np."
     name = f"{prefix}{function.__name__}"
@@ -114,11 +144,18 @@ _ALTERNATIVES = {
     "np.nansum": ["np.sum"], "np.nanmean": ["np.mean"], "np.nanmax": ["np.max"],
     "np.nanmin": ["np.min"], "np.cumulative_sum": ["np.cumsum"],
     "np.cumulative_prod": ["np.cumprod"], "np.true_divide": ["np.divide"],
+    "np.linalg.pinv": ["np.linalg.solve", "np.linalg.inv"],
+    "np.linalg.lstsq": ["np.linalg.solve"], "np.linalg.matrix_power": ["np.matmul"],
 }
 
 
 def unsupported(name: str) -> UnsupportedError:
     """The error for a numpy function vizgrad has no op for, with the nearest supported ones."""
+    if not name.startswith("np."):
+        return UnsupportedError(
+            f"{name} has no vizgrad op, so it cannot record a gradient through a tensor. "
+            f"Fix: {library_fix(name)}; or call {name} on t.numpy() to work on the values "
+            "off the graph (no gradient flows through that)")
     names = _supported_names()
     bare = name.removeprefix("np.").removeprefix("linalg.").removeprefix("fft.")
     nearest = _ALTERNATIVES.get(name, []) + [

@@ -16,6 +16,7 @@ from __future__ import annotations
 import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,41 @@ class Step:
     def __repr__(self) -> str:
         node = self.node
         return f"Step(node={node.op if node is not None else None}, upstream={self.upstream!r})"
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+class Gradients(dict):
+    """Tensor id -> the total gradient that reached it, read as numpy arrays.
+
+    The scalar path of the walk (0-d float64 ops, see ``_scalar_step``) keeps Python
+    floats; each becomes a 0-d array when first read.
+
+    >>> grads = Gradients({3: 2.5}); grads[3], grads.get(4)
+    (array(2.5), None)
+    """
+
+    def __getitem__(self, key: int) -> np.ndarray:
+        value = dict.__getitem__(self, key)
+        if type(value) is not np.ndarray:
+            value = np.array(value)
+            dict.__setitem__(self, key, value)
+        return value
+
+    def get(self, key: int, default: Any = None) -> Any:
+        return self[key] if dict.__contains__(self, key) else default
+
+    def items(self) -> list[tuple[int, np.ndarray]]:  # type: ignore[override]
+        return [(key, self[key]) for key in dict.keys(self)]
+
+    def values(self) -> list[np.ndarray]:  # type: ignore[override]
+        return [self[key] for key in dict.keys(self)]
+
+
+def _as_array(c: Any) -> np.ndarray | None:
+    """A contribution as the drawing reads it: an array (the scalar path keeps floats)."""
+    return c if c is None or type(c) is np.ndarray else np.array(c)
 
 
 class BackwardPass:
@@ -109,7 +145,7 @@ class BackwardPass:
         """(tensor id, upstream gradient, contributions) of each step, in the order run."""
         flat, offsets, grads = self._contributions, self._offsets, self.grads
         for k, tid in enumerate(self._step_ids):
-            yield tid, grads[tid], tuple(flat[offsets[k]:offsets[k + 1]])
+            yield tid, grads[tid], tuple([_as_array(c) for c in flat[offsets[k]:offsets[k + 1]]])
 
     @property
     def steps(self) -> list[Step]:
@@ -137,28 +173,64 @@ class BackwardPass:
 def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
                   is_source: Callable[[Tensor], bool], *, kind: str,
                   sources: Iterable[Tensor] = (), allowed: frozenset[int] | None = None,
-                  stops: frozenset[int] = frozenset()) -> BackwardPass:
+                  stops: frozenset[int] = frozenset(), scalar_path: bool = True
+                  ) -> BackwardPass:
     """Run reverse mode from ``roots`` and return what it did.
 
     Gradients flow only into tensors on a path to a source (``is_source``),
     only through ops in ``allowed`` (a tape's) and never past ``stops``.
+    ``scalar_path``: run the rules of ops computed on Python floats on floats too (off
+    when the rules must run on something else, e.g. recorded tensors).
     """
     walk, masks, reached_sources = _ops_to_walk(roots, is_source, allowed, stops)
 
     # 3. the reverse walk; each step is kept as its tensor id and its contributions
-    grads: dict[int, np.ndarray] = {}
+    grads = Gradients()
     for root, seed in zip(roots, seeds):
         previous = grads.get(root._id)
         grads[root._id] = seed if previous is None else previous + seed
     step_ids = array("q")
     offsets = array("I", [0])
-    flat: list[np.ndarray | None] = []
+    flat: list[np.ndarray | float | None] = []
+    total = dict.get  # the raw entries: floats stay floats on the scalar path
     while walk:  # popped, not iterated: the list shrinks as the pass grows
         t, mask = walk.pop(), masks.pop()
-        g = grads.get(t._id)
+        g = total(grads, t._id)
         if g is None:
             continue
-        op, out, saved, params = t._op, t._data, t._saved, t._params
+        op, floats = t._op, t._floats
+        if floats is not None and scalar_path:
+            # the op ran on floats: its rules run on floats (ops.scalar_form), and numpy's
+            # path takes the step when a rule says no (an error, an inf or a NaN)
+            start = len(flat)
+            gf = g if type(g) is float else g.item()
+            needed = mask
+            for rule in op.scalar_rules:
+                if not needed & 1:
+                    flat.append(None)
+                elif rule is None:
+                    break
+                else:
+                    try:
+                        c = rule(gf, *floats) + 0.0  # + 0.0: a float even from a bool (relu)
+                    except (ArithmeticError, ValueError):
+                        break
+                    if c - c != 0:
+                        break
+                    flat.append(c)
+                needed >>= 1
+            else:
+                for x, c in zip(t._inputs, flat[start:]):
+                    if c is not None:
+                        previous = total(grads, x._id)
+                        grads[x._id] = c if previous is None else previous + c
+                step_ids.append(t._id)
+                offsets.append(len(flat))
+                continue
+            del flat[start:]
+        if type(g) is not np.ndarray:  # a float from the scalar path, into numpy's path
+            g = np.array(g)
+        out, saved, params = t._data, t._saved, t._params
         rules = op.rules if type(op.rules) is tuple else [
             op.rule(index) for index in range(len(saved))]
         for x, rule, value in zip(t._inputs, rules, saved):
@@ -174,7 +246,7 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
             if c.dtype != value.dtype:
                 c = c.astype(value.dtype)
             flat.append(c)
-            previous = grads.get(x._id)
+            previous = total(grads, x._id)
             grads[x._id] = c if previous is None else previous + c
         step_ids.append(t._id)
         offsets.append(len(flat))
@@ -213,6 +285,7 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
 
     # 2. in creation order, which tensors lead to a source: only those need a gradient
     needed: set[int] = set()
+    is_needed, need = needed.__contains__, needed.add
     walk: list[Tensor] = []
     masks: list[int] = []
     sources: list[Tensor] = []
@@ -220,17 +293,19 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
         t = reached[tid]
         source = is_source(t)
         if source:
-            needed.add(tid)
+            need(tid)
             sources.append(t)
         if t._op is None or not (everywhere or passable(tid)) or not (
-                source or t._data.dtype.kind in "fc"):
+                source or t._floats is not None or t._data.dtype.kind in "fc"):
             continue
         mask = 0
-        for j, x in enumerate(t._inputs):
-            if x._id in needed:
-                mask |= 1 << j
+        bit = 1
+        for x in t._inputs:
+            if is_needed(x._id):
+                mask |= bit
+            bit <<= 1
         if mask or source:
-            needed.add(tid)
+            need(tid)
             walk.append(t)
             masks.append(mask)
     return walk, masks, sources

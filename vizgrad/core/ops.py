@@ -43,6 +43,10 @@ class Op:
     shape_fix: str = "check the shapes of the inputs"
     elementwise: bool = False
     variadic: bool = field(default=False)
+    # the same op on Python floats, used when every input is a 0-d float64 tensor (see
+    # scalar_form): the forward, and one rule per input with the table's calling convention
+    scalar: Callable[..., float] | None = field(default=None, repr=False)
+    scalar_rules: tuple[Rule | None, ...] | None = field(default=None, repr=False)
 
     def rule(self, index: int) -> Rule | None:
         """The vector-Jacobian rule for input ``index``."""
@@ -186,6 +190,62 @@ relu = _unary(defop("relu", "relu", lambda a: np.maximum(a, 0).astype(a.dtype, c
 sign = _unary(defop("sign", "sign", np.sign, lambda g, out, a: np.zeros_like(g),
                     formulas=("0",), elementwise=True))
 _identity = defop("stop_gradient", "stop", lambda a: a, None)
+
+
+# -- the same ops on Python floats -----------------------------------------------------
+# A 0-d float64 tensor (the scalar code of micrograd-style lessons) is computed with plain
+# float arithmetic: a numpy call on a 0-d array costs ten times the arithmetic. The result
+# is the same op, recorded the same way, drawn the same way. Whatever floats do differently
+# from numpy (an error, an inf or a NaN, a complex power) falls back to numpy's path.
+def scalar_form(op: Op, forward: Callable[..., float], *rules: Rule | None) -> None:
+    """Give ``op`` a forward and rules on Python floats (rules as in the table: g, out, *inputs).
+
+    A rule of None means: this input's gradient is taken on numpy's path.
+
+    >>> OPS["tanh"].scalar(0.0), OPS["multiply"].scalar_rules[0](1.0, 6.0, 2.0, 3.0)
+    (0.0, 3.0)
+    """
+    object.__setattr__(op, "scalar", forward)
+    object.__setattr__(op, "scalar_rules", rules)
+
+
+def _real_power(a: float, b: float) -> float:
+    if a < 0 and b != int(b):  # floats make a complex number here, numpy a NaN
+        raise ValueError("complex power")
+    return a ** b
+
+
+def _power_base_float(g: float, out: float, a: float, b: float) -> float:
+    return g * b * _real_power(a, 1.0 if b == 0 else b - 1)
+
+
+def _sigmoid_float(a: float) -> float:
+    e = math.exp(-a if a >= 0 else a)  # as _sigmoid: exp of a negative number only
+    return 1 / (1 + e) if a >= 0 else e / (1 + e)
+
+
+def _identity_rule(g: float, out: float, a: float, b: float = 0.0) -> float:
+    return g
+
+
+scalar_form(OPS["add"], lambda a, b: a + b, _identity_rule, _identity_rule)
+scalar_form(OPS["subtract"], lambda a, b: a - b, _identity_rule, lambda g, out, a, b: -g)
+scalar_form(OPS["multiply"], lambda a, b: a * b, lambda g, out, a, b: g * b,
+            lambda g, out, a, b: g * a)
+scalar_form(OPS["divide"], lambda a, b: a / b, lambda g, out, a, b: g / b,
+            lambda g, out, a, b: -g * out / b)
+scalar_form(OPS["power"], _real_power, _power_base_float, None)  # d/db: numpy's path
+scalar_form(OPS["negative"], lambda a: -a, lambda g, out, a: -g)
+scalar_form(OPS["exp"], math.exp, lambda g, out, a: g * out)
+scalar_form(OPS["log"], math.log, lambda g, out, a: g / a)
+scalar_form(OPS["sqrt"], math.sqrt, lambda g, out, a: g / (2 * out))
+scalar_form(OPS["square"], lambda a: a * a, lambda g, out, a: g * 2 * a)
+scalar_form(OPS["sin"], math.sin, lambda g, out, a: g * math.cos(a))
+scalar_form(OPS["cos"], math.cos, lambda g, out, a: -g * math.sin(a))
+scalar_form(OPS["tanh"], math.tanh, lambda g, out, a: g * (1 - out * out))
+scalar_form(OPS["sigmoid"], _sigmoid_float, lambda g, out, a: g * out * (1 - out))
+scalar_form(OPS["relu"], lambda a: a if a > 0 or a != a else 0.0,
+            lambda g, out, a: g * (a > 0))
 
 
 def stop_gradient(x: Any) -> Tensor:

@@ -7,6 +7,7 @@ gradient with the other side over the axes that stayed.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -144,30 +145,48 @@ def outer(a: Any, b: Any) -> Tensor:
 
 
 # -- einsum ------------------------------------------------------------------------------
-def _parse_einsum(subscripts: str, count: int) -> tuple[list[str], str]:
-    """Explicit input and output subscripts; the implicit output is numpy's."""
+def _parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:
+    """Explicit input and output subscripts, each ``...`` spelled out as letters the
+    subscripts do not use (aligned at the right, as numpy broadcasts them); the implicit
+    output is numpy's: the ellipsis axes, then the letters used once, sorted."""
     text = subscripts.replace(" ", "")
-    if "." in text:
-        raise ArgumentError(f"einsum subscripts {subscripts!r} use an ellipsis (...), which "
-                            "vizgrad does not support; fix: name every axis with a letter")
     inputs, arrow, output = text.partition("->")
     terms = inputs.split(",")
-    if len(terms) != count:
+    if len(terms) != len(shapes):
         raise ArgumentError(f"einsum subscripts {subscripts!r} name {len(terms)} operands but "
-                            f"{count} were given; fix: one comma-separated term per operand")
+                            f"{len(shapes)} were given; fix: one comma-separated term per operand")
+    spare = [c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in text]
+    width = 0
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            width = builtins.max(width, len(shape) - len(term.replace("...", "")))
+    if width > len(spare):
+        raise ArgumentError(f"einsum subscripts {subscripts!r}: the ellipsis stands for more "
+                            "axes than there are free letters; fix: name the axes with letters")
+    broadcast = "".join(spare[:width][::-1])
+    spelled = []
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            own = len(shape) - len(term.replace("...", ""))
+            term = term.replace("...", broadcast[width - own:] if own > 0 else "")
+        spelled.append(term)
     if not arrow:
-        letters = "".join(terms)
-        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    return terms, output
+        letters = "".join(spelled)
+        output = broadcast + "".join(sorted(c for c in set(letters)
+                                            if letters.count(c) == 1 and c not in broadcast))
+    else:
+        output = output.replace("...", broadcast)
+    return spelled, output
 
 
 def _einsum_rule(index: int):
     def rule(g, out, *operands, subscripts):
-        terms, output = _parse_einsum(subscripts, len(operands))
+        terms, output = _parse_einsum(subscripts, [x.shape for x in operands])
         term = terms[index]
-        sizes = {}
+        sizes: dict[str, int] = {}
         for t, x in zip(terms, operands):
-            sizes.update(zip(t, x.shape))
+            for c, n in zip(t, x.shape):
+                sizes[c] = builtins.max(sizes.get(c, 1), n)   # a length-1 axis broadcasts
         unique = "".join(dict.fromkeys(term))
         others = [(t, x) for i, (t, x) in enumerate(zip(terms, operands)) if i != index]
         present = set(output).union(*[set(t) for t, _ in others])
@@ -179,11 +198,25 @@ def _einsum_rule(index: int):
             spec.append(missing)
             values.append(np.ones([sizes[c] for c in missing], dtype=g.dtype))
         reduced = np.einsum(",".join(spec) + "->" + unique, *values, optimize=True)
+        own = dict(zip(term, operands[index].shape))
+        stretched = tuple(i for i, c in enumerate(unique) if own[c] == 1 and sizes[c] != 1)
+        if stretched:   # this operand's length-1 axis was broadcast: add its gradient up
+            reduced = reduced.sum(axis=stretched, keepdims=True)
         if unique == term:
             return reduced
-        grad = np.zeros(operands[index].shape, dtype=reduced.dtype)
-        np.einsum(term + "->" + unique, grad)[...] = reduced  # a repeated letter: its diagonal
-        return grad
+        # a repeated letter: the gradient sits on its diagonal, spread there by identities
+        spare = iter(c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA"
+                     if c not in term)
+        target, pairs = "", []
+        for c in term:
+            if c in target:
+                fresh = next(spare)
+                pairs.append(c + fresh)
+                target += fresh
+            else:
+                target += c
+        identities = [np.eye(sizes[pair[0]], dtype=reduced.dtype) for pair in pairs]
+        return np.einsum(",".join([unique, *pairs]) + "->" + target, reduced, *identities)
     return rule
 
 
@@ -196,7 +229,7 @@ OPS["einsum"] = _einsum
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:
-    """Einstein summation over named axes (any subscripts without an ellipsis).
+    """Einstein summation over named axes, ``...`` for broadcast axes, as numpy's.
 
     >>> einsum("ij,j->i", Tensor([[1., 2.], [3., 4.]]), Tensor([1., 1.])).numpy()
     array([3., 7.])
@@ -205,8 +238,8 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
         raise ArgumentError("einsum needs its subscripts as a string first; "
                             "fix: vg.einsum('ij,jk->ik', a, b)")
     tensors = tuple(as_tensor(x) for x in operands)
-    terms, output = _parse_einsum(subscripts, len(tensors))
-    return apply(_einsum, tensors, {"subscripts": ",".join(terms) + "->" + output})
+    _parse_einsum(subscripts, [t.shape for t in tensors])   # a clear error for a bad count
+    return apply(_einsum, tensors, {"subscripts": subscripts.replace(" ", "")})
 
 
 # -- kron, cross, trace ----------------------------------------------------------------
@@ -306,3 +339,126 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
                                "Fix: write the norm from its formula, e.g. np.sum(np.abs(x)) "
                                "for ord=1")
     return ops.sqrt(ops.sum(ops.square(x_t), axis, keepdims))
+
+
+# -- np.linalg: inv, solve, det, slogdet, cholesky ------------------------------------------
+# Rules from Giles, "An extended collection of matrix derivative results" (2008), as HIPS
+# autograd writes them; each is written with numpy calls only (np.linalg.solve, np.swapaxes,
+# ...), so called with tensors it records the same ops.
+_SQUARE_FIX = ("give square matrices in the last two axes that are invertible (not "
+               "singular); e.g. add a small multiple of np.eye(n)")
+
+
+def _mT(x):
+    """The matrices in the last two axes, transposed."""
+    return np.swapaxes(x, -1, -2)
+
+
+def _matrix_axes(g):
+    """``g`` with two new axes at the end, to scale whole matrices."""
+    return np.expand_dims(g, (-2, -1))
+
+
+_inv = defop("inv", "A⁻¹", np.linalg.inv,
+             lambda g, out, a: -np.matmul(np.matmul(_mT(out), g), _mT(out)),
+             formulas=("−a⁻ᵀ·g·a⁻ᵀ",), shape_fix=_SQUARE_FIX)
+
+
+def _solve_right(g, out, a, b):
+    if b.ndim == 1:   # numpy 2: a 1-d b is one vector, every other b is a stack of matrices
+        return np.linalg.solve(_mT(a), np.expand_dims(g, -1))[..., 0]
+    return np.linalg.solve(_mT(a), g)
+
+
+def _solve_left(g, out, a, b):
+    grad_b = _solve_right(g, out, a, b)
+    if b.ndim == 1:
+        return -np.expand_dims(grad_b, -1) * np.expand_dims(out, -2)
+    return -np.matmul(grad_b, _mT(out))
+
+
+_solve = defop("solve", "A⁻¹b", np.linalg.solve, _solve_left, _solve_right,
+               formulas=("−a⁻ᵀ·g·(a⁻¹b)ᵀ", "a⁻ᵀ·g"),
+               shape_fix="give a as square matrices (..., n, n) and b as (n,) or (..., n, k), "
+                         "with a invertible")
+_det = defop("det", "det", np.linalg.det,
+             lambda g, out, a: _matrix_axes(g * out) * _mT(np.linalg.inv(a)),
+             formulas=("det(x)·x⁻ᵀ",), shape_fix="give square matrices in the last two axes")
+_slogdet = defop("slogdet", "log|det|", lambda a: np.linalg.slogdet(a)[1],
+                 lambda g, out, a: _matrix_axes(g) * _mT(np.linalg.inv(a)),
+                 formulas=("x⁻ᵀ",), shape_fix="give square matrices in the last two axes")
+
+
+def _cholesky_rule(g, out, a):
+    # Murray, "Differentiation of the Cholesky decomposition" (2016): with Φ the lower
+    # triangle and half the diagonal, ∂A = sym(L⁻ᵀ Φ(Lᵀ ∂L) L⁻¹)
+    n = out.shape[-1]
+    halve_diagonal = 1 - 0.5 * np.eye(n, dtype=out.dtype)
+    phi = np.tril(np.matmul(_mT(out), g)) * halve_diagonal
+    s = np.linalg.solve(_mT(out), _mT(np.linalg.solve(_mT(out), _mT(phi))))
+    return (s + _mT(s)) / 2
+
+
+_cholesky = defop("cholesky", "chol", np.linalg.cholesky, _cholesky_rule,
+                  formulas=("sym(L⁻ᵀ·Φ(Lᵀg)·L⁻¹)",),
+                  shape_fix="give symmetric positive-definite matrices in the last two axes")
+
+
+def inv(a: Any) -> Tensor:
+    """The inverse of each square matrix in the last two axes.
+
+    >>> inv(Tensor([[2., 0.], [0., 4.]])).numpy()
+    array([[0.5 , 0.  ],
+           [0.  , 0.25]])
+    """
+    return apply(_inv, (as_tensor(a),))
+
+
+def solve(a: Any, b: Any) -> Tensor:
+    """x with a·x = b (numpy 2's rule: a 1-d b is a vector, otherwise matrices).
+
+    >>> solve(Tensor([[2., 0.], [0., 4.]]), Tensor([1., 1.])).numpy()
+    array([0.5 , 0.25])
+    """
+    a_t = as_tensor(a, b if isinstance(b, Tensor) else None)
+    return apply(_solve, (a_t, as_tensor(b, a_t)))
+
+
+def det(a: Any) -> Tensor:
+    """The determinant of each square matrix in the last two axes.
+
+    >>> det(Tensor([[2., 1.], [1., 3.]])).item()
+    5.000000000000001
+    """
+    return apply(_det, (as_tensor(a),))
+
+
+_SlogdetResult = type(np.linalg.slogdet(np.eye(1)))   # numpy's named pair (sign, logabsdet)
+
+
+def slogdet(a: Any) -> Any:
+    """(sign, log|det|) as numpy's SlogdetResult; log|det| is differentiable, the sign a
+    constant (it does not change under small moves).
+
+    >>> sign, logabsdet = slogdet(Tensor([[-2., 0.], [0., 1.]]))
+    >>> sign.item(), round(logabsdet.item(), 6)
+    (-1.0, 0.693147)
+    """
+    a_t = as_tensor(a)
+    logabsdet = apply(_slogdet, (a_t,))
+    sign = Tensor(np.linalg.slogdet(np.asarray(a_t._data))[0])
+    return _SlogdetResult(sign, logabsdet)
+
+
+def cholesky(a: Any, upper: bool = False) -> Tensor:
+    """The lower Cholesky factor L (L·Lᵀ = a) of symmetric positive-definite matrices.
+
+    Only the lower triangle of ``a`` is read (numpy's rule); the gradient is the
+    symmetric one, as in HIPS autograd and PyTorch.
+
+    >>> cholesky(Tensor([[4., 2.], [2., 2.]])).numpy()
+    array([[2., 0.],
+           [1., 1.]])
+    """
+    lower = apply(_cholesky, (as_tensor(a),))
+    return np.swapaxes(lower, -1, -2) if upper else lower

@@ -7,10 +7,12 @@ forward, then the rule for each input and the formula the explanation shows.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from .ops import _binary, _unary, defop
+from .tensor import Tensor, apply, as_tensor
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
@@ -71,6 +73,36 @@ def _logit(a):
 
 logit = _unary_op("logit", "logit", _logit, lambda g, out, a: g / (a * (1 - a)),
                   "1/(x(1 − x))")
+
+# -- angles ------------------------------------------------------------------------------------
+DEGREES_PER_RADIAN = 180.0 / math.pi
+rad2deg = _unary_op("rad2deg", "deg", np.rad2deg, lambda g, out, a: g * DEGREES_PER_RADIAN,
+                    "180/π")
+deg2rad = _unary_op("deg2rad", "rad", np.deg2rad, lambda g, out, a: g / DEGREES_PER_RADIAN,
+                    "π/180")
+degrees, radians = rad2deg, deg2rad
+
+
+# -- nan_to_num: the finite entries pass, the replaced ones are constants ------------------------
+def _nan_to_num_forward(a, nan, posinf, neginf):
+    return np.nan_to_num(a, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+
+
+_nan_to_num = defop("nan_to_num", "nan→num", _nan_to_num_forward,
+                    lambda g, out, a, nan, posinf, neginf: g * np.isfinite(a),
+                    formulas=("[x is finite]",), elementwise=True)
+
+
+def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN and ±inf replaced by numbers (numpy's defaults); no gradient reaches those.
+
+    >>> nan_to_num(Tensor([1., float("nan")])).numpy()
+    array([1., 0.])
+    """
+    return apply(_nan_to_num, (as_tensor(x),), {"nan": nan, "posinf": posinf,
+                                                "neginf": neginf})
+
 
 # -- rounding: flat steps, so the gradient is 0 (drawn as 0) ----------------------------
 floor = _unary_op("floor", "⌊x⌋", np.floor, lambda g, out, a: np.zeros_like(g), "0")

@@ -9,12 +9,14 @@ gradient over the output entries that came from it.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import ArgumentError, ShapeError
+from . import ops
 from .ops import OPS, Op, defop
 from .tensor import Tensor, apply, as_tensor, describe
 
@@ -441,3 +443,224 @@ vstack = _joiner(_vstack, "Join as rows (1-d tensors become rows).\n\n"
 column_stack = _joiner(_column_stack, "Join 1-d tensors as columns (2-d ones as they are).\n\n"
                                       ">>> column_stack([Tensor([1., 2.]), Tensor([3., 4.])])"
                                       ".shape\n(2, 2)")
+
+
+# -- partition, gradient, linspace: more of numpy's array functions ----------------------------
+def _along(index: np.ndarray, axis: int) -> tuple:
+    """An advanced index that picks ``index`` along ``axis`` (take_along_axis as []): works
+    on arrays and on tensors alike."""
+    grids = np.indices(index.shape, sparse=True)
+    return tuple(index if i == axis else grid for i, grid in enumerate(grids))
+
+
+def _partition_rule(g, out, a, kth, axis):
+    values = a.data if isinstance(a, Tensor) else a   # where the entries went: no gradient
+    flat, ax = (values.reshape(-1), 0) if axis is None else (values, axis % a.ndim)
+    order = np.argpartition(flat, kth, axis=ax)
+    # entry i of the input went to the place where order holds i: read g there
+    back = np.argsort(order, axis=ax)
+    return np.reshape(np.reshape(g, flat.shape)[_along(back, ax)], a.shape)
+
+
+_partition = defop("partition", "partition",
+                   lambda a, kth, axis: np.partition(a, kth, axis=axis), _partition_rule,
+                   formulas=("1, back to where each value came from",),
+                   shape_fix="give kth inside the axis and an axis between -ndim and ndim-1")
+
+
+def _gradient_bands(n: int, spacing: Any, edge_order: int, dtype: Any) -> dict[int, np.ndarray]:
+    """np.gradient along one axis is f ↦ D·f with D banded (each row reaches at most two
+    entries either side): the bands w_k[i] = D[i, i + k], read from np.gradient of five
+    combs (the entries j ≡ r mod 5), so D is never built."""
+    given = [] if spacing is None else [np.asarray(spacing)]
+    columns = np.arange(n)
+    combs = [np.gradient((columns % 5 == r).astype(np.float64), *given, edge_order=edge_order)
+             for r in range(5)]
+    bands = {}
+    for k in range(-2, 3):
+        inside = (columns + k >= 0) & (columns + k < n)
+        picked = np.choose((columns + k) % 5, combs)
+        bands[k] = np.where(inside, picked, 0.0).astype(dtype)
+    return bands
+
+
+def _shifted(x, k: int, axis: int):
+    """x moved k places along ``axis`` (result[j] = x[j − k]), zeros where nothing lands."""
+    if k == 0:
+        return x
+    n = x.shape[axis]
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (k, 0) if k > 0 else (0, -k)
+    index = [slice(None)] * x.ndim
+    index[axis] = slice(0, n) if k > 0 else slice(-k, None)
+    return np.pad(x, widths)[tuple(index)]
+
+
+def _gradient_rule(g, out, a, axis, spacing, edge_order):
+    # the adjoint Dᵀ·g: row i of D sends g[i]·D[i, i + k] to entry i + k
+    along = [a.shape[axis] if i == axis else 1 for i in range(a.ndim)]
+    total = None
+    for k, band in _gradient_bands(a.shape[axis], spacing, edge_order, a.dtype).items():
+        part = _shifted(g * np.reshape(band, along), k, axis)
+        total = part if total is None else total + part
+    return total
+
+
+_gradient = defop("gradient", "Δ",
+                  lambda a, axis, spacing, edge_order: np.gradient(
+                      a, *([] if spacing is None else [np.asarray(spacing)]), axis=axis,
+                      edge_order=edge_order),
+                  _gradient_rule, formulas=("±1/(2h) from each neighbour (1/h at the ends)",),
+                  shape_fix="every differentiated axis needs at least edge_order + 1 entries")
+
+
+def _linspace_forward(start, stop, num, endpoint, axis):
+    return np.linspace(start, stop, num, endpoint=endpoint, axis=axis)
+
+
+def _linspace_fractions(start, stop, num, endpoint, axis, dtype):
+    """How far along from start to stop each point is, shaped to broadcast with the output."""
+    shape = np.broadcast_shapes(np.shape(start), np.shape(stop))
+    fractions = np.linspace(0.0, 1.0, num, endpoint=endpoint).astype(dtype)
+    ndim = len(shape) + 1
+    return np.reshape(fractions, [num if i == axis % ndim else 1 for i in range(ndim)])
+
+
+def _linspace_rule(from_stop: bool):
+    def rule(g, out, start, stop, num, endpoint, axis):
+        t = _linspace_fractions(start, stop, num, endpoint, axis, out.dtype)
+        weight = t if from_stop else 1 - t
+        return np.sum(g * weight, axis=axis % out.ndim)
+    return rule
+
+
+_linspace = defop("linspace", "linspace", _linspace_forward, _linspace_rule(False),
+                  _linspace_rule(True), formulas=("1 − t at each point", "t at each point"),
+                  shape_fix="give start and stop that broadcast, and num >= 0")
+
+
+def partition(x: Any, kth: Any, axis: int | None = -1) -> Tensor:
+    """numpy's partition: the kth entry in its sorted place, smaller ones before it.
+
+    >>> partition(Tensor([3., 1., 2.]), 1).numpy()
+    array([1., 2., 3.])
+    """
+    kth = int(kth) if isinstance(kth, (int, np.integer)) else tuple(int(k) for k in kth)
+    return apply(_partition, (as_tensor(x),), {"kth": kth, "axis": axis})
+
+
+def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
+    """numpy's gradient: central differences inside, one-sided at the ends (linear in f).
+
+    >>> gradient(Tensor([1., 4., 9., 16.])).numpy()
+    array([3., 4., 6., 7.])
+    """
+    f_t = as_tensor(f)
+    if f_t.ndim == 0:
+        raise ShapeError(f"gradient() needs at least one axis, but {describe(f_t)} is 0-d; "
+                         "fix: give a 1-d tensor")
+    axes = list(range(f_t.ndim)) if axis is None else (
+        [int(axis)] if isinstance(axis, (int, np.integer)) else [int(a) for a in axis])
+    axes = [a % f_t.ndim for a in axes]
+    if len(varargs) not in (0, 1, len(axes)):
+        raise ArgumentError(f"gradient() takes one spacing or one per axis ({len(axes)}), "
+                            f"got {len(varargs)}; fix: gradient(f, h) or gradient(f, h0, h1)")
+    spacings = list(varargs) * len(axes) if len(varargs) == 1 else list(varargs) or [None] * len(
+        axes)
+    results = []
+    for ax, spacing in zip(axes, spacings):
+        if isinstance(spacing, Tensor):
+            raise ArgumentError("gradient() takes its spacing as numbers, not a tensor "
+                                "(no gradient flows to the spacing); fix: pass h.numpy()")
+        spacing = None if spacing is None else np.asarray(spacing).tolist()
+        results.append(apply(_gradient, (f_t,), {"axis": ax, "spacing": spacing,
+                                                "edge_order": int(edge_order)}))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True,
+             retstep: bool = False, dtype: Any = None, axis: int = 0) -> Any:
+    """``num`` evenly spaced points from start to stop, differentiable in both ends.
+
+    >>> linspace(Tensor(0.), Tensor(1.), 3).numpy()
+    array([0. , 0.5, 1. ])
+    """
+    like = start if isinstance(start, Tensor) else stop if isinstance(stop, Tensor) else None
+    start_t = as_tensor(start, like)
+    stop_t = as_tensor(stop, start_t)
+    if start_t.dtype.kind != "f" or stop_t.dtype.kind != "f":   # numpy computes in floats
+        start_t, stop_t = astype(start_t, np.float64), astype(stop_t, np.float64)
+    result = apply(_linspace, (start_t, stop_t), {"num": int(num), "endpoint": bool(endpoint),
+                                                  "axis": int(axis)})
+    if dtype is not None:
+        result = astype(result, dtype)
+    if not retstep:
+        return result
+    steps = int(num) - 1 if endpoint else int(num)
+    step = (stop_t - start_t) / steps if steps > 0 else Tensor(np.nan)
+    return result, step
+
+
+# -- compositions of the ops above --------------------------------------------------------------
+def append(arr: Any, values: Any, axis: int | None = None) -> Tensor:
+    """``values`` joined after ``arr`` (both flattened when axis is None), as numpy's append.
+
+    >>> append(Tensor([1., 2.]), 3.).numpy()
+    array([1., 2., 3.])
+    """
+    arr_t = as_tensor(arr, values if isinstance(values, Tensor) else None)
+    values_t = as_tensor(values, arr_t)
+    if axis is None:
+        return ops.concatenate([ravel(arr_t), ravel(values_t)], 0)
+    return ops.concatenate([arr_t, values_t], axis)
+
+
+def rollaxis(x: Any, axis: int, start: int = 0) -> Tensor:
+    """Move ``axis`` to before position ``start`` (numpy's older spelling of moveaxis).
+
+    >>> rollaxis(Tensor(np.zeros((2, 3, 4))), 2).shape
+    (4, 2, 3)
+    """
+    x_t = as_tensor(x)
+    n = x_t.ndim
+    if not -n <= axis < n or not -n <= start <= n:
+        raise ShapeError(f"rollaxis() of {describe(x_t)} with {n} axes got axis={axis}, "
+                         f"start={start}; fix: axis in [{-n}, {n - 1}], start in [{-n}, {n}]")
+    axis, start = axis % n, start + n if start < 0 else start
+    destination = start - 1 if axis < start else start
+    return moveaxis(x_t, axis, builtins.min(destination, n - 1))
+
+
+def dsplit(x: Any, indices_or_sections: Any) -> list[Tensor]:
+    """split along the third axis (depth) of a tensor with 3+ axes.
+
+    >>> [p.shape for p in dsplit(Tensor(np.zeros((1, 1, 4))), 2)]
+    [(1, 1, 2), (1, 1, 2)]
+    """
+    x_t = as_tensor(x)
+    if x_t.ndim < 3:
+        raise ShapeError(f"dsplit() needs 3 or more axes, but {describe(x_t)} has {x_t.ndim}; "
+                         "fix: use split(x, n, axis) for fewer axes")
+    return _pieces(x_t, indices_or_sections, 2, np.split)
+
+
+def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0) -> Tensor:
+    """From the first choice whose condition holds, else ``default`` (recorded as wheres).
+
+    >>> select([Tensor([True, False])], [Tensor([1., 2.])], default=9.).numpy()
+    array([1., 9.])
+    """
+    if len(condlist) != len(choicelist):
+        raise ArgumentError(f"select() needs one choice per condition, got {len(condlist)} "
+                            f"conditions and {len(choicelist)} choices; fix: make the lists "
+                            "equally long")
+    like = next((c for c in choicelist if isinstance(c, Tensor)), None)
+    result = as_tensor(default, like)
+    # the first condition that holds wins: build from the last one backwards
+    for condition, choice in reversed(list(zip(condlist, choicelist))):
+        if np.asarray(condition.data if isinstance(condition, Tensor)
+                      else condition).dtype != np.bool_:
+            raise ArgumentError("select() takes boolean conditions; fix: compare first, "
+                                "e.g. x > 0")
+        result = ops.where(condition, choice, result)
+    return result

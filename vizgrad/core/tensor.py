@@ -8,13 +8,14 @@ values as they were when the op ran, so a graph drawn later shows those values.
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import ArgumentError, DtypeError, ShapeError, VizgradError
+from ..errors import ArgumentError, DtypeError, InPlaceError, ShapeError, VizgradError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .ops import Op
@@ -233,7 +234,7 @@ class Tensor:
 
     __slots__ = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
                  "_saved",
-                 "_params", "_id", "_scope", "_pass", "__weakref__")
+                 "_params", "_id", "_scope", "_pass", "_floats", "__weakref__")
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
@@ -263,10 +264,32 @@ class Tensor:
     # -- attributes -------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The values, as a read-only numpy array."""
-        view = np.asarray(self._data).view()
+        """The values, as a read-only numpy array; ``t.data += d`` updates a leaf (micrograd).
+
+        >>> w = Variable([1., 2.]); w.data += 1; w.data
+        array([2., 3.])
+        """
+        view = np.asarray(self._data).view(Values)
         view.flags.writeable = False
         return view
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        # a fresh array: the one recorded ops saved keeps the values their graphs showed
+        if self._op is not None:
+            raise InPlaceError(
+                f"cannot set .data of {describe(self)}: it is the result of a recorded "
+                f"{self._op.name}, whose gradient rule reads its value. Fix: make a new tensor, "
+                "e.g. t = vg.tensor(values), or change the leaves it was computed from")
+        array = np.array(value._data if isinstance(value, Tensor) else value, copy=True)
+        try:
+            array = array.astype(self._data.dtype, casting="same_kind", copy=False)
+        except TypeError as error:
+            raise DtypeError(f"cannot set .data of {describe(self)} ({self.dtype}) to "
+                             f"{array.dtype} values: {error}; fix: give {self.dtype} values"
+                             ) from None
+        array.flags.writeable = False
+        self._data = array
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -319,8 +342,91 @@ class Tensor:
         """A writable copy of the values."""
         return np.array(self._data, copy=True)
 
+    def copy(self) -> Tensor:
+        """A recorded copy (numpy's ``x.copy()``): the gradient passes through it.
+
+        >>> Variable([1., 2.]).copy().op
+        'copy'
+        """
+        return ops_assign.copy(self)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``t[index] = value``: recorded as ``setitem``; inside ``vg.no_grad()`` a leaf's values
+        change in place (a parameter update).
+
+        Afterwards ``t`` is the ``setitem`` result; what was computed from ``t`` before keeps
+        its old value, as in PyTorch.
+
+        >>> h = constant([0., 0., 0.]); w = Variable(2.0, name="w")
+        >>> h[1:] = w * 3; h.op, h.numpy()
+        ('setitem', array([0., 6., 6.]))
+        """
+        if not _THREAD.state.enabled:
+            self._update_values(lambda new: new.__setitem__(
+                index, value._data if isinstance(value, Tensor) else value), "t[...] = ...")
+            return
+        if self._op is None and conversion.carries_gradient(self):
+            raise InPlaceError(
+                f"t[...] = ... would change {describe(self)}, a tensor gradients are taken with "
+                "respect to, in the middle of recording. Fix: to set its values, assign inside "
+                "`with vg.no_grad():` (as in PyTorch); to compute with a changed copy, "
+                "u = t.copy(); u[...] = value")
+        old = Tensor.__new__(Tensor)
+        _move_state(self, old)
+        _repoint_users(self, old)   # what was computed from t before saw the old value
+        result = ops_assign.setitem(old, index, value)
+        name = self.name
+        _move_state(result, self)
+        self.name, self._grad, self._grad_shared = name, None, False
+
+    def _update_values(self, change: Any, spelled: str) -> None:
+        """Change a leaf's values in place, outside recording: a fresh array, so what recorded
+        ops saved keeps the values their graphs showed."""
+        if self._op is not None:
+            raise InPlaceError(
+                f"{spelled} inside vg.no_grad() would change {describe(self)}, the result of a "
+                f"recorded {self._op.name} whose gradient rule reads its value. Fix: detach it "
+                "first (t = t.detach()), or do it outside no_grad, where it is recorded")
+        new = np.array(self._data, copy=True)
+        change(new)
+        new.flags.writeable = False
+        self._data = new
+
+    def _in_place(self, ufunc: np.ufunc, other: Any, spelled: str) -> Any:
+        """``t -= u`` and friends: a trainable leaf is updated in place inside ``no_grad``
+        (PyTorch); anything else while recording becomes ``t = t - u`` (a new tensor)."""
+        state = _THREAD.state
+        if state.enabled:
+            if self._op is None and self.requires_grad:
+                raise InPlaceError(
+                    f"{spelled} would change {describe(self)}, a trainable tensor, while "
+                    "operations are recorded, so the graph could not tell its old value from "
+                    f"its new one. Fix: update it inside `with vg.no_grad():` (as in PyTorch), "
+                    f"or make a new tensor: t = t {spelled.split()[1][0]} ...")
+            return NotImplemented
+        if self._op is not None:
+            return NotImplemented
+        values = other._data if isinstance(other, Tensor) else other
+        self._update_values(lambda new: ufunc(new, values, out=new), spelled)
+        return self
+
+    def __iadd__(self, other): return self._in_place(np.add, other, "t += ...")
+    def __isub__(self, other): return self._in_place(np.subtract, other, "t -= ...")
+    def __imul__(self, other): return self._in_place(np.multiply, other, "t *= ...")
+    def __itruediv__(self, other): return self._in_place(np.true_divide, other, "t /= ...")
+    def __ipow__(self, other): return self._in_place(np.power, other, "t **= ...")
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        """``np.asarray(t)``: a copy of the values; what numpy computes from it is off the graph."""
+        """``np.asarray(t)``: a copy of the values, refused while ``t`` carries a gradient.
+
+        numpy calls this wherever it converts a tensor it was not asked to record
+        (``X.dot(t)``, ``out[:] = t``, ``np.array([t, u])``, scipy functions): see
+        :mod:`vizgrad.core.conversion`.
+
+        >>> np.asarray(constant([1., 2.]))
+        array([1., 2.])
+        """
+        conversion.refuse_if_carrying(self)
         return np.array(self._data, dtype=dtype, copy=True)
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -395,9 +501,14 @@ class Tensor:
         return bool(np.asarray(self._data))
 
     def __float__(self) -> float:
+        # float(t) is an explicit exit; numpy storing t into an array (out[i] = t) calls it too
+        if conversion.stored_into_array(sys._getframe(1)):
+            conversion.refuse_if_carrying(self, element=True)
         return float(self.item())
 
     def __int__(self) -> int:
+        if conversion.stored_into_array(sys._getframe(1)):
+            conversion.refuse_if_carrying(self, element=True)
         return int(self.item())
 
     def __index__(self) -> int:
@@ -580,14 +691,90 @@ class Tensor:
         """Where the minimum is, as numpy indices (positions carry no gradient)."""
         return np.argmin(self._data, axis=axis)
 
-    def astype(self, dtype: Any) -> Tensor:
-        """The values in another dtype (float to float keeps the gradient)."""
+    def astype(self, dtype: Any, copy: bool = True) -> Tensor:
+        """The values in another dtype (float to float keeps the gradient); with
+        ``copy=False`` the tensor itself when it has that dtype already, as numpy.
+
+        >>> w = Variable([1., 2.]); w.astype("float64", copy=False) is w
+        True
+        """
+        if not copy and np.dtype(dtype) == self.dtype:
+            return self
         return ops_shape.astype(self, dtype)
 
     @property
     def T(self) -> Tensor:
         """The transpose (all axes reversed)."""
         return ops.transpose(self, None)
+
+
+_STATE_SLOTS = tuple(slot for slot in Tensor.__slots__ if slot != "__weakref__")
+
+
+def _move_state(source: Tensor, target: Tensor) -> None:
+    """Give ``target`` everything ``source`` holds as a node of the graph."""
+    for slot in _STATE_SLOTS:
+        if hasattr(source, slot):
+            setattr(target, slot, getattr(source, slot))
+
+
+def _repoint_users(t: Tensor, old: Tensor) -> None:
+    """Make every recorded tensor that has ``t`` among its inputs use ``old`` instead.
+
+    Tensors keep their inputs, not their users, so this asks the garbage collector who
+    refers to ``t``: slow on a large heap, but only item assignment needs it.
+    """
+    import gc
+    tuples = [ref for ref in gc.get_referrers(t) if type(ref) is tuple]
+    if not tuples:
+        return
+    for user in gc.get_referrers(*tuples):
+        if isinstance(user, Tensor) and any(user._inputs is ref for ref in tuples):
+            user._inputs = tuple(old if x is t else x for x in user._inputs)
+
+
+class Values(np.ndarray):
+    """What ``t.data`` returns: the values, read-only. ``t.data += d`` computes a new array
+    (which the ``data`` setter then installs), so no array a recorded graph keeps is written.
+
+    >>> v = constant([1., 2.]).data; (v + 1).__class__.__name__, v
+    ('ndarray', array([1., 2.]))
+    """
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        plain = tuple(x.view(np.ndarray) if isinstance(x, Values) else x for x in inputs)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(x.view(np.ndarray) if isinstance(x, Values) else x
+                                  for x in kwargs["out"])
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def _updated(self, ufunc: np.ufunc, other: Any) -> np.ndarray:
+        if self.flags.writeable:   # a copy the user made: numpy's own in-place update
+            return ufunc(self, other, out=self)
+        if isinstance(other, Tensor):
+            other = other.data
+        result = np.asarray(ufunc(self.view(np.ndarray), other))
+        np.broadcast_to(result, self.shape)   # numpy's shape rule for an in-place update
+        return result.astype(self.dtype, casting="same_kind", copy=False)
+
+    def __iadd__(self, other): return self._updated(np.add, other)
+    def __isub__(self, other): return self._updated(np.subtract, other)
+    def __imul__(self, other): return self._updated(np.multiply, other)
+    def __itruediv__(self, other): return self._updated(np.true_divide, other)
+    def __ipow__(self, other): return self._updated(np.power, other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if not self.flags.writeable:
+            raise InPlaceError(
+                "t.data is read-only: the graphs recorded so far keep these values. Fix: "
+                "`with vg.no_grad(): t[index] = value`, or set all values, t.data = new_values")
+        super().__setitem__(index, value)
+
+    def copy(self, order: str = "C") -> np.ndarray:
+        return self.view(np.ndarray).copy(order)
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
 
 
 def tensor(data: Any, *, dtype: Any = None, requires_grad: bool = False,
@@ -621,22 +808,30 @@ def constant(data: Any, *, dtype: Any = None, name: str | None = None) -> Tensor
 def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     """``value`` itself if a Tensor, else a constant leaf; a list holding tensors is stacked.
 
-    A Python number next to a floating tensor takes that tensor's dtype, as
-    numpy's weak scalars do, so float32 stays float32. Tensors inside a (nested)
-    list or tuple are joined with a recorded ``stack``, so gradients reach them.
+    Dtypes promote as numpy 2 does (NEP 50): a Python number next to a tensor is
+    weak, so ``float32 * 0.1`` stays float32 and ``int32 + 1`` int32, while a
+    numpy scalar keeps its dtype, so ``float32 * np.float64(0.1)`` is float64.
+    Tensors inside a (nested) list or tuple are joined with a recorded ``stack``,
+    so gradients reach them.
 
     >>> x = Variable(1.0); as_tensor([x, x * 2]).op
     'stack'
+    >>> as_tensor(0.1, like=Variable(1.0, dtype="float32")).dtype
+    dtype('float32')
     """
     if isinstance(value, Tensor):
         return value
     if type(value) is float or type(value) is int:  # the common case, kept fast
-        if like is not None and like._data.dtype.kind == "f":
-            return _constant_leaf(np.asarray(value, dtype=like._data.dtype))
+        if like is not None:
+            dtype = like._data.dtype
+            if dtype.kind != "f":
+                dtype = np.result_type(dtype, value)   # numpy's own weak-scalar rule
+            return _constant_leaf(np.asarray(value, dtype=dtype))
         return _constant_leaf(np.asarray(value))
-    if like is not None and isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and is_floating(like.dtype):
-        return Tensor(np.asarray(value, dtype=like.dtype))
+    if isinstance(value, (bool, int, float, complex)) and not isinstance(value, np.generic):
+        # other Python scalars (bool, complex, subclasses) are weak too; numpy scalars are not
+        dtype = None if like is None else np.result_type(like._data.dtype, value)
+        return _constant_leaf(np.asarray(value, dtype=dtype))
     if isinstance(value, (list, tuple)):
         first = _first_tensor(value)
         if first is not None:
@@ -681,10 +876,13 @@ def _constant_leaf(array: np.ndarray) -> Tensor:
 
 
 def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
-           saved: tuple[np.ndarray, ...] | None = None) -> Tensor:
+           saved: tuple[np.ndarray, ...] | None = None,
+           floats: tuple[float, ...] | None = None) -> Tensor:
     """Make the output tensor of ``op`` and, when recording, remember how it was made.
 
     ``saved``: the input values the op ran on, if the caller has them at hand.
+    ``floats``: the output and input values as Python floats, when the op ran on floats
+    (0-d float64 values): backpropagation then runs its rules on floats too.
     """
     state = _THREAD.state
     out = Tensor.__new__(Tensor)
@@ -694,33 +892,51 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
     out._id = next(_ids)
     out._scope = state.scope_path
     out._pass = None
-    if state.enabled:
+    if not state.enabled:
+        out._op = None
+        out._inputs = ()
+        out._saved = ()
+        out._params = None
+        out._floats = None
+        out.requires_grad = False
+        return out
+    out._inputs = inputs
+    out._params = params
+    out._floats = floats
+    if floats is not None:  # float64 values in and out
+        out._op = op
+        out._saved = saved
+        requires_grad = False
+        for t in inputs:
+            if t.requires_grad:
+                requires_grad = True
+                break
+    else:
         kind = data.dtype.kind
         # complex values in the middle carry gradients too (real inputs, real result)
         out._op = op if kind != "c" else ops.complex_version(op, inputs)
-        out._inputs = inputs
         out._saved = tuple([t._data for t in inputs]) if saved is None else saved
-        out._params = params
         requires_grad = False
         for t in inputs:
             if t.requires_grad:
                 requires_grad = kind == "f" or kind == "c"
                 break
-        out.requires_grad = requires_grad
-        if state.tapes:
-            for tape in state.tapes:
-                tape._record(out)
-    else:
-        out._op = None
-        out._inputs = ()
-        out._saved = ()
-        out._params = None
-        out.requires_grad = False
+    out.requires_grad = requires_grad
+    if state.tapes:
+        for tape in state.tapes:
+            tape._record(out)
     return out
+
+
+_FLOAT64 = np.dtype(np.float64)
 
 
 def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Tensor:
     """Run ``op`` forward on the inputs' values and record it."""
+    if op.scalar is not None and not params:
+        done = _apply_on_floats(op, inputs)
+        if done is not None:
+            return done
     values = tuple([t._data for t in inputs])
     try:
         data = op.forward(*values, **params) if params else op.forward(*values)
@@ -734,5 +950,38 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
     return record(op, inputs, data, params, values)
 
 
+def _apply_on_floats(op: Op, inputs: tuple[Tensor, ...]) -> Tensor | None:
+    """``op`` run on Python floats and recorded, when every input is 0-d float64 and the
+    result is a finite float (see ops.scalar_form); else None: numpy computes it (errors,
+    infinities and NaN keep numpy's values and warnings). Written out for one and two
+    inputs: this runs once per scalar op, and a comprehension costs more than the op."""
+    if len(inputs) == 2:
+        a, b = inputs[0]._data, inputs[1]._data
+        if a.dtype is not _FLOAT64 or b.dtype is not _FLOAT64 or a.ndim or b.ndim:
+            return None
+        fa, fb = a.item(), b.item()
+        try:
+            result = op.scalar(fa, fb)
+        except (ArithmeticError, ValueError):
+            return None
+        if result - result != 0:
+            return None
+        return record(op, inputs, np.array(result), None, (a, b), (result, fa, fb))
+    if len(inputs) == 1:
+        a = inputs[0]._data
+        if a.dtype is not _FLOAT64 or a.ndim:
+            return None
+        fa = a.item()
+        try:
+            result = op.scalar(fa)
+        except (ArithmeticError, ValueError):
+            return None
+        if result - result != 0:
+            return None
+        return record(op, inputs, np.array(result), None, (a,), (result, fa))
+    return None
+
+
 # the operator methods above call into the op modules
-from . import dispatch, ops, ops_linalg, ops_math, ops_reduce, ops_shape  # noqa: E402, I001
+from . import (  # noqa: E402, I001
+    conversion, dispatch, ops, ops_assign, ops_linalg, ops_math, ops_reduce, ops_shape)

@@ -1,9 +1,8 @@
-"""``vg.graph`` and ``vg.export_svg``: a tensor (vizgrad's or PyTorch's) to a Graph or a file.
+"""``vg.graph`` and ``vg.export_svg``: a tensor or a value to a Graph or a file.
 
-Which recorder turns a value into a Trace is decided by what the value is,
-most specific first (``RECORDERS``): a PyTorch tensor is recorded by
-:mod:`vizgrad.torch` (imported only then), a vizgrad tensor by
-:mod:`vizgrad.drawing.record`; both give a Trace, and one builder draws either.
+A PyTorch tensor is recorded by :mod:`vizgrad.torch` (imported only then), a
+micrograd-style value by :mod:`vizgrad.micrograd`, a vizgrad tensor by
+:mod:`vizgrad.drawing.record`; each gives a Trace, and one builder draws any.
 """
 
 from __future__ import annotations
@@ -11,13 +10,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from ..core.engine import BackwardPass
 from ..core.tensor import Tensor
+from ..errors import ArgumentError
 from .build import build_graph
 from .graph import Graph, paused_gc
 from .record import trace_of_tensor
@@ -36,67 +35,75 @@ def is_torch_tensor(value: Any) -> bool:
     return tensor_type is not None and isinstance(value, tensor_type)
 
 
-def _torch_trace(y: Any, *, names: Mapping[str, Any] | None, extra: Sequence[Any],
+def is_micrograd_value(value: Any) -> bool:
+    """True for a micrograd-style value (``data``, ``grad``, ``_prev``, ``_op``, ``_backward``).
+
+    >>> is_micrograd_value(3.0)
+    False
+    """
+    from ..micrograd import is_value
+    return is_value(value)
+
+
+Recorder = Callable[[Any, "Mapping[str, Any] | None", Sequence[Any], "BackwardPass | None"],
+                    Trace]
+
+
+def _vizgrad_trace(y: Any, names: Mapping[str, Any] | None, extra: Sequence[Any],
+                   backward_pass: BackwardPass | None) -> Trace:
+    return trace_of_tensor(y, names=names, extra=extra, backward_pass=backward_pass)
+
+
+def _torch_trace(y: Any, names: Mapping[str, Any] | None, extra: Sequence[Any],
                  backward_pass: BackwardPass | None) -> Trace:
-    from ..torch import trace_of as torch_trace_of
+    from ..torch import trace_of as torch_trace_of  # imports torch: only for a torch tensor
     return torch_trace_of(y, names=names, extra=extra)
 
 
-def _torch_elements(value: Any) -> int:
-    return value.numel()
+def _micrograd_trace(y: Any, names: Mapping[str, Any] | None, extra: Sequence[Any],
+                     backward_pass: BackwardPass | None) -> Trace:
+    from ..micrograd import trace_of as micrograd_trace_of
+    return micrograd_trace_of(y, names=names, extra=extra)
 
 
-def _vizgrad_elements(value: Any) -> int:
-    return value.size
-
-
-@dataclass(frozen=True)
-class Recorder:
-    """What kind of value it draws, how to make its Trace, and how many numbers a value holds."""
-
-    kind: str                                  # "PyTorch", "vizgrad": for messages
-    applies: Callable[[Any], bool]
-    trace: Callable[..., Trace]                # (y, names=, extra=, backward_pass=) -> Trace
-    elements: Callable[[Any], int]             # 1 for a scalar
-
-
-# which recorder draws a value, most specific first; another kind of value is one more entry
-RECORDERS: list[Recorder] = [
-    Recorder("PyTorch", is_torch_tensor, _torch_trace, _torch_elements),
-    Recorder("vizgrad", lambda value: isinstance(value, Tensor), trace_of_tensor,
-             _vizgrad_elements),
+# Which recorder draws a value: the first whose check says yes, most specific first. A
+# recorder for another engine is one more (check, recorder) pair here.
+RECORDERS: list[tuple[Callable[[Any], bool], Recorder]] = [
+    (lambda y: isinstance(y, Tensor), _vizgrad_trace),
+    (is_torch_tensor, _torch_trace),
+    (is_micrograd_value, _micrograd_trace),
 ]
 
 
-def recorder_of(value: Any) -> Recorder | None:
-    """The recorder that draws ``value``, or None when it is nothing vizgrad can draw.
+def recorder_of(y: Any) -> Recorder | None:
+    """The recorder that draws ``y`` (None: vizgrad cannot draw it).
 
-    >>> import vizgrad as vg
-    >>> recorder_of(vg.Variable(1.0)).kind, recorder_of("loss")
-    ('vizgrad', None)
+    >>> recorder_of("loss") is None
+    True
     """
-    return next((r for r in RECORDERS if r.applies(value)), None)
+    return next((recorder for check, recorder in RECORDERS if check(y)), None)
 
 
-def drawable(value: Any) -> bool:
-    """True for a tensor some recorder can draw (a model or an optimizer is not one).
+def is_drawable(y: Any) -> bool:
+    """True for anything ``vg.graph`` draws: a vizgrad or PyTorch tensor, a micrograd value.
 
     >>> import vizgrad as vg
-    >>> drawable(vg.Variable(1.0)), drawable([1.0])
+    >>> is_drawable(vg.Variable(1.0)), is_drawable([1.0])
     (True, False)
     """
-    return recorder_of(value) is not None
+    return recorder_of(y) is not None
 
 
-def is_scalar(value: Any) -> bool:
-    """A drawable tensor of one element: what ``%%vizgrad`` and ``vizgrad export`` draw from.
+def size_of(y: Any) -> int:
+    """How many entries a drawable value has (a micrograd value is one number).
 
     >>> import vizgrad as vg
-    >>> is_scalar(vg.Variable(1.0)), is_scalar(vg.Variable([1.0, 2.0])), is_scalar(3.0)
-    (True, False, False)
+    >>> size_of(vg.Variable([1.0, 2.0]))
+    2
     """
-    found = recorder_of(value)
-    return found is not None and found.elements(value) == 1
+    if is_torch_tensor(y):
+        return y.numel()
+    return 1 if is_micrograd_value(y) else y.size
 
 
 def torch_recording(source: str) -> AbstractContextManager:
@@ -113,10 +120,14 @@ def torch_recording(source: str) -> AbstractContextManager:
 
 def trace_of(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
              backward_pass: BackwardPass | None = None) -> Trace:
-    """The Trace of ``y``, by the recorder for what ``y`` is (a vizgrad or a PyTorch tensor)."""
-    found = recorder_of(y)
-    trace = found.trace if found is not None else trace_of_tensor  # it says what is wrong
-    return trace(y, names=names, extra=extra, backward_pass=backward_pass)
+    """The Trace of ``y``: a vizgrad or PyTorch tensor, or a micrograd-style value."""
+    recorder = recorder_of(y)
+    if recorder is None:
+        raise ArgumentError(
+            f"graph() needs a tensor, got {type(y).__name__}; fix: pass the value you want to "
+            "differentiate, e.g. vg.graph(loss), where loss is a vizgrad or PyTorch tensor or "
+            "a micrograd-style Value (with data, grad, _prev, _op and _backward)")
+    return recorder(y, names, extra, backward_pass)
 
 
 def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
@@ -142,9 +153,27 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
         return build_graph(trace, max_values=max_values, depth=depth)
 
 
+def caller_names(depth: int = 1) -> dict[str, Any]:
+    """The variables of the code ``depth`` calls above the caller, to name its tensors.
+
+    >>> loss = 1.0
+    >>> def export(): return caller_names()
+    >>> export()["loss"]
+    1.0
+    """
+    frame = sys._getframe(depth + 1)
+    return {**frame.f_globals, **frame.f_locals}
+
+
 def export_svg(y: Any, path: str | Path, step: int | None = None, *,
                names: Mapping[str, Any] | None = None, max_values: int | None = None,
                depth: int | None = None, **options: Any) -> Path:
-    """Write the drawing of ``y`` at ``step`` (None: the last step) to an SVG file."""
+    """Write the drawing of ``y`` at ``step`` (None: the whole pass) to ``path``.
+
+    ``.svg`` writes SVG, ``.png`` a PNG; other suffixes are refused. ``names``: the
+    caller's variables name the tensors when it is not given. ``depth``: as in ``graph``.
+    """
+    if names is None:
+        names = caller_names()
     drawing = graph(y, names=names, max_values=max_values, depth=depth)
     return drawing.save_svg(path, step, **options)

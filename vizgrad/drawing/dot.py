@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .palette import COLORS
@@ -150,12 +150,26 @@ def table(rows: Iterable[str], bgcolor: str | None = None) -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1"{bg}>{cells}</TABLE>>'
 
 
+# the dtype a value has unless it says otherwise: not written on every box
+PLAIN_DTYPES = ("float64",)
+
+
 def shape_text(node: Node) -> str:
-    """'scalar · float64' or 'shape (2, 3) · float32'."""
-    if not node.shape:
-        return f"scalar · {node.dtype}"
-    dims = ", ".join(str(n) for n in node.shape) + ("," if len(node.shape) == 1 else "")
-    return f"shape ({dims}) · {node.dtype}"
+    """The small print under a leaf's name: its shape and an unusual dtype; '' for a float64 scalar.
+
+    >>> from vizgrad.drawing.graph import Node
+    >>> def leaf(shape, dtype):
+    ...     return Node("n0", "variable", "w", None, "", shape, dtype, "", None, None)
+    >>> [shape_text(leaf(s, d)) for s, d in [((), "float64"), ((2, 3), "float64"), ((), "int64")]]
+    ['', 'shape (2, 3)', 'int64']
+    """
+    parts = []
+    if node.shape:
+        dims = ", ".join(str(n) for n in node.shape) + ("," if len(node.shape) == 1 else "")
+        parts.append(f"shape ({dims})")
+    if node.dtype not in PLAIN_DTYPES:
+        parts.append(str(node.dtype))
+    return " · ".join(parts)
 
 
 def _grad_color(step_of_grad: int | None, step: int) -> str:
@@ -176,11 +190,20 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
         rows.append(font(node.symbol, text_color, 16))
         rows.append(font(node.label, grey or DIM, 9))
         if node.grad is not None and grad_state and node.fan_out > 1:
-            rows.append(value_html(node.grad, grad_color, "Σ∂ ", 10))
+            # used more than once: the total its edges' contributions add up to
+            rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = ", 10))
+    elif graph.engine == "micrograd":  # a scalar engine's value: data and grad, as it says
+        rows.append(font(node.label, text_color, bold=True))
+        rows.append(value_html(node.value, value_color, "data "))
+        if node.grad is not None and grad_state:
+            rows.append(value_html(node.grad, grad_color, "grad "))
     else:
         rows.append(font(node.label, text_color, bold=True))
-        rows.append(font(shape_text(node), grey or DIM, 9))
-        rows.append(value_html(node.value, value_color))
+        small_print = shape_text(node)
+        if small_print:
+            rows.append(font(small_print, grey or DIM, 9))
+        if node.value != node.label:  # a literal such as 2 is named by its value: once
+            rows.append(value_html(node.value, value_color))
         if node.grad is not None and grad_state:
             rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = "))
     for note in node.notes:  # written by the narration, so the widget says the same
@@ -208,13 +231,13 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     if node.unconnected or node.outside_tape or node.stopped:
         styles.append("dashed")
         attrs["color"] = graph.colors["unconnected"]
-    if node.nonfinite:  # a red outline too, so the mark stays while the op is current
+    if node.nonfinite or node.flagged:  # a red outline too: it stays while the op is current
         attrs["color"] = graph.colors["unconnected"]
         attrs["penwidth"] = "2"
     if current:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["current"]
-    elif node.nonfinite:
+    elif node.nonfinite or node.flagged:
         styles.append("filled")
         attrs["fillcolor"] = graph.colors["nonfinite"]
     if styles:
@@ -222,16 +245,41 @@ def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
     return f"{node.id} [{_attributes(attrs)}]"
 
 
-def edge_label(graph: Graph, edge: Edge, step: int, source_greyed: bool) -> str:
-    """Value above, gradient (from the step it arrives) below."""
+def reference_statement(graph: Graph, node: Node, reference: str) -> str:
+    """The DOT line of a small copy of ``node`` drawn next to one of its far uses: its name
+    only (the edge out of it shows the value and the gradient of that use)."""
+    grey = graph.colors["grey"] if node.greyed else None
+    attrs = {"id": reference, "label": table([font(node.label, grey, bold=True)]),
+             "shape": "box", "style": "rounded,dotted" if node.kind == "constant" else "rounded"}
+    if grey:
+        attrs["color"] = grey
+    return f"{reference} [{_attributes(attrs)}]"
+
+
+def edge_label(graph: Graph, edge: Edge, step: int, source: Node, into_output: bool = False,
+               from_copy: bool = False) -> str:
+    """Value above, gradient (from the step it arrives) below, each named by what it is of.
+
+    What a box already shows is not written again: a leaf's value, its gradient when
+    this edge is its only use, and the output's value and seed. '' for no label.
+    ``from_copy``: the edge leaves a small copy of its source, which shows only the name.
+    """
     colors = graph.colors
-    rows = [value_html(edge.value, colors["grey"] if source_greyed else colors["value"])]
+    rows: list[str] = []
+    if into_output:
+        return ""
+    leaf = source.kind in ("variable", "constant") and not from_copy
+    if not leaf:
+        rows.append(value_html(edge.value, colors["grey"] if source.greyed else colors["value"]))
     state = _grad_color(edge.grad_step, step)
-    if edge.grad is not None and state:
+    repeated = leaf and source.fan_out <= 1 and not edge.nonfinite  # NaN: marked where it arrives
+    if edge.grad is not None and state and not repeated:
+        # a source used more than once gets a part of its gradient along each edge
+        named = f"∂{graph.target_name}/∂{source.label} {'+=' if source.fan_out > 1 else '='} "
         rows.append(value_html(edge.grad, colors["grad"] if state == "grad" else TRANSPARENT,
-                               "∂ "))
+                               named))
     bg = colors["nonfinite"] if edge.nonfinite and state == "grad" else None
-    return table(rows, bg)
+    return table(rows, bg) if rows else ""
 
 
 def _attributes(attrs: dict[str, str]) -> str:
@@ -253,12 +301,15 @@ def _short_name(scope: Any, scopes: dict) -> str:
 
 
 def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
-           highlight: bool = True, rankdir: str = "LR", scale: float = 1.0) -> str:
+           highlight: bool = True, rankdir: str = "LR", scale: float = 1.0,
+           aspect: float | None = None) -> str:
     """The whole DOT text of ``graph`` at ``step``.
 
     ``collapse``: ids of scopes to draw as one box (None: the graph's default).
     ``highlight``: fill the current step's op (off for the widget's layout).
     ``rankdir``: "LR" (left to right) or "TB" (top to bottom); ``scale``: text size.
+    ``aspect``: width / height of the picture (16 / 9 for a slide): the nodes are spread
+    out until the drawing has that shape.
     Only what is drawn is read: a collapsed scope's nodes are never made.
     """
     if rankdir not in RANKDIRS:
@@ -269,12 +320,15 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     current = structure.step_nodes[step] if highlight else None
     current_id = None if current is None else graph.nodes[current].id
     dim = graph.colors["dim"]
+    if aspect is not None and not aspect > 0:
+        raise ValueError(f"aspect must be a positive width / height, got {aspect!r}")
+    ratio = "" if aspect is None else f" ratio={1 / aspect:.6g}"
     lines = [
         "digraph vizgrad {",
         # newrank: without it, dot fails ("trouble in init_rank") on clusters with many
         # edges between them, as in an expanded large graph
         f"  graph [newrank=true rankdir={rankdir} nodesep=0.25 ranksep=0.45 "
-        f'fontname="{FONT}" bgcolor="white"];',
+        f'fontname="{FONT}" bgcolor="white"{ratio}];',
         f'  node [fontname="{FONT}" fontsize=11 height=0.3];',
         f'  edge [fontname="{FONT}" fontsize=10 color="{graph.colors["edge"]}" '
         "arrowsize=0.7];",
@@ -302,6 +356,16 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         n = graph.nodes[i]
         statement = node_statement(graph, n, step, n.id == current_id)
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
+    # a box used far apart is drawn again, small, next to each far use (see shared_references)
+    references = shared_references(drawn_edges)
+    for k, (source, reference) in references.items():
+        scope = graph.nodes[structure.edge_targets[k]].scope  # drawn beside its user
+        scope = scope if scope in scopes else None
+        hidden = box(scope)
+        if hidden is not None:  # its user is inside a collapsed scope: beside that box
+            scope = scopes[hidden].parent
+        statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
+        by_scope.setdefault(scope, []).append(statement)
     inner: dict[str | None, list[str]] = {}
     for sid, scope in scopes.items():  # parents come before the scopes in them
         parent = scope.parent if scope.parent in scopes else None
@@ -334,20 +398,103 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
 
     greyed = structure.node_greyed
     for k, source, target, edges, tensors in drawn_edges:
+        if k in references:
+            source = references[k][1]
         e = graph.edges[k] if edges == 1 else None
         source_greyed = greyed[structure.edge_sources[k]]
         if e is not None:
-            label = edge_label(graph, e, step, source_greyed)
+            label = edge_label(graph, e, step, graph.nodes[structure.edge_sources[k]],
+                               graph.nodes[structure.edge_targets[k]].kind == "output",
+                               from_copy=k in references)
         elif tensors == edges:
             label = table([font(f"{tensors} tensors", dim)])
         else:
             label = table([font(f"{edges} edges from {tensors} tensor"
                                 f"{'s' if tensors > 1 else ''}", dim)])
         extra = f' color="{graph.colors["grey"]}"' if source_greyed else ""
-        lines.append(f'  {source} -> {target} [id="e{k}" label={label}{extra}];')
+        labelled = f" label={label}" if label else ""
+        lines.append(f'  {source} -> {target} [id="e{k}"{labelled}{extra}];')
     lines.append("}")
     text = "\n".join(lines) + "\n"
     return text if scale == 1 else scaled(text, scale)
+
+
+# -- the layout's structure ---------------------------------------------------------------
+# Graphviz's dot spends its time on long edges: each is a chain of virtual nodes, one per
+# rank it crosses (two with edge labels), that every ordering and positioning pass moves.
+# A tensor used all along a computation (an RNN's shared weights and input) sends one long
+# edge to every step: 60 steps took more than 120 s to lay out. Drawn once per far use
+# instead, as TensorBoard draws its "auxiliary" nodes, no edge crosses more than MAX_SPAN
+# ranks and the same drawing lays out in well under a second.
+MAX_SPAN = 2          # ranks an edge from a shared box may cross before it is drawn again
+REFERENCE_MARK = "_"  # a reference's id: the box's id, the mark, the edge's id ("n0_e5")
+MIN_OP_USES = 3       # an op's result is drawn again only when used this often (a skip
+                      # connection, used twice, keeps its one long edge: it is the picture)
+
+
+def reference_id(box: str, edge_id: str) -> str:
+    """The id of the small copy of ``box`` drawn next to the use along ``edge_id``.
+
+    >>> reference_id("n0", "e5")
+    'n0_e5'
+    """
+    return f"{box}{REFERENCE_MARK}{edge_id}"
+
+
+def shared_references(drawn_edges: Iterable[tuple[int, str, str, int, int]]
+                      ) -> dict[int, tuple[str, str]]:
+    """The edges drawn from a small copy of their source: edge index -> (source, copy id).
+
+    A box keeps its edges to the uses within MAX_SPAN ranks of its nearest use; each
+    farther use gets a copy of its own. Ranks are longest paths, as dot ranks; a leaf
+    sits just before its nearest use. Only boxes of single tensors are copied: leaves
+    with two uses or more, op results with MIN_OP_USES or more.
+
+    >>> edges = [(0, "n0", "n1", 1, 1), (1, "n1", "n2", 1, 1), (2, "n2", "n3", 1, 1),
+    ...          (3, "n3", "n4", 1, 1), (4, "n0", "n4", 1, 1)]
+    >>> shared_references(edges)
+    {4: ('n0', 'n0_e4')}
+    """
+    edges = [(k, s, t) for k, s, t, bundled, _ in drawn_edges if bundled == 1]
+    rank = _ranks([(s, t) for _, s, t in edges])
+    uses: dict[str, list[tuple[int, int]]] = {}
+    has_inputs = set()
+    for k, s, t in edges:
+        has_inputs.add(t)
+        if s[:1] == "n" and t in rank:
+            uses.setdefault(s, []).append((rank[t], k))
+    references: dict[int, tuple[str, str]] = {}
+    for box, used in uses.items():
+        if len(used) < (MIN_OP_USES if box in has_inputs else 2):
+            continue
+        used.sort()
+        nearest = used[0][0] if box not in has_inputs else rank.get(box, used[0][0]) + 1
+        for r, k in used:
+            if r - nearest >= MAX_SPAN:
+                references[k] = (box, reference_id(box, f"e{k}"))
+    return references
+
+
+def _ranks(edges: Sequence[tuple[str, str]]) -> dict[str, int]:
+    """Each box's longest-path rank (boxes on a cycle of collapsed groups get none)."""
+    users: dict[str, list[str]] = {}
+    waiting: dict[str, int] = {}
+    for s, t in edges:
+        users.setdefault(s, []).append(t)
+        waiting[t] = waiting.get(t, 0) + 1
+        waiting.setdefault(s, 0)
+    rank = dict.fromkeys(waiting, 0)
+    ready = [box for box, count in waiting.items() if count == 0]
+    done: dict[str, int] = {}
+    while ready:
+        box = ready.pop()
+        done[box] = rank[box]
+        for user in users.get(box, ()):
+            rank[user] = max(rank[user], rank[box] + 1)
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                ready.append(user)
+    return done
 
 
 _FONT_SIZE = re.compile(r'(POINT-SIZE="|fontsize=)([\d.]+)')

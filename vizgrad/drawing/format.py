@@ -95,6 +95,35 @@ def summary(array: np.ndarray) -> str:
     return text
 
 
+INLINE_ENTRIES = 4   # a value with more entries is summed up in an explanation's line
+SHOWN_ENTRIES = 3    # the entries a summed-up value shows
+
+
+def inline(value: Any, max_values: int | None = None) -> str:
+    """A value for one line of prose: whole when small, else its shape, first entries, norm.
+
+    >>> inline(2.5), inline(np.array([1., 2.]))
+    ('2.5', '[1, 2]')
+    >>> inline(np.array([[3., 4.], [0., 0.]]))
+    '(2, 2) [3, 4, 0, …] norm 5'
+    """
+    array = value if type(value) is np.ndarray else np.asarray(value)
+    if array.ndim == 0 or (array.ndim == 1 and array.size <= INLINE_ENTRIES):
+        return short(array, max_values)
+    shape = "(" + ", ".join(str(n) for n in array.shape) + ("," if array.ndim == 1 else "") + ")"
+    if array.size == 0:
+        return f"{shape} empty"
+    first = [_number(v) for v in _denoised(array).ravel()[:SHOWN_ENTRIES].tolist()]
+    more = ", …" if array.size > SHOWN_ENTRIES else ""
+    text = f"{shape} [{', '.join(first)}{more}]"
+    if array.dtype.kind in "fc":
+        finite = array[np.isfinite(array)]
+        text += f" norm {_number(float(np.linalg.norm(finite)))}"
+        if finite.size < array.size:
+            text += f" {array.size - finite.size} NaN/inf"
+    return text
+
+
 def detail(value: Any, max_values: int | None = None) -> str:
     """The full text shown when a learner clicks a node or edge."""
     array = np.asarray(value)

@@ -83,6 +83,7 @@ class Node(_Detailed):
     outside_tape: bool = False  # an op the tape did not record
     stopped: bool = False      # named in stop_gradients: treated as a constant
     nonfinite: bool = False    # NaN or inf first appears in its value
+    flagged: bool = False      # its own backward rule disagrees with the chain rule, or raised
     fan_out: int = 0           # how many edges leave it
     notes: tuple[dict[str, str | None], ...] = ()  # status notes: {"mark": drawn, "text": said}
     size: int = field(default=1, repr=False, compare=False)   # entries of its value
@@ -114,6 +115,9 @@ class GraphStep:
     title: str
     lines: tuple[str, ...]
     edges: tuple[str, ...] = ()
+    scope: str | None = None          # the scope holding ``node`` (drawn instead when collapsed)
+    # per line, the node or edge whose full value the line sums up (None: no value to open)
+    line_items: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,7 +192,7 @@ class Graph:
     def __init__(self, nodes: Sequence[Node], edges: Sequence[Edge],
                  steps: Sequence[GraphStep], scopes: Sequence[Scope], target: str,
                  target_name: str, note: str = "", colors: dict[str, str] | None = None,
-                 structure: Structure | None = None) -> None:
+                 structure: Structure | None = None, engine: str = "") -> None:
         self.nodes = nodes
         self.edges = edges
         self.steps = steps
@@ -198,6 +202,7 @@ class Graph:
         self.note = note
         self.colors = {**COLORS, **(colors or {})}
         self.structure = structure or _structure_of(nodes, edges, steps)
+        self.engine = engine  # "micrograd": boxes say data and grad, as micrograd's drawing
 
     @property
     def last_step(self) -> int:

@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
 # names them): a and b for the two operands, x for the one input of a unary op.
 _LETTERS = {"a": 0, "b": 1, "x": 0}
 # where(cond, x, y): the condition is input 0, so here x and y are inputs 1 and 2
-_OP_LETTERS = {"where": {"cond": 0, "x": 1, "y": 2}}
+# conv2d(x, w): the input and the kernel
+_OP_LETTERS = {"where": {"cond": 0, "x": 1, "y": 2}, "conv2d": {"x": 0, "w": 1}}
 
 
 def _letter_pattern(letters: dict[str, int]) -> re.Pattern[str]:
@@ -65,6 +66,59 @@ def node_notes(node: Node, target: str,
     return tuple(notes)
 
 
+# -- a hand-written backward rule, checked (a micrograd-style engine) ---------------------
+def rule_notes(drawing: Drawing, i: int) -> tuple[dict[str, str | None], ...]:
+    """The notes on op ``i`` about its own ``_backward``: wrong, unchecked, raised, and an
+    input that is both operands (``a * a``), whose one edge carries the sum."""
+    check = drawing.trace.checks.get(i)
+    if check is None:
+        return ()
+    t = drawing.trace.tensors[i]
+    label, text = drawing.label, drawing.text
+    name = drawing.target_name if i == drawing.trace.target else label(i)  # the output: o.grad
+    notes: list[dict[str, str | None]] = []
+    if check.verdict == "raised":
+        notes.append({"mark": f"_backward raised {check.error}"[:80],
+                      "text": f"its _backward raised {check.error}; its edges show only what "
+                              "it added before it stopped"})
+    elif check.verdict == "unchecked":
+        why = check.error or f"vizgrad does not know the op {check.rule!r}"
+        notes.append({"mark": "_backward not checked",
+                      "text": f"{why}, so it could not check this _backward: the gradients "
+                              "shown are what it sent"})
+    step = drawing.step_of.get(i)
+    for position in check.wrong:
+        x = label(t.inputs[position])
+        sent = drawing.contribution(i, position)
+        g = drawing.trace.steps[step - 1].upstream
+        notes.append({
+            "mark": f"wrong _backward: sent {text(sent)} to {x}, not "
+                    f"{text(check.expected[position])}",
+            "text": f"Wrong: your _backward for {check.rule} sent {text(sent)} to {x}; "
+                    f"∂{name}/∂{x} · {name}.grad = {text(check.local[position])} · {text(g)} "
+                    f"= {text(check.expected[position])}"})
+    for position, uses in enumerate(check.uses):
+        if uses < 2:
+            continue
+        x = label(t.inputs[position])
+        if position < len(check.parts):
+            parts = " + ".join(text(p) for p in check.parts[position])
+            total = f"{parts} = {text(check.expected[position])}"
+        else:
+            total = text(drawing.contribution(i, position))
+        which = "both operands" if uses == 2 else f"{uses} of the operands"
+        notes.append({"mark": f"{x} used {uses}×: ∂ {total}",
+                      "text": f"{x} is {which} of {check.rule}; _prev holds it once, so its "
+                              f"one edge carries the sum of the parts, {total}"})
+    return tuple(notes)
+
+
+def rule_flagged(drawing: Drawing, i: int) -> bool:
+    """True when op ``i``'s own ``_backward`` disagrees with the chain rule or raised."""
+    check = drawing.trace.checks.get(i)
+    return check is not None and check.verdict in ("disagrees", "raised")
+
+
 # -- the steps ---------------------------------------------------------------------------
 def step(drawing: Drawing, k: int) -> GraphStep:
     """Step ``k`` of the drawing, explained (step 0: the forward pass)."""
@@ -75,42 +129,59 @@ def step(drawing: Drawing, k: int) -> GraphStep:
     t = drawing.trace.tensors[s.tensor]
     label, target = drawing.label, drawing.target_name
     name = label(s.tensor)
+    node_id = f"n{s.tensor}"
     lines = [_seed_line(drawing, name, s.upstream) if k == 1 else
-             f"∂{target}/∂{name} = {drawing.text(s.upstream)}"]
+             f"∂{target}/∂{name} = {drawing.line_text(s.upstream)}"]
+    items: list[str | None] = [node_id]
     touched = []
     input_names = [label(x) for x in t.inputs]
     for position, (x, c) in enumerate(zip(t.inputs, s.contributions)):
         if c is None:
             continue
         x_name = input_names[position]
+        edge_id = f"e{drawing.edge_start[s.tensor] + position}"
         line = _chain_line(drawing, target, name, x_name, t, position, s.upstream, c,
                            input_names)
+        arrivals = [drawing.edges[e] for e in drawing.out_edges.get(x, ())]
+        arrivals = [e for e in arrivals if e.grad is not None]
+        if len(arrivals) > 1:  # one of several paths: this is a part of the gradient
+            line = (f"contribution to ∂{target}/∂{x_name} through {name}: "
+                    f"{line.removeprefix(f'∂{target}/∂{x_name} = ')}")
         if len(t.inputs) > 1 and t.inputs.count(x) > 1:
             line += f"  (as input {position + 1})"
         lines.append(line)
-        touched.append(f"e{drawing.edge_start[s.tensor] + position}")
-        arrivals = [drawing.edges[e] for e in drawing.out_edges.get(x, ())]
-        arrivals = [e for e in arrivals if e.grad is not None]
+        items.append(edge_id)
+        touched.append(edge_id)
         if len(arrivals) > 1 and drawing.arrival.get(x) == k and \
                 position == max(i for i, xx in enumerate(t.inputs) if xx == x):
-            parts = " + ".join(e.grad or "" for e in arrivals)
-            lines.append(f"{x_name} is used {len(arrivals)} times, so its gradient is "
-                         f"the sum: ∂{target}/∂{x_name} = {parts} = {drawing.nodes[x].grad}")
+            parts = " + ".join(_short_line(e.grad or "") for e in arrivals)
+            lines.append(f"{x_name} is used {len(arrivals)} times, so its total gradient is "
+                         f"the sum of the contributions: ∂{target}/∂{x_name} = {parts} = "
+                         f"{drawing.line_text(drawing.trace.totals[x])}")
+            items.append(f"n{x}")
+    lines.extend(note["text"] for note in rule_notes(drawing, s.tensor))
     if k == len(steps):
-        done = [f"∂{target}/∂{label(i)} = {drawing.text(drawing.trace.totals[i])}"
+        done = [f"∂{target}/∂{label(i)} = {drawing.line_text(drawing.trace.totals[i])}"
                 for i, u in enumerate(drawing.trace.tensors)
                 if u.op is None and u.requires_grad and drawing.grad_step[i] is not None]
         if done:
             lines.append("Done: " + ", ".join(done))
-    return GraphStep(k, f"n{s.tensor}", f"Step {k}: backpropagate through {t.op or 'op'} "
-                     f"({name})", tuple(lines), tuple(touched))
+            items.append(None)
+    scope = drawing.structure.node_scopes[s.tensor]
+    return GraphStep(k, node_id, f"Step {k}: backpropagate through {t.op or 'op'} "
+                     f"({name})", tuple(lines), tuple(touched), scope, tuple(items))
+
+
+def _short_line(text: str) -> str:
+    """A value's drawn text on one line (a matrix's rows joined)."""
+    return " ".join(part.strip() for part in text.split("\n"))
 
 
 def _seed_line(drawing: Drawing, name: str, upstream: np.ndarray) -> str:
     """The first step's first line: the gradient backpropagation starts with, and why."""
     target = drawing.target_name
     seed = drawing.trace.seed if drawing.trace.seed is not None else upstream
-    said = f"∂{target}/∂{target} = {drawing.text(seed)}"
+    said = f"∂{target}/∂{target} = {drawing.line_text(seed)}"
     ones = bool(np.all(np.asarray(seed) == 1))
     if ones and np.size(seed) > 1:
         said += ": backward from a vector sums its entries, as TensorFlow does"
@@ -123,11 +194,11 @@ def _first_lines(drawing: Drawing) -> list[str]:
     trace, target = drawing.trace, drawing.target_name
     label = drawing.label
     first = [f"Forward pass: each edge carries the value that flowed along it "
-             f"(blue); {target} = {drawing.text(trace.tensors[trace.target].value)}."]
+             f"(blue); {target} = {drawing.line_text(trace.tensors[trace.target].value)}."]
     if trace.steps:
         seed = trace.seed if trace.seed is not None else trace.steps[0].upstream
         first.append(f"Backpropagation starts at {target} with ∂{target}/∂{target} = "
-                     f"{drawing.text(seed)} and walks back one operation per step "
+                     f"{drawing.line_text(seed)} and walks back one operation per step "
                      "(gradients in orange).")
     for i in sorted(trace.sources):
         if i not in trace.totals:
@@ -145,9 +216,10 @@ def _first_lines(drawing: Drawing) -> list[str]:
                      "it as a constant and goes no further back through it.")
     for i, before in sorted(trace.previous_grads.items()):  # PyTorch's .grad accumulates
         if i in trace.totals:
-            first.append(f"{label(i)}.grad already held {drawing.text(before)} from an earlier "
-                         f"backward(); this pass adds {drawing.text(trace.totals[i])}, so "
-                         f".grad becomes {drawing.text(before + trace.totals[i])} "
+            text = drawing.line_text
+            first.append(f"{label(i)}.grad already held {text(before)} from an earlier "
+                         f"backward(); this pass adds {text(trace.totals[i])}, so "
+                         f".grad becomes {text(before + trace.totals[i])} "
                          "(optimizer.zero_grad() starts each step from zero).")
     if not trace.steps:
         first.append("No gradient flows back: nothing to step through.")
@@ -163,7 +235,7 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
     Products are written as they are: ``·`` between numbers, ``⊙`` entry by entry,
     ``@`` for a matrix product; a sum over broadcast axes is named.
     """
-    upstream_text, c_text = drawing.text(upstream), drawing.text(c)
+    upstream_text, c_text = drawing.line_text(upstream), drawing.line_text(c)
     upstream_name = f"∂{target}/∂{name}"
     formula = t.formulas[position] if position < len(t.formulas) else ""
     letters, letter = _OP_LETTER.get(t.op, (_LETTERS, _LETTER))

@@ -75,8 +75,10 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
     for i in leaves:
         t = drawn[i]
         data = t._data
+        name = t.name or namespace.get(id(t)) or (
+            None if t.requires_grad else _array_name(names or {}, t._data))
         tensors[i] = _traced(
-            i, t.name or namespace.get(id(t)), None, "", (), False, (), (),
+            i, name, None, "", (), False, (), (),
             first_seen.get(t._id, data), t.requires_grad, t._scope, data.shape,
             dtype_name(data.dtype))
 
@@ -128,6 +130,22 @@ def fresh_pass(y: Tensor) -> BackwardPass:
     ids = {t._id for t in wanted}
     seed = np.ones(y.shape, dtype=y.dtype) if is_floating(y.dtype) else np.ones(y.shape)
     return backpropagate([y], [seed], lambda t: t._id in ids, kind="gradients", sources=wanted)
+
+
+def _array_name(names: Mapping[str, Any], data: np.ndarray) -> str | None:
+    """The variable holding a numpy array equal to ``data`` (data a tensor was made from).
+
+    >>> points = np.ones((2, 2))
+    >>> _array_name({"points": points}, np.array(points)), _array_name({"x": 2.0}, np.ones(2))
+    ('points', None)
+    """
+    if data.ndim == 0:  # a literal such as the 2 of x * 2 is drawn by its value
+        return None
+    for key, value in names.items():
+        if isinstance(value, np.ndarray) and not key.startswith("_") and \
+                value.shape == data.shape and np.array_equal(value, data):
+            return key
+    return None
 
 
 def _namespace_names(names: Mapping[str, Any]) -> dict[int, str]:

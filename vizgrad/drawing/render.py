@@ -107,22 +107,56 @@ def _run(dot: str, options: list[str], engine: str | None, timeout: float,
     return made
 
 
+_SIZE = re.compile(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"')
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """The width and height (in points) Graphviz gave an SVG.
+
+    >>> svg_size('<svg width="62pt" height="116pt" viewBox="0 0 62 116">')
+    (62.0, 116.0)
+    """
+    match = _SIZE.search(svg)
+    if match is None:
+        raise RenderError("the SVG has no size in points; fix: lay it out with Graphviz")
+    return float(match.group(1)), float(match.group(2))
+
+
 def strip_transparent(svg: str) -> str:
     """Remove text drawn in transparent colour (gradients that have not arrived yet)."""
     return _TRANSPARENT_TEXT.sub("", svg)
 
 
 # -- drawings of a Graph ---------------------------------------------------------------
+def _dot_of(graph: Graph, step: int | None, collapse: Iterable[str] | None,
+            style: dict[str, Any]) -> str:
+    """The DOT of ``graph`` at ``step``; a picture of the whole pass (step None) marks no
+    op as current, since every op has run."""
+    if step is None:
+        style.setdefault("highlight", False)
+    return to_dot(graph, graph.check_step(step), collapse=collapse, **style)
+
+
 def to_svg(graph: Graph, step: int | None = None, *, collapse: Iterable[str] | None = None,
            engine: str | None = None, **style: Any) -> str:
     """The drawing of ``graph`` at ``step`` (None: the last step) as SVG text."""
-    dot = to_dot(graph, graph.check_step(step), collapse=collapse, **style)
-    return render_svg(dot, engine=engine)
+    return render_svg(_dot_of(graph, step, collapse, style), engine=engine)
 
 
 def save(graph: Graph, path: str | Path, step: int | None = None, **options: Any) -> Path:
-    """Write the drawing of ``graph`` at ``step`` to an SVG file."""
+    """Write the drawing of ``graph`` at ``step`` to a file of the kind its name says.
+
+    ``.svg`` (or no suffix) writes SVG, ``.png`` a PNG (``width`` pixels); any other
+    suffix is refused rather than filled with bytes of another kind.
+    """
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".png":
+        return save_png(graph, path, step, **options)
+    if suffix not in ("", ".svg"):
+        raise RenderError(f"cannot write {path.name}: a drawing is saved as .svg or .png, not "
+                          f"{suffix}; fix: e.g. {path.with_suffix('.svg')}")
+    options.pop("width", None)  # the size of a PNG: an SVG scales to any
     path.write_text(to_svg(graph, step, **options), encoding="utf-8")
     return path
 
@@ -140,7 +174,7 @@ def save_png(graph: Graph, path: str | Path, step: int | None = None, *,
              collapse: Iterable[str] | None = None, engine: str | None = None,
              width: int = PNG_WIDTH, **style: Any) -> Path:
     """Write the drawing of ``graph`` at ``step`` to a PNG ``width`` pixels wide."""
-    dot = to_dot(graph, graph.check_step(step), collapse=collapse, **style)
+    dot = _dot_of(graph, step, collapse, style)
     path = Path(path)
     path.write_bytes(render_png(dot, width, engine=engine))
     return path

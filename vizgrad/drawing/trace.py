@@ -57,6 +57,27 @@ class TracedStep:
 
 
 @dataclass(frozen=True, eq=False)
+class RuleCheck:
+    """A hand-written backward rule of one op (micrograd's ``_backward``), checked.
+
+    ``verdict``: "agrees", "disagrees" (the rule sent another gradient than the chain
+    rule gives), "unchecked" (an op vizgrad does not know) or "raised" (``error``).
+    Per input, in the op's input order: ``local`` its local derivative, ``expected`` the
+    chain rule's contribution, ``parts`` that contribution per operand it is (``a * a``:
+    two parts on one edge), ``uses`` how many operands it is (also for an unknown op).
+    """
+
+    rule: str                                     # the op as its author named it ("*")
+    verdict: str
+    local: tuple[np.ndarray, ...] = ()
+    expected: tuple[np.ndarray, ...] = ()
+    parts: tuple[tuple[np.ndarray, ...], ...] = ()
+    uses: tuple[int, ...] = ()
+    wrong: tuple[int, ...] = ()                   # the inputs it sent another gradient to
+    error: str | None = None                      # what it raised; why it went unchecked
+
+
+@dataclass(frozen=True, eq=False)
 class Trace:
     """One computation, its backward pass and what the drawing marks on it."""
 
@@ -68,13 +89,15 @@ class Trace:
     sources: tuple[int, ...] = ()                 # the tensors gradients were asked for
     stopped: frozenset[int] = frozenset()         # treated as constants (stop_gradients, detach)
     outside_tape: frozenset[int] = frozenset()    # ops a GradientTape did not record
-    kind: str = "gradients"                       # "backward", "gradients", "tape", "torch"
+    kind: str = "gradients"           # "backward", "gradients", "tape", "torch", "micrograd"
     notes: tuple[str, ...] = ()                   # said at step 0 (e.g. what was not recorded)
     previous_grads: Mapping[int, np.ndarray] = field(default_factory=dict)
     # ^ a leaf's accumulated gradient from earlier backward passes (PyTorch's .grad)
     stopped_by: str = "stop_gradients"  # what made ``stopped`` constants ("detach() / no_grad()")
     target_name: str | None = None                # the output's name, when the namespace
     # gives the target a second name (v5 = v4 - v3; y = v5): the op is then drawn as v5
+    checks: Mapping[int, RuleCheck] = field(default_factory=dict)
+    # ^ op index -> its hand-written backward rule, checked (a micrograd-style engine)
 
     def tensor(self, index: int) -> TracedTensor:
         """The tensor at ``index``."""

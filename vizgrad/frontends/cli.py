@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import math
 import runpy
 import sys
 import traceback
 from pathlib import Path
 
-from ..drawing.api import drawable, graph, is_scalar, torch_recording
+from ..drawing.api import graph, is_drawable, size_of, torch_recording
 from ..drawing.graph import Graph
 from ..drawing.render import PNG_WIDTH
 from ..errors import ArgumentError, VizgradError
@@ -40,8 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--depth", type=int, default=None, metavar="N",
                         help="draw groups nested deeper than N as one box each (0: every "
                              "top-level group is one box)")
-    export.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
-                        help="LR: left to right (default); TB: top to bottom, for tall slides")
+    export.add_argument("--rankdir", choices=("LR", "TB"), default=None,
+                        help="LR: left to right (default); TB: top to bottom, for tall slides "
+                             "(with --aspect, default: whichever fits the shape better)")
+    export.add_argument("--aspect", default=None, metavar="W:H",
+                        help="the picture's shape, e.g. 16:9 for a slide: the graph is laid "
+                             "out to fill it")
     export.add_argument("--scale", type=float, default=1.0,
                         help="text size, as a multiple of the default (e.g. 1.5)")
     export.add_argument("--max-values", type=int, default=None, metavar="N",
@@ -82,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         _print_script_traceback(error, args.script)
         return fail(f"{args.script} raised {type(error).__name__}: {error}; fix the script "
                     "and run again")
-    tensors = sorted(k for k, v in namespace.items() if drawable(v) and not k.startswith("_"))
+    tensors = sorted(k for k, v in namespace.items() if is_drawable(v) and not k.startswith("_"))
     known = ", ".join(tensors) if tensors else "none"
     if args.target is None:
         args.target = _last_scalar(args.script, namespace)
@@ -93,14 +98,16 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{args.script} defines no variable {args.target!r}; fix: --target one of "
                     f"its tensors: {known}", 2)
     target = namespace[args.target]
-    if not drawable(target):
+    if not is_drawable(target):
         kind = type(target).__name__
         article = "an" if kind[:1].lower() in "aeiou" else "a"
         return fail(f"{args.target!r} is {article} {kind}, not a vizgrad tensor; fix: "
                     f"--target one of the script's tensors: {known}", 2)
     try:
         drawing = graph(target, names=namespace, max_values=args.max_values, depth=args.depth)
-        options = {"engine": args.engine, "rankdir": args.rankdir, "scale": args.scale}
+        options = {"engine": args.engine, "rankdir": args.rankdir or "LR", "scale": args.scale}
+        if args.aspect is not None:
+            options["aspect"] = _aspect(args.aspect)
         if args.collapse is not None:
             names = [n.strip() for n in args.collapse.split(",") if n.strip()]
             try:
@@ -112,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             return fail(f"{args.target!r} has {len(drawing.steps)} steps, so --steps would "
                         f"write {len(drawing.steps)} files; fix: raise --max-steps, or "
                         "draw a smaller part of the graph", 2)
+        if args.aspect is not None and args.rankdir is None:
+            options["rankdir"] = _closer_rankdir(drawing, args.step, options)
         if args.output is not None:
             _write(drawing, args, options)
             print(f"wrote {args.output}")
@@ -137,6 +146,24 @@ def _write(drawing: Graph, args: argparse.Namespace, options: dict) -> None:
         drawing.save_svg(args.output, args.step, **options)
 
 
+def _aspect(text: str) -> float:
+    """'16:9' -> 16 / 9 (checked by _check_style first)."""
+    width, height = (float(part) for part in text.split(":"))
+    return width / height
+
+
+def _closer_rankdir(drawing: Graph, step: int | None, options: dict) -> str:
+    """LR or TB: the layout whose own shape is nearer the asked-for aspect."""
+    from ..drawing.render import svg_size, to_svg
+    style = {k: v for k, v in options.items() if k not in ("rankdir", "aspect")}
+
+    def miss(rankdir: str) -> float:
+        width, height = svg_size(to_svg(drawing, step, rankdir=rankdir, **style))
+        return abs(math.log((width / height) / options["aspect"]))
+
+    return min(("LR", "TB"), key=miss)
+
+
 def _last_scalar(script: Path, namespace: dict) -> str | None:
     """The last scalar tensor the script assigns (the rule of ``%%vizgrad``), or None."""
     from .magic import assigned_names  # the same rule as the magic, read from the source
@@ -144,7 +171,7 @@ def _last_scalar(script: Path, namespace: dict) -> str | None:
         names = assigned_names(script.read_text(encoding="utf-8"))
     except (SyntaxError, UnicodeDecodeError):
         return None
-    scalars = [n for n in names if is_scalar(namespace.get(n))]
+    scalars = [n for n in names if is_drawable(namespace.get(n)) and size_of(namespace[n]) == 1]
     return scalars[-1] if scalars else None
 
 
@@ -191,6 +218,14 @@ def _check_style(args: argparse.Namespace) -> str | None:
     if args.max_values is not None and args.max_values < 1:
         return (f"--max-values {args.max_values} shows nothing; fix: a positive number, e.g. "
                 "--max-values 16")
+    if args.aspect is not None:
+        parts = args.aspect.split(":")
+        try:
+            ok = len(parts) == 2 and all(float(part) > 0 for part in parts)
+        except ValueError:
+            ok = False
+        if not ok:
+            return f"--aspect {args.aspect} is not a width:height; fix: e.g. --aspect 16:9"
     if args.width < 16:
         return f"--width {args.width} is too small for a picture; fix: e.g. --width 1920"
     return None

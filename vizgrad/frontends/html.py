@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ..core.tensor import Tensor
-from ..drawing.api import graph
+from ..drawing.api import caller_names, graph
 from ..drawing.graph import Graph
 from ..drawing.render import render_svg
+from .widget import TURN_UP_TO_NODES
 
 STANDALONE_BUNDLE = Path(__file__).parent.parent / "static" / "standalone.js"
 MAX_STORED_SCOPES = 4  # 2**4 = 16 layouts stored at most
@@ -88,9 +89,12 @@ def page_data(data: Graph, *, step: int | None = None,
     for choice in choices:
         ids = data.scope_ids(choice)
         dot = data.to_dot(collapse=ids, highlight=False)
+        drawn = _whole(data, data.to_dict(collapse=ids, steps=()))
+        # small drawings also top to bottom: the page shows whichever fits the window better
+        turned = "" if len(drawn["nodes"]) > TURN_UP_TO_NODES else render_svg(
+            dot.replace("rankdir=LR", "rankdir=TB", 1))
         drawings["\n".join(sorted(choice))] = {
-            "graph": _whole(data, data.to_dict(collapse=ids, steps=())),
-            "dot": dot, "svg": render_svg(dot)}
+            "graph": drawn, "dot": dot, "svg": render_svg(dot), "svg_tb": turned}
     # the explanations once for all drawings; no kernel will send more
     steps = data.steps_dict(range(len(data.steps)))
     return {"steps": steps, "step": data.check_step(step), "collapsed": collapsed,
@@ -152,5 +156,7 @@ def export_html(y: Tensor | Graph, path: str | Path, step: int | None = 0, **opt
     >>> out = vg.export_html(f, tempfile.mkdtemp() + "/f.html"); out.suffix
     '.html'
     """
+    if not isinstance(y, Graph) and options.get("names") is None:
+        options["names"] = caller_names()  # the title says loss, not f
     data = y if isinstance(y, Graph) else graph(y, **options)
     return save_html(data, path, step=step)

@@ -11,7 +11,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..core.autodiff import gradients
 from ..core.tensor import Tensor
-from ..drawing.api import drawable, is_scalar, is_torch_tensor, torch_recording
+from ..drawing.api import is_drawable, size_of, torch_recording
 from ..errors import VizgradError
 from .widget import GraphWidget, show
 
@@ -85,13 +85,14 @@ class VizgradMagics(Magics):
                     outer.error_in_exec = result.error_before_exec or result.error_in_exec
                 return None
             python = self.shell.transform_cell(cell)  # `%time`, `!ls` lines are not Python
-            assigned = [n for n in assigned_names(python) if drawable(namespace.get(n))]
+            assigned = [n for n in assigned_names(python) if is_drawable(namespace.get(n))]
         elif not expression:
             raise UsageError("%vizgrad needs a tensor: %vizgrad loss, or use %%vizgrad on a cell")
         target = self._target(expression, assigned, namespace)
-        if wrt and is_torch_tensor(target):
+        if wrt and not isinstance(target, Tensor):
             raise UsageError("%vizgrad --wrt works on vizgrad tensors; a PyTorch tensor is "
-                             "drawn back to every leaf that requires grad")
+                             "drawn back to every leaf that requires grad, a micrograd value "
+                             "to every Value it was made from")
         if wrt:
             sources = []
             for name in wrt:
@@ -109,7 +110,7 @@ class VizgradMagics(Magics):
 
     def _target(self, expression: str, assigned: list[str], namespace: dict) -> Tensor:
         if not expression:
-            scalars = [n for n in assigned if is_scalar(namespace[n])]
+            scalars = [n for n in assigned if size_of(namespace[n]) == 1]
             if not scalars:
                 raise UsageError("%%vizgrad found no scalar tensor assigned in the cell; fix: "
                                  "name the target, e.g. %%vizgrad loss")
@@ -119,9 +120,10 @@ class VizgradMagics(Magics):
         except Exception as error:
             raise UsageError(f"%vizgrad: the target {expression!r} could not be evaluated: "
                              f"{type(error).__name__}: {error}") from None
-        if not drawable(value):
+        if not is_drawable(value):
             raise UsageError(f"%vizgrad: the target {expression!r} is a {type(value).__name__}, "
-                             "not a vizgrad tensor; fix: name a tensor the cell computes")
+                             "not a tensor vizgrad can draw (a vizgrad or PyTorch tensor, or a "
+                             "micrograd Value); fix: name a tensor the cell computes")
         return value
 
 

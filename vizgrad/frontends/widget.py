@@ -12,14 +12,17 @@ WebAssembly engine; a notebook saved with widget state then stays light. Where
 it has none (Pyodide in JupyterLite) the browser lays out with the full bundle.
 
 Displayed, the widget is followed by a second output: a picture of the drawing
-at the step shown (``image/svg+xml``), kept current, for the readers of a
-saved notebook that run no JavaScript. The view hides that picture wherever it
-runs itself.
+(``image/svg+xml``) with a text description, for the readers of a saved
+notebook that run no JavaScript. It shows the whole backward pass (every
+gradient) until the reader leaves the widget on another step than the one it
+opened on, then that step, kept current. The view hides that picture wherever
+it runs itself.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -43,6 +46,9 @@ PICTURE_MARK = "data-vizgrad-picture"
 # a reader clicking through steps sends a burst of changes: redraw the picture once after it
 PICTURE_DELAY_SECONDS = 0.4
 PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
+TURN_UP_TO_NODES = 150  # drawings up to this size are laid out both ways (js/view.js too)
+CELL_ROOM_PT = (640.0, 400.0)  # a notebook cell's room for the drawing: 850 x 530 px
+TURN_GAIN = 1.1  # a top-to-bottom layout is sent when it shows the graph this much larger
 
 
 @cache
@@ -77,6 +83,9 @@ class GraphWidget(anywidget.AnyWidget):
     dot = traitlets.Unicode("").tag(sync=True)
     # the layout of ``dot`` made in the kernel; empty: the browser lays out
     svg = traitlets.Unicode("").tag(sync=True)
+    # the same DOT laid out top to bottom (small drawings): the view keeps whichever
+    # shows the graph larger in the room it has
+    svg_tb = traitlets.Unicode("").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
@@ -102,9 +111,13 @@ class GraphWidget(anywidget.AnyWidget):
         dot = data.to_dot(collapse=scope_ids, highlight=False)
         self._constructing = True
         # only what this drawing shows; the view asks for more steps and full values
-        super().__init__(graph=data.to_dict(collapse=scope_ids), collapsed=collapsed, dot=dot,
-                         svg=self._layout(dot), step=data.check_step(step), **kwargs)
+        graph_dict = data.to_dict(collapse=scope_ids)
+        svg = self._layout(dot)
+        super().__init__(graph=graph_dict, collapsed=collapsed, dot=dot, svg=svg,
+                         svg_tb=self._layout_turned(dot, svg, graph_dict),
+                         step=data.check_step(step), **kwargs)
         self._constructing = False
+        self._opened_on = self.step  # the picture shows the whole pass while on this step
         self.on_msg(self._answer)
 
     @property
@@ -146,6 +159,7 @@ class GraphWidget(anywidget.AnyWidget):
         with self.hold_sync():  # the view gets the DOT and its layout in one message
             self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
             self.svg = self._layout(dot)
+            self.svg_tb = self._layout_turned(dot, self.svg, self.graph)
             self.dot = dot
         self._picture_changed()
 
@@ -177,6 +191,14 @@ class GraphWidget(anywidget.AnyWidget):
         from ..drawing.render import render_svg
         return render_svg(dot)
 
+    def _layout_turned(self, dot: str, svg: str, drawn: dict) -> str:
+        """The top-to-bottom layout of ``dot`` when it could show the graph larger than
+        ``svg`` (its left-to-right layout) does in a notebook cell; '' when it could not."""
+        if not svg or len(drawn["nodes"]) > TURN_UP_TO_NODES:
+            return ""
+        turned = self._layout(dot.replace("rankdir=LR", "rankdir=TB", 1))
+        return turned if _shown_larger(turned, svg) else ""
+
     def _scope_ids(self, names: list[str] | None = None) -> list[str]:
         return self._graph.scope_ids(self.collapsed if names is None else names)
 
@@ -196,9 +218,23 @@ class GraphWidget(anywidget.AnyWidget):
         return save_html(self._graph, path, step=self.step, collapsed=self.collapsed)
 
     # ---- what a notebook saves --------------------------------------------------------
-    def _describe(self) -> str:
-        return f"vizgrad graph of {self._graph.target_name}, step {self.step}/" \
-               f"{self._graph.last_step}"
+    def _picture_step(self) -> int:
+        """The step the saved picture shows: the last, unless the reader chose another."""
+        return self._graph.last_step if self.step == self._opened_on else self.step
+
+    def _describe(self, step: int | None = None) -> str:
+        """One line for the notebook's text view: the graph and the step shown."""
+        shown = self.step if step is None else step
+        return f"vizgrad graph of {self._graph.target_name}, step {shown}/{self._graph.last_step}"
+
+    def _picture_description(self, step: int) -> str:
+        """What the picture at ``step`` shows, in words; the whole pass names its gradients."""
+        graph = self._graph
+        text = self._describe(step)
+        if step == graph.last_step and step > 0:
+            done = [line for line in graph.steps[step].lines if line.startswith("Done: ")]
+            text += ": the whole backward pass" + (f"; {done[0][6:]}" if done else "")
+        return text
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None,
                           **kwargs: Any) -> tuple[dict, dict] | None:
@@ -215,22 +251,27 @@ class GraphWidget(anywidget.AnyWidget):
 
         >>> import vizgrad as vg
         >>> x = vg.Variable(3.0, name="x"); f = x * x
-        >>> vg.show(f, step=1).picture_bundle(include=["text/plain"])
-        {'text/plain': 'vizgrad graph of f, step 1/1'}
+        >>> vg.show(f).picture_bundle(include=["text/plain"])
+        {'text/plain': 'vizgrad graph of f, step 1/1: the whole backward pass; ∂f/∂x = 6'}
         """
         wanted = _filtered({"image/svg+xml": None, "text/plain": None}, include, exclude)
         data = {}
+        step = self._picture_step()
         if "image/svg+xml" in wanted and self._kernel_layout:
-            data["image/svg+xml"] = self._picture()
+            data["image/svg+xml"] = self._picture(step)
         if "text/plain" in wanted:
-            data["text/plain"] = self._describe()
+            data["text/plain"] = self._picture_description(step)
         return data
 
-    def _picture(self) -> str:
-        key = (self.step, tuple(self.collapsed))
+    def _picture(self, step: int) -> str:
+        key = (step, tuple(self.collapsed))
         if key not in self._pictures:
-            svg = self._graph.to_svg(self.step, collapse=self._scope_ids())
-            self._pictures[key] = svg.replace("<svg", f'<svg {PICTURE_MARK}=""', 1)
+            whole = step == self._graph.last_step  # every op has run: none is current
+            svg = self._graph.to_svg(step, collapse=self._scope_ids(), highlight=not whole)
+            description = html.escape(self._picture_description(step))
+            svg = svg.replace("<svg", f'<svg {PICTURE_MARK}="" role="img" '
+                              f'aria-label="{description}"', 1)
+            self._pictures[key] = svg
             while len(self._pictures) > PICTURES_KEPT:  # the oldest goes first
                 del self._pictures[next(iter(self._pictures))]
         return self._pictures[key]
@@ -264,6 +305,21 @@ class GraphWidget(anywidget.AnyWidget):
         from IPython.display import update_display
         self._picture_timer = None
         update_display(self.picture_bundle(), raw=True, display_id=self._picture_id)
+
+
+def _shown_larger(svg: str, other: str, room: tuple[float, float] = CELL_ROOM_PT) -> bool:
+    """True when ``svg`` fits a notebook cell's ``room`` at a larger scale than ``other``.
+
+    Where the widget opens, the view picks between the two in the room it really
+    has; this only spares a saved notebook a second layout that would never win.
+    """
+    from ..drawing.render import svg_size
+
+    def fitted(text: str) -> float:
+        width, height = svg_size(text)
+        return min(room[0] / width, room[1] / height, 1.5)
+
+    return fitted(svg) > TURN_GAIN * fitted(other)
 
 
 def _filtered(data: dict, include: Any, exclude: Any) -> dict:

@@ -1,0 +1,73 @@
+"""Copying and item assignment (``t.copy()``, ``t[i] = v``), recorded as operations.
+
+``t[index] = v`` on a tensor is recorded as ``setitem``, PyTorch and MyGrad's way:
+the tensor object afterwards holds the result of ``setitem(old t, v)``, whose
+gradient flows to the old value where it was not overwritten and to ``v`` where
+it landed. The drawing shows the old value, ``v`` and the ``setitem`` node.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+
+from ..errors import ShapeError
+from .ops import _plain_index, defop
+from .tensor import Tensor, apply, as_tensor, describe
+
+_copy = defop("copy", "copy", lambda a: np.array(a, copy=True), lambda g, out, a: g,
+              formulas=("1",), elementwise=True)
+
+
+def copy(x: Any) -> Tensor:
+    """A recorded copy of ``x`` (numpy's ``x.copy()``): the gradient passes through.
+
+    >>> copy(Tensor([1., 2.], requires_grad=True)).op
+    'copy'
+    """
+    return apply(_copy, (as_tensor(x),))
+
+
+def _setitem_forward(a: np.ndarray, v: np.ndarray, index: Any) -> np.ndarray:
+    out = np.array(a, copy=True)
+    out[index] = v
+    return out
+
+
+def _kept_rule(g, out, a, v, index):
+    kept = np.array(g, copy=True)
+    kept[index] = 0
+    return kept
+
+
+def _assigned_rule(g, out, a, v, index):
+    return g[index]
+
+
+_setitem = defop("setitem", "[ ]=", _setitem_forward, _kept_rule, _assigned_rule,
+                 formulas=("1 where not overwritten, 0 where assigned",
+                           "1 where it landed"),
+                 shape_fix="the value must broadcast to the shape of the selection, e.g. "
+                           "t[1:] = u with u of shape t[1:].shape")
+
+
+def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
+    """The tensor ``x`` with ``x[index] = value``, recorded (``x`` itself is not changed).
+
+    >>> x = Tensor([1., 2., 3.], requires_grad=True)
+    >>> setitem(x, 0, 5.0).numpy()
+    array([5., 2., 3.])
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    parts = tuple(_plain_index(p) for p in parts)
+    plain = parts if isinstance(index, tuple) else parts[0]
+    if builtins.any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
+        positions = np.arange(x.size).reshape(x.shape)[plain]
+        if np.unique(positions).size != positions.size:
+            raise ShapeError(
+                f"the assignment into {describe(x)} names some entries twice, so only the last "
+                "write would land and its gradient would be split wrongly; fix: use each index "
+                "once, e.g. np.unique(indices)")
+    return apply(_setitem, (x, as_tensor(value, x)), {"index": plain})
