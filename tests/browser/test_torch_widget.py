@@ -38,3 +38,44 @@ def test_show_of_a_pytorch_loss_renders_and_steps_in_jupyterlab(open_notebook, a
         expect(bias).to_contain_text(f"{value:.4g}")
     widget.screenshot(path=str(artifacts / "torch-widget-last-step.png"))
     assert not notebook.errors()
+
+
+PROGRAMS = Path(__file__).resolve().parents[1] / "torch_programs.py"
+GPT_CELL = """\
+import torch
+import vizgrad as vg
+import vizgrad.torch as vt
+torch.manual_seed(0)
+model = GPT(GPTConfig(), vocab=11, layers=2)
+idx, targets = torch.randint(0, 11, (2, 8)), torch.randint(0, 11, (2, 8))
+with vt.record():
+    loss = model(idx, targets)
+loss.backward()
+vg.show(loss, names={"model": model}, depth=0)
+"""
+
+
+def test_a_models_groups_open_one_level_per_click(open_notebook, artifacts):
+    notebook = open_notebook("lab", [PROGRAMS.read_text(encoding="utf-8"), GPT_CELL])
+    widget = notebook.first_widget()
+    boxes = widget.locator("svg g.node", has_text="click to expand")
+    transformer = boxes.filter(has_text="transformer")
+    expect(transformer).to_have_count(1)
+    expect(widget.locator("svg g.node", has_text="c_attn")).to_have_count(0)
+
+    transformer.click()  # opens transformer: wte, wpe, h and ln_f inside it, as boxes
+    expect(boxes.filter(has_text="transformer")).to_have_count(0)
+    expect(widget.locator("svg g.cluster", has_text="transformer")).to_have_count(1)
+    for inner in ("wte", "wpe", "ln_f"):
+        expect(boxes.filter(has_text=inner)).to_have_count(1)
+    h = widget.locator("svg g.node", has_text="click to expand").filter(
+        has=widget.page.get_by_text("h", exact=True))
+    expect(h).to_have_count(1)
+    expect(widget.locator("svg g.node", has_text="c_attn")).to_have_count(0)
+
+    h.click()  # opens h: the two blocks, still boxes
+    expect(boxes.filter(has=widget.page.get_by_text("0", exact=True))).to_have_count(1)
+    expect(boxes.filter(has=widget.page.get_by_text("1", exact=True))).to_have_count(1)
+    expect(widget.locator("svg g.node", has_text="c_attn")).to_have_count(0)
+    widget.screenshot(path=str(artifacts / "torch-widget-nested-groups.png"))
+    assert not notebook.errors()
