@@ -39,10 +39,13 @@ def common_scope(paths: Iterable[str | None]) -> str | None:
     >>> common_scope(["h/0/attn", "h/0/mlp"]), common_scope(["h/0", "ln_f"])
     ('h/0', None)
     """
+    distinct = set(paths)
+    if None in distinct or "" in distinct or not distinct:
+        return None
+    if len(distinct) == 1:
+        return distinct.pop()
     shared: list[str] | None = None
-    for path in paths:
-        if not path:
-            return None
+    for path in distinct:
         parts = path.split("/")
         if shared is None:
             shared = parts
