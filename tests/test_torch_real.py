@@ -499,3 +499,39 @@ def test_export_without_target_on_a_pytorch_script(tmp_path: Path) -> None:
     svg = out.read_text(encoding="utf-8")
     assert "cross entropy" in svg and "0.weight" in svg
     assert "not connected" not in svg and "freed" not in svg  # recorded: every step drawn
+
+
+REENTRANT = """\
+import torch
+import torch.nn as nn
+from torch.utils.checkpoint import checkpoint
+model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+x = torch.randn(6, 3, requires_grad=True)
+loss = checkpoint(model, x, use_reentrant=True).sum()
+loss.backward()
+"""
+
+
+def test_reentrant_checkpointing_is_refused_in_one_line_by_the_magic_and_the_cli(
+        tmp_path: Path) -> None:
+    import builtins
+
+    from IPython.core.error import UsageError
+    from IPython.core.interactiveshell import InteractiveShell
+
+    builtins.__dict__.pop("_", None)
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=False)
+    try:
+        shell.run_cell("%load_ext vizgrad").raise_error()
+        cell = shell.run_cell("%%vizgrad\n" + REENTRANT)
+        assert isinstance(cell.error_in_exec, UsageError)
+        assert "use_reentrant=False" in str(cell.error_in_exec)
+    finally:
+        shell.reset(new_session=False)
+    script = tmp_path / "checkpointed.py"
+    script.write_text(REENTRANT, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "vizgrad", "export", str(script), "-o",
+                           str(tmp_path / "out.svg")], capture_output=True, text=True)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "use_reentrant=False" in done.stderr

@@ -106,7 +106,10 @@ class VizgradMagics(Magics):
             except VizgradError as error:
                 raise UsageError(f"%vizgrad: {error}") from None
         extra = [namespace[n] for n in assigned]
-        return show(target, names=namespace, extra=extra)
+        try:
+            return show(target, names=namespace, extra=extra)
+        except VizgradError as error:  # e.g. what cannot be drawn exactly: one line, the fix
+            raise UsageError(f"%vizgrad: {error}") from None
 
     def _target(self, expression: str, assigned: list[str], namespace: dict) -> Tensor:
         if not expression:
