@@ -223,6 +223,7 @@ def tutorial_exporter() -> TutorialExporter:
         template_name="vizgrad_tutorial", extra_template_basedirs=[str(TEMPLATES)],
         config=Config({"NbConvertBase": {"display_data_priority": priority}}))
     exporter.register_preprocessor(OfflineWidgets(), enabled=True)
+    exporter.register_filter("code_spans", code_spans)
     return exporter
 
 
@@ -240,7 +241,7 @@ def write_tutorial(tutorial: Tutorial, out: Path, *, previous: Tutorial | None,
                    following: Tutorial | None, exporter: TutorialExporter, script: str) -> Path:
     nb = nbformat.from_dict(json.loads(json.dumps(tutorial.nb)))  # the exporter changes it
     resources = {
-        "metadata": {"name": tutorial.title, "path": str(tutorial.path.parent)},
+        "metadata": {"name": tutorial.title.replace("`", ""), "path": str(tutorial.path.parent)},
         "vizgrad_pages": tutorial.pages,
         "vizgrad": {
             "title": tutorial.title,
@@ -335,7 +336,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "site",
                         help="the folder to write (replaced; default: site/)")
     args = parser.parse_args(argv)
-    paths = args.notebooks or notebook_paths()
+    paths = [path.resolve() for path in args.notebooks] or notebook_paths()
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing or not paths:
+        print(f"error: no notebook at {', '.join(missing) or NOTEBOOKS}; fix: name .ipynb "
+              "files that exist, or leave them out to build every tutorial", file=sys.stderr)
+        return 2
     try:
         tutorials = []
         for path in paths:

@@ -77,7 +77,7 @@ export function createFraming(viewport, canvas, context) {
   // less the widget's controls and panels, or most of the window outside a notebook.
   function inlineMaxHeight() {
     const scroller = viewport.closest(SCROLLER);
-    const root = viewport.parentElement;
+    const root = viewport.closest(".vizgrad-widget");
     const around = root ? root.offsetHeight - viewport.offsetHeight : 0;
     const visible = scroller?.clientHeight || 0;
     if (!visible || around <= 0) return maxInlineHeight(window.innerHeight);

@@ -69,9 +69,12 @@ export function betterOrientation(drawings, { textPx, room, textScale = 1, enlar
   let bestScale = -Infinity;
   drawings.forEach((drawing, index) => {
     if (!drawing) return;
-    const { scale, fits } = frame({ drawing, textPx, room, textScale, enlarge, minTextPx });
-    // a drawing shown whole beats one that is not; then the larger text wins
-    const score = (fits ? 1000 : 0) + scale;
+    const { scale, fits, height } = frame({ drawing, textPx, room, textScale, enlarge, minTextPx });
+    // a drawing shown whole beats one that is not, and then the larger text wins;
+    // of two that are not, the one showing more of itself
+    const shown = Math.min(1, (room.width ?? 0) / (drawing.width * scale)) *
+      Math.min(1, (height ?? 0) / (drawing.height * scale));
+    const score = fits ? 1000 + scale : shown;
     if (score > bestScale + 1e-6) {
       best = index;
       bestScale = score;

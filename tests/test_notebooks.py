@@ -2,63 +2,32 @@
 
 Each notebook asserts its own key numbers, so a wrong gradient fails here. The
 kernel is this interpreter (the test's venv) with the repository on its path,
-registered as ``python3`` in a temporary JUPYTER_PATH. The executed notebooks
-are saved, widget state and all, to test-artifacts/notebooks/ as a reader would
-get them, and each widget there must carry its picture.
+registered as ``python3`` in a temporary JUPYTER_PATH. Each notebook runs once
+a session (the ``run_notebook`` fixture): the course site's test shows that run.
+The executed notebooks are saved, widget state and all, to
+test-artifacts/notebooks/ as a reader would get them, and each widget there must
+carry its picture.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("nbclient")
+
+from docs.build_site import needs_torch, notebook_paths  # noqa: E402 - after the skips
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+PATHS = notebook_paths(NOTEBOOKS)
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 SAVED = ROOT / "test-artifacts" / "notebooks"
-WHERE = "import os, sys\nprint(sys.executable)\nprint(os.getcwd())"
-
-
-@pytest.fixture(scope="module")
-def python3_kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A ``python3`` kernelspec that runs this interpreter, found before any other."""
-    jupyter_path = tmp_path_factory.mktemp("jupyter")
-    spec_dir = jupyter_path / "kernels" / "python3"
-    spec_dir.mkdir(parents=True)
-    python_path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (vizgrad tests)",
-        "language": "python",
-        "env": {"PYTHONPATH": python_path},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-    previous = os.environ.get("JUPYTER_PATH")
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        p for p in (str(jupyter_path), previous) if p)
-    try:
-        yield "python3"
-    finally:
-        if previous is None:
-            os.environ.pop("JUPYTER_PATH", None)
-        else:
-            os.environ["JUPYTER_PATH"] = previous
-
-
-def needs_torch(nb: nbformat.NotebookNode) -> bool:
-    """True when a code cell imports PyTorch."""
-    return any(cell.cell_type == "code" and "import torch" in cell.source for cell in nb.cells)
 
 
 def shows_widget(nb: nbformat.NotebookNode) -> bool:
@@ -74,7 +43,7 @@ def test_notebooks_exist() -> None:
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
-def test_notebook_runs(path: Path, python3_kernel: str) -> None:
+def test_notebook_runs(path: Path, run_notebook) -> None:
     nb = nbformat.read(path, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     if needs_torch(nb) and importlib.util.find_spec("torch") is None:
@@ -84,16 +53,9 @@ def test_notebook_runs(path: Path, python3_kernel: str) -> None:
         not cell.get("outputs") and cell.get("execution_count") is None
         for cell in nb.cells if cell.cell_type == "code"), "the notebook has stored outputs"
 
-    # an extra cell, in memory only: which interpreter and folder the kernel ran in
-    nb.cells.append(nbformat.v4.new_code_cell(WHERE))
-    client = nbclient.NotebookClient(nb, kernel_name=python3_kernel, store_widget_state=True,
-                                     timeout=120,
-                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.execute()  # raises CellExecutionError on the first cell that fails
-
-    where = "".join(output.get("text", "") for output in nb.cells.pop().outputs
-                    if output.get("name") == "stdout").splitlines()
-    assert where == [sys.executable, str(NOTEBOOKS)], "the kernel ran elsewhere"
+    run = run_notebook(path)  # raises CellExecutionError on the first cell that fails
+    assert run.where == [sys.executable, str(NOTEBOOKS)], "the kernel ran elsewhere"
+    nb = run.tutorial.nb
     if shows_widget(nb):
         state = nb.metadata["widgets"][WIDGET_STATE]["state"]
         models = [model["state"] for model in state.values()]

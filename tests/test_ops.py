@@ -744,9 +744,24 @@ def make_norm(name):
     return Case(make)
 
 
+def convolve_with_axes(lib, x, w, mode):
+    """autograd's convnet layer: images (n, c, h, w) with filters (c, o, kh, kw)."""
+    if lib is vg:
+        function = vizgrad.scipy.signal.convolve
+    else:   # autograd's own convolve on arrays is the reference (scipy has no axes)
+        from autograd.scipy.signal import convolve as function
+    return function(x, w, axes=([2, 3], [2, 3]), dot_axes=([1], [0]), mode=mode)
+
+
 def make_convolve(data, rng):
     ndim = data.draw(st.integers(1, 2))
     mode = data.draw(st.sampled_from(["full", "valid", "same"]))
+    if mode != "same" and data.draw(st.booleans()):
+        n, c, o = (data.draw(st.integers(1, 2)) for _ in range(3))
+        height, width = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4))
+        kh, kw = data.draw(st.integers(1, height)), data.draw(st.integers(1, width))
+        return ([smooth(rng, (n, c, height, width)), smooth(rng, (c, o, kh, kw))],
+                lambda lib, x, w: convolve_with_axes(lib, x, w, mode))
     big = [data.draw(st.integers(1, 5)) for _ in range(ndim)]
     small = [data.draw(st.integers(1, n)) for n in big]
     a, b = (big, small) if data.draw(st.booleans()) else (small, big)
@@ -771,7 +786,7 @@ MORE_CASES: dict[str, Case] = {
     "nan_to_num": numpy_call(lambda x: np.nan_to_num(x, nan=1.5, posinf=5.0, neginf=-5.0),
                              with_specials),
     "partition": Case(make_partition),
-    "gradient": Case(make_gradient),
+    "np_gradient": Case(make_gradient),
     "linspace": Case(make_linspace),
     "inv": make_matrix_function(np.linalg.inv),
     "solve": Case(make_solve),
@@ -880,6 +895,57 @@ def test_op_matches_numpy_and_central_differences(name, dtype, data):
                                    err_msg=f"gradient of input {i}")
 
 
+# -- second derivatives: the rules are differentiable ----------------------------------------
+def weighted_first_derivative(call, values, floats, direction, weights, create_graph):
+    """Σ_i weights_i · d(direction · call(values))/d values_i, and the input tensors."""
+    inputs = [vg.tensor(v) for v in values]
+    y = call(vg, *inputs)
+    firsts = vg.gradients(y, [inputs[i] for i in floats], grad_ys=direction,
+                          unconnected_gradients="zero", create_graph=create_graph)
+    total = vg.tensor(0.0)
+    for g, w in zip(firsts, weights):
+        total = total + (g * w).sum()
+    return inputs, total
+
+
+SECOND_ORDER = sorted(name for name, case in CASES.items() if case.gradient != "none")
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_second_derivative_matches_central_differences_of_the_first(name, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    arrays, call = CASES[name].make(data, rng)
+    arrays = [np.asarray(a, np.float64 if np.asarray(a).dtype.kind == "f" else None)
+              for a in arrays]
+    floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    with vg.no_grad():
+        shape = call(vg, *[vg.tensor(a) for a in arrays]).shape
+    direction = rng.uniform(0.5, 1.5, shape)
+    weights = [rng.uniform(0.5, 1.5, arrays[i].shape) for i in floats]
+
+    inputs, total = weighted_first_derivative(call, arrays, floats, direction, weights, True)
+    seconds = vg.gradients(total, [inputs[i] for i in floats], unconnected_gradients="zero")
+
+    def numeric_total(values):
+        return weighted_first_derivative(call, values, floats, direction, weights,
+                                         False)[1].item()
+
+    eps = 1e-5
+    for i, second in zip(floats, seconds):
+        numeric = np.zeros(arrays[i].shape)
+        for index in np.ndindex(*numeric.shape):
+            plus, minus = list(arrays), list(arrays)
+            plus[i], minus[i] = arrays[i].copy(), arrays[i].copy()
+            plus[i][index] += eps
+            minus[i][index] -= eps
+            numeric[index] = (numeric_total(plus) - numeric_total(minus)) / (2 * eps)
+        assert second.shape == arrays[i].shape
+        np.testing.assert_allclose(second.numpy(), numeric, rtol=1e-4, atol=1e-5,
+                                   err_msg=f"second derivative of input {i}")
+
+
 # -- vizgrad.scipy beyond single ops -------------------------------------------------------------
 def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
     import scipy.signal
@@ -899,11 +965,15 @@ def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
         lambda lib: lib.stats.multivariate_normal.logpdf(points, mean, cov),
         lambda lib: lib.stats.multivariate_normal.logpdf(points[0], mean, cov),
         lambda lib: lib.stats.multivariate_normal.logpdf(x[0, :2], 0.5, 2.0),
+        lambda lib: lib.stats.multivariate_normal.pdf(points, mean, cov),
         lambda lib: lib.signal.convolve(x, w, mode="same"),
+        lambda lib: lib.special.expit(np.array([0, 1])),   # whole numbers give floats
+        lambda lib: lib.signal.convolve([1, 2], [1, 1]),   # and stay whole here, as in scipy
     ]
     for call in calls:
         got, expected = call(vizgrad.scipy), call(scipy)
         assert not isinstance(got, vg.Tensor) and np.shape(got) == np.shape(expected)
+        assert np.asarray(got).dtype == np.asarray(expected).dtype
         np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-300)
     # the same multivariate normal on tensors: recorded, and the gradient of the mean is the
     # textbook one, Σ cov⁻¹ (x − μ) over the points
@@ -921,7 +991,7 @@ def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
      "'S' .*not positive definite. Fix: give symmetric positive-definite"),
     (lambda: vizgrad.scipy.signal.convolve(vg.Variable(np.ones((3, 2)), name="a"),
                                            np.ones((2, 3)), mode="valid"), vg.ShapeError,
-     "'a' .*one must fit inside the other"),
+     "'a' .*must fit inside the other"),
     (lambda: vizgrad.scipy.signal.convolve(vg.Variable([1.]), [1.], mode="circular"),
      vg.ArgumentError, "mode 'full', 'valid' or 'same'"),
     (lambda: vizgrad.scipy.special.polygamma(-1, vg.Variable(1.)), vg.ArgumentError,
@@ -939,3 +1009,10 @@ def test_scipy_functions_on_arrays_give_scipys_values_and_on_tensors_record():
 def test_bad_inputs_to_the_new_functions_are_clear_errors(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_np_gradient_of_a_trainable_tensor_is_never_taken_for_a_gradient_result():
+    # vg.gradients' results are plain first-order values; np.gradient's output is not one
+    w = vg.Variable([1.0, 2.0, 4.0], name="w")
+    with pytest.raises(vg.ConversionError, match="np_gradient"):
+        np.asarray(np.gradient(w))

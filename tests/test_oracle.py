@@ -574,7 +574,8 @@ MORE_ADAPTERS: dict[str, Adapter] = {
     "deg2rad": Adapter("one", np.radians, anp.deg2rad),
     "nan_to_num": Adapter("one", np.nan_to_num, anp.nan_to_num),
     # autograd's gradient rule needs 4 or more entries along the axis: central differences
-    "gradient": Adapter("one", lambda a, axis: np.gradient(a, axis=axis), None, gradient_params),
+    "np_gradient": Adapter("one", lambda a, axis: np.gradient(a, axis=axis), None,
+                           gradient_params),
     # autograd's linspace rule is a dot product: right for 0-d and 1-d ends only
     "linspace": Adapter("same", lambda a, b, num: np.linspace(a, b, num),
                         lambda a, b, num: anp.linspace(a, b, num),

@@ -355,6 +355,16 @@ def test_mvn_logpdf():
         [R(4)], [R(4)], [make_psd(R(4, 4))], allow_singular=[False])
 
 
+def test_mvn_pdf():
+    combo_check(symmetrize_matrix_arg(mvn.pdf, 2), [0, 1, 2])(
+        [R(4)], [R(4)], [make_psd(R(4, 4))], allow_singular=[False])
+
+
+def test_mvn_pdf_broadcast():
+    combo_check(symmetrize_matrix_arg(mvn.pdf, 2), [0, 1, 2])(
+        [R(5, 4)], [R(4)], [make_psd(R(4, 4))])
+
+
 def test_mvn_logpdf_broadcast():
     combo_check(symmetrize_matrix_arg(mvn.logpdf, 2), [0, 1, 2])(
         [R(5, 4)], [R(4)], [make_psd(R(4, 4))])
@@ -397,6 +407,41 @@ def test_convolve():
 def test_convolve_2d():
     combo_check(signal.convolve, [0, 1])([R(4, 3), R(5, 4), R(6, 7)],
                                          [R(2, 2), R(3, 2), R(4, 2), R(4, 1)],
+                                         mode=["full", "valid", "same"])
+
+
+def test_convolve_generalization():
+    import scipy.signal
+
+    a_35, a_34, a_342 = R(3, 5), R(3, 4), R(3, 4, 2)
+    a_2543, a_24232 = R(2, 5, 4, 3), R(2, 4, 2, 3, 2)
+    for mode in ["valid", "full"]:
+        np.testing.assert_allclose(
+            signal.convolve(a_35, a_34, axes=([1], [0]), mode=mode)[1, 2],
+            scipy.signal.convolve(a_35[1, :], a_34[:, 2], mode))
+        np.testing.assert_allclose(
+            signal.convolve(a_35, a_34, axes=([], []), dot_axes=([0], [0]), mode=mode),
+            np.tensordot(a_35, a_34, axes=([0], [0])))
+        np.testing.assert_allclose(
+            signal.convolve(a_35, a_342, axes=([1], [2]), dot_axes=([0], [0]), mode=mode)[2],
+            sum(scipy.signal.convolve(a_35[i, :], a_342[i, 2, :], mode) for i in range(3)))
+        np.testing.assert_allclose(
+            signal.convolve(a_2543, a_24232, axes=([1, 2], [2, 4]), dot_axes=([0, 3], [0, 3]),
+                            mode=mode)[2],
+            sum(sum(scipy.signal.convolve(a_2543[i, :, :, j], a_24232[i, 2, :, j, :], mode)
+                    for i in range(2)) for j in range(3)))
+
+
+def test_convolve_ignore():
+    combo_check(signal.convolve, [0, 1])(
+        [R(4, 3)], [R(3, 2)],
+        axes=[([0], [0]), ([1], [1]), ([0], [1]), ([1], [0]), ([0, 1], [0, 1]), ([1, 0], [1, 0])],
+        mode=["full", "valid", "same"])
+
+
+def test_convolve_ignore_dot():
+    combo_check(signal.convolve, [0, 1])([R(3, 3, 2)], [R(3, 2, 3)], axes=[([1], [1])],
+                                         dot_axes=[([0], [2]), ([0], [0])],
                                          mode=["full", "valid", "same"])
 
 

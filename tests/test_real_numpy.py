@@ -247,6 +247,48 @@ def test_black_box_svi_matches_autograd_on_every_edge():
     np.testing.assert_allclose(params.grad, expected, rtol=1e-8)
 
 
+def scipy_to_vizgrad() -> dict[str, str]:
+    """Every scipy import of tests/real swapped for vizgrad.scipy's."""
+    return {old: old.replace("from scipy.", "from vizgrad.scipy.")
+            for old in TO_AUTOGRAD if old.startswith("from scipy.")}
+
+
+@pytest.mark.skipif(not has_vizgrad_scipy("special.logsumexp",
+                                          "stats.multivariate_normal.logpdf"),
+                    reason="needs vizgrad.scipy.special and .stats.multivariate_normal")
+def test_gaussian_mixture_matches_autograd_on_every_edge():
+    gmm, oracle = load("gmm", scipy_to_vizgrad()), load("gmm", TO_AUTOGRAD)
+    rs = np.random.RandomState(9)
+    init = gmm.init_gmm_params(num_components=2, D=2, scale=0.5, rs=rs)
+    init["lower triangles"] = init["lower triangles"] + 0.1 * rs.randn(2, 2, 2)
+    data = rs.randn(3, 2)
+    params = {key: vg.Variable(value, name=key) for key, value in init.items()}
+    assert check_every_edge(gmm.gmm_log_likelihood(params, data)) > 20
+    expected = autograd.grad(oracle.gmm_log_likelihood)(init, data)
+    for key, tensor in params.items():
+        np.testing.assert_allclose(tensor.grad, expected[key], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.skipif(not has_vizgrad_scipy("stats.norm.logpdf"),
+                    reason="needs vizgrad.scipy.stats.norm")
+def test_variational_autoencoder_matches_autograd_on_every_edge():
+    vae, oracle = load("vae", scipy_to_vizgrad()), load("vae", TO_AUTOGRAD)
+    rs = np.random.RandomState(10)
+    sizes = {"gen": [2, 3, 4], "rec": [4, 3, 4]}     # latent 2, data 4
+    init = {key: [(rs.randn(m, n) * 0.5, rs.randn(n) * 0.5) for m, n in zip(s[:-1], s[1:])]
+            for key, s in sizes.items()}
+    data = np.where(rs.randn(3, 4) > 0, 1.0, -1.0)
+    gen, rec = variables(init["gen"]), variables(init["rec"])
+    bound = vae.vae_lower_bound(gen, rec, data, np.random.RandomState(11))
+    assert check_every_edge(bound, rtol=1e-4, atol=1e-5) > 40
+    expected = autograd.grad(oracle.vae_lower_bound, argnum=(0, 1))(
+        init["gen"], init["rec"], data, np.random.RandomState(11))
+    for layers, want in zip((gen, rec), expected):
+        for layer, w_layer in zip(layers, want):
+            for tensor, w in zip(layer, w_layer):
+                np.testing.assert_allclose(tensor.grad, w, rtol=1e-9, atol=1e-12)
+
+
 # -- Karpathy's min-char-rnn: vizgrad against the program's own backward pass -------------
 def test_min_char_rnn_matches_its_hand_written_backward_pass_on_every_edge():
     rnn = load("min_char_rnn")
@@ -347,6 +389,7 @@ def assign_into_array():
     (lambda: np.ones((3, 2)).dot(W), r"np\.dot\(X, w\) or X @ w"),
     (lambda: np.asarray(W * 2), r"np\.asarray\(W \* 2\)"),
     (lambda: np.array([W[0], W[1]]), r"np\.stack"),
+    (lambda: np.mean([W[0] * 2, W[1]]), r"np\.mean\(np\.stack\(\[a, b\]\)\)"),
     (assign_into_array, r"`out\[:\] = W \* 2`.*np\.stack.*out = vg\.tensor"),
     (lambda: __import__("scipy.special").special.logsumexp(W), r"scipy\.special\.logsumexp"),
     (lambda: __import__("scipy.signal").signal.convolve(W, np.ones(2)), r"scipy\.signal"),

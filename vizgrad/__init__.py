@@ -17,9 +17,13 @@ from .core.autodiff import (
     custom_gradient,
     grad,
     gradients,
+    hessian,
+    hvp,
+    jacobian,
     value_and_grad,
 )
 from .core.engine import BackwardPass, Step
+from .core.forward import jvp
 from .core.gradcheck import gradcheck
 from .core.ops import (
     OPS,
@@ -192,6 +196,8 @@ __all__ = [
     "set_options",
     "stop_gradient", "subtract", "sum", "tanh", "tensor", "transpose", "where",
     "UnconnectedGradientWarning", "UnsupportedError", "value_and_grad",
+    # higher order and forward mode
+    "hessian", "hvp", "jacobian", "jvp",
     # elementwise math
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "ceil", "cosh",
     "erf", "exp2", "expm1", "floor", "fmax", "fmin", "hypot", "log10", "log1p", "log2",

@@ -24,7 +24,6 @@ from .engine import BackwardPass, backpropagate
 from .ops import Op
 from .tensor import (
     Tensor,
-    ancestors,
     as_tensor,
     describe,
     no_grad,
@@ -77,12 +76,17 @@ def _unconnected(value: Any) -> str:
     return text
 
 
-def backward(y: Tensor, grad: Any = None) -> BackwardPass:
+def backward(y: Tensor, grad: Any = None, create_graph: bool = False) -> BackwardPass:
     """Backpropagate from ``y``; leaves with ``requires_grad`` accumulate into ``.grad``.
+
+    ``create_graph=True`` (PyTorch's argument) records the backward pass, so ``.grad``
+    is then a tensor with its own graph: differentiate it again, or draw it.
 
     >>> from vizgrad import Variable
     >>> x = Variable(2.0); (x * x).backward(); (x * x).backward(); x.grad
     array(8.)
+    >>> x = Variable(2.0); (x ** 3).backward(create_graph=True); x.grad
+    tensor(12., requires_grad=True, op='gradient')
     """
     require_floating(y, "backward() was called on it")
     if not y.requires_grad:
@@ -99,9 +103,17 @@ def backward(y: Tensor, grad: Any = None) -> BackwardPass:
             f"first, e.g. y.sum().backward(), or pass the upstream gradient, e.g. "
             f"y.backward(np.ones({shape})).")
     seed = _seed(y, grad, "backward(grad=...)")
-    result = backpropagate([y], [seed], _is_trainable_leaf, kind="backward")
+    result = backpropagate([y], [seed], _is_trainable_leaf, kind="backward",
+                           create_graph=create_graph)
+    recorded, result.tensor_grads = result.tensor_grads, None
     grads = result.grads
     for t in result.reached_sources:  # the trainable leaves the walk reached
+        if recorded is not None:      # a tensor with a graph: .grad is that tensor
+            g_t = recorded.get(t._id)
+            if g_t is not None:
+                g_t = _as_result(g_t)
+                t._grad, t._grad_shared = (g_t if t._grad is None else t._grad + g_t), False
+            continue
         g = grads.get(t._id)
         if g is not None:
             if t._grad is None:   # shared with the pass until read: see Tensor.grad
@@ -132,27 +144,29 @@ def _checked_sources(xs: Sequence[Any], role: str, api: str) -> list[Tensor]:
     return sources
 
 
-def _refuse_second_order(g: np.ndarray, out: np.ndarray, *values: np.ndarray, of: str,
-                         wrt: str) -> np.ndarray:
-    raise VizgradError(
-        f"cannot differentiate the gradient of {of} with respect to {wrt}: vizgrad gives "
-        "first-order gradients only. Fix: to use the gradient as a constant (a plain "
-        "number, e.g. in an update w - lr * g), wrap it in vg.stop_gradient(g) or compute it "
-        "inside vg.no_grad(); for a second derivative, differentiate the first derivative "
-        "written out by hand (e.g. 3 * x**2 for x**3)")
+# A gradient made with its graph ends in this pass-through op: the drawing shows where the
+# gradient computation ends (∇), differentiating it again goes straight through, and it
+# marks a value the program asked for as a gradient, which may be turned into numbers
+# (np.asarray(g)) like any first-order result (see conversion.carries_gradient).
+_GRADIENT = Op("gradient", "∇", lambda a: a, (lambda g, out, a: g,), ("1",))
 
 
-# A gradient computed while recording is recorded as the output of this op, with the
-# roots and the source as inputs: it depends on them, so any later differentiation that
-# needs to go through it reaches the rule, which refuses (rather than a silent zero).
-_GRADIENT = Op("gradient", "∇", None, lambda index: _refuse_second_order,
-               ("second derivative (not supported)",), variadic=True)
+def _as_result(g: Tensor) -> Tensor:
+    """A recorded gradient as the program receives it (see _GRADIENT)."""
+    return record(_GRADIENT, (g,), g._data, None)
 
 
-def _collect(result: BackwardPass, roots: list[Tensor], sources: list[Tensor],
-             unconnected: str, kind: str = "vg.gradients") -> list:
+def _collect(result: BackwardPass, sources: list[Tensor], unconnected: str,
+             kind: str = "vg.gradients") -> list:
+    """The gradient of each source: a tensor with its own graph when the pass recorded one,
+    else a constant leaf holding a copy."""
+    recorded = result.tensor_grads
+    result.tensor_grads = None   # the root keeps its pass; the pass need not keep these
     out = []
     for x in sources:
+        if recorded is not None and x._id in recorded:
+            out.append(_as_result(recorded[x._id]))
+            continue
         g = result.grads.get(x._id)
         if g is None:
             if unconnected == "zero":
@@ -160,21 +174,31 @@ def _collect(result: BackwardPass, roots: list[Tensor], sources: list[Tensor],
                                   stacklevel=3)
             out.append(Tensor(np.zeros(x.shape, x.dtype)) if unconnected == "zero" else None)
             continue
-        data = np.array(g, copy=True)
-        data.flags.writeable = False
-        out.append(record(_GRADIENT, (*roots, x), data,
-                          {"of": " and ".join(describe(y) for y in roots), "wrt": describe(x)}))
+        out.append(Tensor(np.array(g, copy=True)))
     return out
 
 
+def _wants_graph(create_graph: bool | None) -> bool:
+    """``create_graph`` as given, or by default: whenever operations are being recorded."""
+    return recording().enabled if create_graph is None else bool(create_graph)
+
+
 def gradients(ys: Any, xs: Any, grad_ys: Any = None, stop_gradients: Any = None,
-              unconnected_gradients: str = "none") -> list[Tensor | None]:
+              unconnected_gradients: str = "none",
+              create_graph: bool | None = None) -> list[Tensor | None]:
     """d(sum of ys)/dx for each x in xs (TensorFlow semantics); does not touch ``.grad``.
+
+    ``create_graph``: record the gradient computation, so each result is a tensor that
+    can be differentiated again and drawn (PyTorch's ``autograd.grad`` argument). By
+    default it is on whenever operations are recorded (not inside ``vg.no_grad()``), as
+    TensorFlow's symbolic gradients are; False gives constant leaves.
 
     >>> from vizgrad import Variable, constant, matmul
     >>> w1 = Variable([[1., 2.]]); y = matmul(w1, constant([[9.], [10.]]))
     >>> gradients(y, [w1])[0].numpy()
     array([[ 9., 10.]])
+    >>> x = Variable(2.0); dx, = gradients(x ** 3, [x]); gradients(dx, [x])[0].item()
+    12.0
     """
     unconnected = _unconnected(unconnected_gradients)
     y_list, many = _as_list(ys)
@@ -188,8 +212,8 @@ def gradients(ys: Any, xs: Any, grad_ys: Any = None, stop_gradients: Any = None,
     stops = frozenset(t._id for t in stop_list if isinstance(t, Tensor))
     source_ids = {x._id for x in sources}
     result = backpropagate(y_list, seeds, lambda t: t._id in source_ids, kind="gradients",
-                           sources=sources, stops=stops)
-    return _collect(result, y_list, sources, unconnected)
+                           sources=sources, stops=stops, create_graph=_wants_graph(create_graph))
+    return _collect(result, sources, unconnected)
 
 
 class GradientTape:
@@ -278,8 +302,21 @@ class GradientTape:
                 self._start()
 
     def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
-                 unconnected_gradients: str = "none") -> Any:
-        """Gradients of ``target`` with respect to ``sources`` through the taped ops only."""
+                 unconnected_gradients: str = "none", create_graph: bool | None = None) -> Any:
+        """Gradients of ``target`` with respect to ``sources`` through the taped ops only.
+
+        The gradient computation is itself recorded (unless inside ``vg.no_grad()`` or
+        ``create_graph=False``), so an enclosing tape can differentiate it again:
+
+        >>> from vizgrad import Variable
+        >>> x = Variable(2.0)
+        >>> with GradientTape() as outer:
+        ...     with GradientTape() as inner:
+        ...         y = x ** 3
+        ...     dy_dx = inner.gradient(y, x)
+        >>> outer.gradient(dy_dx, x).item()
+        12.0
+        """
         if self._used and not self.persistent:
             raise TapeError("this GradientTape was already used: a non-persistent tape gives "
                             "gradients once. Fix: GradientTape(persistent=True), or compute all "
@@ -296,16 +333,22 @@ class GradientTape:
         traced = set(self._traced)
         source_ids = {x._id for x in checked if x._id in traced}
         result = backpropagate(t_list, seeds, lambda t: t._id in source_ids, kind="tape",
-                               sources=checked, allowed=frozenset(self._ops))
-        grads = _collect(result, t_list, checked, unconnected, "tape.gradient")
+                               sources=checked, allowed=frozenset(self._ops),
+                               create_graph=_wants_graph(create_graph))
+        grads = _collect(result, checked, unconnected, "tape.gradient")
         return grads if was_list else grads[0]
 
 
 def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
     """The function that returns the gradient of scalar ``f`` at its arguments (JAX style).
 
+    Called inside another ``vg.grad`` (or a GradientTape), it returns a tensor with its own
+    graph, so gradients of gradients work, to any order:
+
     >>> grad(lambda x: x ** 2 + x - 1)(2.0)
     array(5.)
+    >>> grad(grad(lambda x: x ** 3))(2.0), grad(grad(grad(lambda x: x ** 3)))(2.0)
+    (array(12.), array(6.))
     """
     value_and_gradient = value_and_grad(f, argnums)
 
@@ -314,6 +357,13 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
         return value_and_gradient(*args)[1]
 
     return gradient_of_f
+
+
+# An argument of a nested vg.grad is a fresh tensor made from the outer one by this
+# pass-through op: the inner gradient then counts only the paths through it (never the
+# outer variable's other uses, the "perturbation confusion" of nested derivatives), and
+# the outer gradient still flows through it.
+_ARGUMENT = Op("argument", "arg", lambda a: a, (lambda g, out, a: g,), ("1",))
 
 
 def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
@@ -329,16 +379,18 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
     def value_and_gradient_of_f(*args: Any) -> Any:
         args = list(args)
         state = recording()
+        # inside another vg.grad or a tape, the gradient must itself be differentiable
+        nested = state.enabled and bool(state.grad_sources or state.tapes)
         for i in indices:
             value = args[i]
-            if isinstance(value, Tensor) and state.grad_sources:
-                _refuse_nested_grad(value, state.grad_sources, f)
-            args[i] = Tensor(value._data if isinstance(value, Tensor) else value,
-                             requires_grad=False, name=getattr(value, "name", None))
+            if nested and isinstance(value, Tensor):
+                args[i] = record(_ARGUMENT, (value,), value._data, None)
+                args[i].name = value.name
+            else:
+                args[i] = Tensor(value._data if isinstance(value, Tensor) else value,
+                                 requires_grad=False, name=getattr(value, "name", None))
             require_floating(args[i], f"vg.grad differentiates with respect to argument {i} "
                                       f"of {getattr(f, '__name__', 'f')}")
-        # while f runs, a vg.grad inside it given these arguments would differentiate
-        # a gradient: it looks here to refuse
         state.grad_sources.append(frozenset(args[i]._id for i in indices))
         try:
             y = as_tensor(f(*args))
@@ -348,14 +400,18 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
             raise NonScalarBackwardError(f"grad(f) needs f to return a scalar, but it returned "
                                          f"shape {y.shape}; fix: return y.sum() or use "
                                          "vg.gradients(y, xs, grad_ys=...)")
-        result = gradients(y, [args[i] for i in indices])
+        result = gradients(y, [args[i] for i in indices], create_graph=nested)
         for i, g in zip(indices, result):
             if g is None:
                 _warn_unconnected(f"vg.grad({getattr(f, '__name__', 'f')})",
                                   f"argument {i}" + (f" ({args[i].name!r})" if args[i].name
                                                      else ""), stacklevel=3)
-        out = [np.zeros(args[i].shape, args[i].dtype) if g is None else g.numpy()
-               for i, g in zip(indices, result)]
+        if nested:
+            out = [Tensor(np.zeros(args[i].shape, args[i].dtype)) if g is None else g
+                   for i, g in zip(indices, result)]
+        else:
+            out = [np.zeros(args[i].shape, args[i].dtype) if g is None else g.numpy()
+                   for i, g in zip(indices, result)]
         return y, (tuple(out) if many else out[0])
 
     return value_and_gradient_of_f
@@ -369,17 +425,6 @@ def _warn_unconnected(api: str, what: str, stacklevel: int) -> None:
         "t.item()); if not, silence this with warnings.filterwarnings('ignore', "
         "category=vg.UnconnectedGradientWarning)",
         UnconnectedGradientWarning, stacklevel=stacklevel + 1)
-
-
-def _refuse_nested_grad(value: Tensor, outer: list[frozenset[int]], f: Callable) -> None:
-    """Raise if ``value`` was computed from what an enclosing ``vg.grad`` differentiates."""
-    active = frozenset().union(*outer)
-    if any(t._id in active for t in ancestors([value])):
-        raise VizgradError(
-            f"vg.grad({getattr(f, '__name__', 'f')}) was called inside another vg.grad, on "
-            "a value that one differentiates: that asks for a second derivative, and vizgrad "
-            "gives first-order gradients only. Fix: write the first derivative out by hand "
-            "and differentiate that once, e.g. vg.grad(lambda x: 3 * x**2) for x**3")
 
 
 def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
@@ -418,13 +463,17 @@ def _custom_rule(grad_fn: Callable[..., Any], name: str,
     def results(g: np.ndarray, index: int) -> tuple:
         if cache["g"] is not g or index in cache["served"]:
             cache["g"], cache["served"] = g, set()
+            if isinstance(g, Tensor):   # a recorded backward pass: grad_fn's ops are recorded
+                returned = grad_fn(g)
+                returned = returned if isinstance(returned, (list, tuple)) else (returned,)
+                _check_count(returned, inputs, name)
+                cache["results"] = tuple(returned)
+                cache["served"].add(index)
+                return cache["results"]
             with no_grad():
                 returned = grad_fn(Tensor(g))
             returned = returned if isinstance(returned, (list, tuple)) else (returned,)
-            if len(returned) != len(inputs):
-                raise VizgradError(f"the grad_fn of custom gradient {name!r} returned "
-                                   f"{len(returned)} gradients for {len(inputs)} inputs; fix: "
-                                   "return one gradient per input, in order")
+            _check_count(returned, inputs, name)
             cache["results"] = tuple(None if r is None else np.array(
                 r._data if isinstance(r, Tensor) else r) for r in returned)
         cache["served"].add(index)
@@ -434,3 +483,121 @@ def _custom_rule(grad_fn: Callable[..., Any], name: str,
         return lambda g, out, *saved: results(g, index)[index]
 
     return rule_for
+
+
+def _check_count(returned: Sequence[Any], inputs: tuple[Tensor, ...], name: str) -> None:
+    if len(returned) != len(inputs):
+        raise VizgradError(f"the grad_fn of custom gradient {name!r} returned "
+                           f"{len(returned)} gradients for {len(inputs)} inputs; fix: "
+                           "return one gradient per input, in order")
+
+
+def jacobian(f: Callable[..., Any], argnums: int = 0,
+             mode: str = "reverse") -> Callable[..., Any]:
+    """The function that returns the Jacobian of ``f`` with respect to argument ``argnums``.
+
+    Its shape is ``f(x).shape + x.shape`` (autograd's and JAX's layout). ``mode="reverse"``
+    runs one backward pass per output entry (JAX's ``jacrev``), ``mode="forward"`` one
+    forward pass per input entry (``jacfwd``): the cheaper is the one with fewer passes.
+    Inside ``vg.grad`` or another ``jacobian`` (``hessian`` is one) the result is a tensor
+    that can be differentiated again.
+
+    >>> import vizgrad as vg
+    >>> jacobian(lambda x: x * x)(vg.tensor([1., 2.]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    if mode not in ("reverse", "forward"):
+        raise ArgumentError(f"jacobian(mode={mode!r}) is not known; fix: mode='reverse' (one "
+                            "pass per output entry) or mode='forward' (one per input entry)")
+
+    @functools.wraps(f)
+    def jacobian_of_f(*args: Any) -> Any:
+        args = list(args)
+        state = recording()
+        nested = state.enabled and bool(state.grad_sources or state.tapes)
+        value = args[argnums]
+        if nested and isinstance(value, Tensor):
+            x = record(_ARGUMENT, (value,), value._data, None)
+        else:
+            x = Tensor(value._data if isinstance(value, Tensor) else value,
+                       name=getattr(value, "name", None))
+        require_floating(x, f"vg.jacobian differentiates with respect to argument {argnums} "
+                            f"of {getattr(f, '__name__', 'f')}")
+        args[argnums] = x
+        state.grad_sources.append(frozenset([x._id]))
+        try:
+            y = as_tensor(f(*args))
+        finally:
+            state.grad_sources.pop()
+        if mode == "forward":
+            return _forward_jacobian(y, x)
+        rows = []
+        for k in range(y.size):
+            pick = np.zeros(y.size, y.dtype)
+            pick[k] = 1
+            g = gradients(y, [x], grad_ys=pick.reshape(y.shape), create_graph=nested)[0]
+            rows.append(Tensor(np.zeros(x.shape, x.dtype)) if g is None else g)
+        if nested:
+            from .ops import reshape, stack
+            return reshape(stack(rows), y.shape + x.shape) if rows else Tensor(
+                np.zeros(y.shape + x.shape, x.dtype))
+        return np.array([r.numpy() for r in rows], dtype=x.dtype).reshape(y.shape + x.shape)
+
+    return jacobian_of_f
+
+
+def _forward_jacobian(y: Tensor, x: Tensor) -> np.ndarray:
+    """One forward pass per entry of ``x``: column k is J·e_k."""
+    from .forward import forward_pass
+    columns = []
+    for k in range(x.size):
+        pick = np.zeros(x.size, x.dtype)
+        pick[k] = 1
+        tangent = forward_pass(y, {x._id: pick.reshape(x.shape)}).tangents.get(y._id)
+        columns.append(np.zeros(y.shape, y.dtype) if tangent is None else tangent)
+    if not columns:
+        return np.zeros(y.shape + x.shape, y.dtype)
+    return np.stack([np.reshape(c, -1) for c in columns], axis=-1).reshape(y.shape + x.shape)
+
+
+def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+    """The function that returns the Hessian of scalar ``f``: the Jacobian of its gradient.
+
+    Its shape is ``x.shape + x.shape``.
+
+    >>> import vizgrad as vg
+    >>> hessian(lambda x: (x[0] ** 2) * x[1])(vg.tensor([1., 3.]))
+    array([[6., 2.],
+           [2., 0.]])
+    """
+    return jacobian(grad(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Any], x: Any, v: Any) -> tuple[Tensor, np.ndarray]:
+    """``f(x)`` and the Hessian-vector product H·v, without forming H (PyTorch's signature).
+
+    One backward pass records the gradient, a second differentiates ``gradient · v``:
+    the cost of two gradients, whatever the size of x.
+
+    >>> import vizgrad as vg
+    >>> value, product = hvp(lambda x: (x ** 3).sum(), vg.tensor([1., 2.]), [1., 0.])
+    >>> value.item(), product
+    (9.0, array([6., 0.]))
+    """
+    x_t = Tensor(x._data if isinstance(x, Tensor) else x, name=getattr(x, "name", None))
+    require_floating(x_t, f"vg.hvp differentiates {getattr(f, '__name__', 'f')} with respect "
+                          "to x")
+    direction = np.asarray(v._data if isinstance(v, Tensor) else v, dtype=x_t.dtype)
+    if direction.shape != x_t.shape:
+        raise ShapeError(f"v has shape {direction.shape} but x has shape {x_t.shape}; fix: "
+                         f"give v of x's shape {x_t.shape}")
+    y = as_tensor(f(x_t))
+    if y.size != 1:
+        raise NonScalarBackwardError(f"hvp(f, x, v) needs f to return a scalar, but it "
+                                     f"returned shape {y.shape}; fix: return y.sum()")
+    g = gradients(y, [x_t], create_graph=True)[0]
+    if g is None:
+        return y, np.zeros(x_t.shape, x_t.dtype)
+    product = gradients(g, [x_t], grad_ys=direction, create_graph=False)[0]
+    return y, np.zeros(x_t.shape, x_t.dtype) if product is None else product.numpy()

@@ -128,10 +128,14 @@ def library_fix(name: str) -> str:
     if counterpart is not None:
         return f"call {counterpart} instead (same arguments), which records it"
     equivalent = _SCIPY_EQUIVALENTS.get(name.rsplit(".", 1)[-1])
-    if equivalent is not None:
+    if equivalent is not None and name.startswith("scipy."):
         return f"call {equivalent} instead, which records it"
-    return "write it with numpy functions on the tensor itself (np.exp(t), np.sum(t) ... " \
-           "record) or vizgrad ops"
+    if name.startswith("scipy."):
+        return ("write it with numpy functions on the tensor itself (np.exp(t), np.sum(t) ... "
+                "record) or vizgrad ops")
+    return (f"{name} computes with plain numbers only: to differentiate through it, write "
+            "it with numpy functions on the tensor; if it only needs the numbers (plotting, "
+            "printing, saving), pass it t.numpy()")
 
 
 _ASSIGNMENT = re.compile(r"\]\s*(?:[-+*/@%]|//|\*\*)?=(?!=)")
@@ -147,18 +151,39 @@ def _variable_name(t: Tensor, frame: FrameType | None) -> str | None:
     return None
 
 
-def conversion_error(t: Tensor, frame: FrameType | None, *, element: bool = False
-                     ) -> ConversionError:
-    """The error for converting ``t`` implicitly; ``frame`` is the converter's caller."""
+def _user_frame(frame: FrameType | None) -> tuple[FrameType | None, FrameType | None]:
+    """(the outermost library frame below the user's code, the user's frame)."""
     library, user = None, frame
     while user is not None and _is_library(user):
         library, user = user, user.f_back
-    line = linecache.getline(user.f_code.co_filename, user.f_lineno).strip() if user else ""
+    return library, user
+
+
+def _line(frame: FrameType | None) -> str:
+    return linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip() if frame else ""
+
+
+def user_line() -> str:
+    """The line of the user's code that is running, or "".
+
+    >>> isinstance(user_line(), str)
+    True
+    """
+    return _line(_user_frame(sys._getframe(1))[1])
+
+
+def conversion_error(t: Tensor, frame: FrameType | None, *, element: bool = False
+                     ) -> ConversionError:
+    """The error for converting ``t`` implicitly; ``frame`` is the converter's caller."""
+    library, user = _user_frame(frame)
+    line = _line(user)
     call = _public_name(library) if library is not None else None
     variable = _variable_name(t, user)
     who = describe(t) if t.name or variable is None else f"'{variable}'"
     spelled = t.name or variable or "t"
     where = f" (in `{line}`)" if line else ""
+    if call is not None and call.startswith("numpy."):
+        call = None   # numpy's own Python code converting an argument: the line says more
     if call is not None:
         what, fix = f"{call}{where}", library_fix(call)
     elif element or _ASSIGNMENT.search(line):
@@ -173,6 +198,11 @@ def conversion_error(t: Tensor, frame: FrameType | None, *, element: bool = Fals
     elif re.search(r"\b(np|numpy)\.(array|asarray|asanyarray)\(\s*\[", line):
         what = f"`{line}`"
         fix = "np.stack([...]) joins tensors with a recorded op"
+    elif re.search(r"\b(np|numpy)\.\w+\(\s*\[", line):
+        what = f"`{line}`"
+        fix = ("numpy turns a list into one array first, which reads the numbers: stack the "
+               "list into one tensor with np.stack([...]) and pass that, e.g. "
+               "np.mean(np.stack([a, b]))")
     else:
         what = f"`{line}`" if line else "a library call"
         fix = ("pass the tensor to numpy functions (np.exp(t), np.sum(t), X @ t ... record) "

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from . import ops, ops_linalg, ops_math, ops_reduce, ops_shape, ops_special
-from .conversion import library_fix
+from .conversion import library_fix, user_line
 from .tensor import Tensor, as_tensor
 
 UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
@@ -189,10 +189,13 @@ def _checked_kwargs(name: str, handler: Callable[..., Any], kwargs: dict) -> dic
         return kwargs
     out = kwargs.get("out")
     if out is not None and not (isinstance(out, tuple) and all(o is None for o in out)):
+        line = user_line()
+        where = f" (in `{line}`)" if line else ""
         raise UnsupportedError(
-            f"{name}(..., out=...) would write into an existing array, but a vizgrad tensor "
-            f"never changes after it is made (the graph keeps its values). Fix: y = {name}(...) "
-            "without out=")
+            f"{name}(..., out=...){where} would write into an existing array, but a vizgrad "
+            "tensor never changes after it is made (the graph keeps its values), and a numpy "
+            f"array cannot hold one. Fix: y = {name}(...) without out=; for a += t on a numpy "
+            "array a, write a = a + t")
     accepted = _accepted(handler)
     passed = {}
     for key, value in kwargs.items():

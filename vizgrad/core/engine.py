@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import VizgradError
 from .ops import unbroadcast
-from .tensor import Tensor
+from .tensor import Tensor, as_tensor, recording
 
 
 class Step:
@@ -115,6 +115,7 @@ class BackwardPass:
         self.grads = grads
         self.allowed = allowed
         self.stops = stops
+        self.tensor_grads: dict[int, Tensor] | None = None  # with create_graph: the gradients
 
     @property
     def roots(self) -> tuple[Tensor, ...]:
@@ -173,7 +174,8 @@ class BackwardPass:
 def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
                   is_source: Callable[[Tensor], bool], *, kind: str,
                   sources: Iterable[Tensor] = (), allowed: frozenset[int] | None = None,
-                  stops: frozenset[int] = frozenset(), scalar_path: bool = True
+                  stops: frozenset[int] = frozenset(), scalar_path: bool = True,
+                  create_graph: bool = False
                   ) -> BackwardPass:
     """Run reverse mode from ``roots`` and return what it did.
 
@@ -181,8 +183,14 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
     only through ops in ``allowed`` (a tape's) and never past ``stops``.
     ``scalar_path``: run the rules of ops computed on Python floats on floats too (off
     when the rules must run on something else, e.g. recorded tensors).
+    With ``create_graph`` the backward pass is itself recorded (see
+    :func:`_backpropagate_recorded`): ``pass.tensor_grads`` holds the gradients as
+    tensors whose own graph leads back to the forward values they read.
     """
     walk, masks, reached_sources = _ops_to_walk(roots, is_source, allowed, stops)
+    if create_graph and recording().enabled:
+        return _backpropagate_recorded(roots, seeds, kind, sources, allowed, stops, walk,
+                                       masks, reached_sources)
 
     # 3. the reverse walk; each step is kept as its tensor id and its contributions
     grads = Gradients()
@@ -253,6 +261,64 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
 
     result = BackwardPass(kind, roots, seeds, tuple(sources), step_ids, offsets, flat, grads,
                           reached_sources, allowed, stops)
+    for root in roots:
+        root._pass = result
+    return result
+
+
+def _backpropagate_recorded(roots: Sequence[Tensor], seeds: Sequence[np.ndarray], kind: str,
+                            sources: Iterable[Tensor], allowed: frozenset[int] | None,
+                            stops: frozenset[int], walk: list[Tensor], masks: list[int],
+                            reached_sources: list[Tensor]) -> BackwardPass:
+    """The reverse walk with every rule run on tensors, so the gradient has a graph.
+
+    The rules are written with numpy functions, and numpy functions called on tensors
+    record vizgrad ops (``__array_function__``), so a rule given the upstream gradient
+    and the op's inputs and output as tensors records its own computation, linked to
+    the forward tensors it reads (HIPS autograd's approach). The drawing's copy of the
+    pass keeps plain arrays, as a first-order pass does.
+    """
+    tensor_grads: dict[int, Tensor] = {}
+    for root, seed in zip(roots, seeds):
+        previous = tensor_grads.get(root._id)
+        seed_t = Tensor(seed)
+        tensor_grads[root._id] = seed_t if previous is None else previous + seed_t
+    step_ids = array("q")
+    offsets = array("I", [0])
+    flat: list[np.ndarray | None] = []
+    while walk:
+        t, mask = walk.pop(), masks.pop()
+        g = tensor_grads.get(t._id)
+        if g is None:
+            continue
+        op, saved, params = t._op, t._saved, t._params
+        rules = op.rules if type(op.rules) is tuple else [
+            op.rule(index) for index in range(len(saved))]
+        # the inputs as the tensors themselves (their values are the saved ones), or, for
+        # a leaf an optimizer has changed since, a constant holding the value the op read
+        inputs = tuple(x if x._data is value else Tensor(value)
+                       for x, value in zip(t._inputs, saved))
+        for x, rule, value in zip(t._inputs, rules, saved):
+            needed, mask = mask & 1, mask >> 1
+            if rule is None or not needed:
+                flat.append(None)
+                continue
+            c = rule(g, t, *inputs, **params) if params else rule(g, t, *inputs)
+            c = as_tensor(c)
+            if c.shape != value.shape:
+                c = unbroadcast(c, value.shape)
+            if c.dtype != value.dtype:
+                c = c.astype(value.dtype)
+            flat.append(c._data)
+            previous = tensor_grads.get(x._id)
+            tensor_grads[x._id] = c if previous is None else previous + c
+        step_ids.append(t._id)
+        offsets.append(len(flat))
+
+    grads = {tid: g._data for tid, g in tensor_grads.items()}
+    result = BackwardPass(kind, roots, seeds, tuple(sources), step_ids, offsets, flat, grads,
+                          reached_sources, allowed, stops)
+    result.tensor_grads = tensor_grads
     for root in roots:
         root._pass = result
     return result

@@ -160,12 +160,20 @@ sqrt = _unary(defop("sqrt", "√", np.sqrt, lambda g, out, a: g / (2 * out),
                     formulas=("1/(2√x)",), elementwise=True))
 square = _unary(defop("square", "x²", np.square, lambda g, out, a: g * 2 * a,
                       formulas=("2x",), elementwise=True))
+def _conjugate(z: Any) -> Any:
+    """The complex conjugate; recorded (its gradient is the conjugate of the upstream)."""
+    return apply(_conj, (z,)) if isinstance(z, Tensor) else np.conj(z)
+
+
+_conj = Op("conjugate", "conj", np.conj, (lambda g, out, z: _conjugate(g),), ("conj",))
+
+
 def _abs_rule(g, out, a):
     if a.dtype.kind != "c":
         return g * np.sign(a)
     # d|z| is conj(z)/|z| in the convention above; 0 at z = 0, as sign(0) is
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(out == 0, 0, g * np.conj(a) / out)
+        return np.where(out == 0, 0, g * _conjugate(a) / out)
 
 
 abs = _unary(defop("abs", "|x|", np.abs, _abs_rule, formulas=("sign(x)",), elementwise=True))
@@ -263,8 +271,9 @@ def _clip_forward(a, a_min, a_max):
 
 
 _clip = defop("clip", "clip", _clip_forward,
-              lambda g, out, a, a_min, a_max: g * ((a >= (-np.inf if a_min is None else a_min))
-                                                   & (a <= (np.inf if a_max is None else a_max))),
+              lambda g, out, a, a_min, a_max: g * np.logical_and(
+                  a >= (-np.inf if a_min is None else a_min),
+                  a <= (np.inf if a_max is None else a_max)),
               formulas=("[lo ≤ x ≤ hi]",), elementwise=True)
 
 
@@ -285,7 +294,7 @@ def clip_by_value(t: Any, clip_value_min: float, clip_value_max: float) -> Tenso
 
 
 _where = defop("where", "where", np.where, None,
-               lambda g, out, c, a, b: g * c, lambda g, out, c, a, b: g * ~c,
+               lambda g, out, c, a, b: g * c, lambda g, out, c, a, b: g * np.logical_not(c),
                formulas=("", "[cond]", "[not cond]"), elementwise=True)
 
 
@@ -331,6 +340,8 @@ def _expand(g: np.ndarray, a: np.ndarray, axis: Any, keepdims: bool) -> np.ndarr
 
 def _spread(g: np.ndarray, a: np.ndarray) -> np.ndarray:
     """``g`` broadcast to ``a``'s shape, as a new array (faster than np.broadcast_to)."""
+    if isinstance(g, Tensor):   # a backward pass being recorded: the recorded broadcast
+        return broadcast_to(g, a.shape)
     out = np.empty(a.shape, dtype=g.dtype)
     out[...] = g
     return out
@@ -466,18 +477,23 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     return apply(_broadcast_to, (as_tensor(x),), {"shape": tuple(shape)})
 
 
+def _along(axis: int, ndim: int, index: Any) -> tuple:
+    """The index that picks ``index`` (an int or a slice) along ``axis``, all else whole."""
+    return (slice(None),) * (axis % ndim) + (index,)
+
+
 def _concatenate_rule(index: int) -> Rule:
     def rule(g, out, *parts, axis):
         if axis is None:   # the parts were flattened, then joined
             start = builtins.sum(p.size for p in parts[:index])
             return g[start:start + parts[index].size].reshape(parts[index].shape)
         start = builtins.sum(p.shape[axis] for p in parts[:index])
-        return np.take(g, np.arange(start, start + parts[index].shape[axis]), axis=axis)
+        return g[_along(axis, g.ndim, slice(start, start + parts[index].shape[axis]))]
     return rule
 
 
 def _stack_rule(index: int) -> Rule:
-    return lambda g, out, *parts, axis: np.take(g, index, axis=axis)
+    return lambda g, out, *parts, axis: g[_along(axis, g.ndim, index)]
 
 
 _concatenate = Op("concatenate", "concat", lambda *parts, axis: np.concatenate(parts, axis=axis),
@@ -500,7 +516,39 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 # -- indexing --------------------------------------------------------------------
+def _scatter_forward(g, index, shape, advanced):
+    grad = np.zeros(shape, dtype=g.dtype)
+    if advanced:
+        np.add.at(grad, index, g)  # repeated indices add up
+    else:
+        grad[index] = g
+    return grad
+
+
+# The gradient of indexing, as an op of its own: a backward pass that is recorded (for
+# second derivatives) records it, and its own gradient is the indexing again. Every
+# rule that sums gradients into picked entries uses it (see scatter_add); it is not in
+# the table, as no program calls it.
+_scatter = Op("scatter_add", "scatter", _scatter_forward,
+              (lambda g, out, values, index, shape, advanced: g[index],),
+              ("1 at the entries it was put into",))
+
+
+def scatter_add(values: Any, index: Any, shape: tuple[int, ...], advanced: bool) -> Any:
+    """Zeros of ``shape`` with ``values`` added at ``index`` (a recorded op for a tensor).
+
+    >>> scatter_add(np.array([1., 2., 3.]), ([0, 0, 2],), (3,), True)
+    array([3., 0., 3.])
+    """
+    if isinstance(values, Tensor):
+        return apply(_scatter, (values,), {"index": index, "shape": tuple(shape),
+                                           "advanced": advanced})
+    return _scatter_forward(values, index, shape, advanced)
+
+
 def _getitem_rule(g, out, a, index, advanced):
+    if isinstance(g, Tensor):
+        return scatter_add(g, index, a.shape, advanced)
     grad = np.zeros(a.shape, dtype=g.dtype)
     if advanced:
         np.add.at(grad, index, g)  # repeated indices add up
@@ -589,19 +637,43 @@ def _conv2d_forward(x, w, stride, padding):
     return np.einsum("nchwij,ocij->nohw", patches, w, optimize=True)
 
 
+def _windows_of_tensor(x: Tensor, kh: int, kw: int, stride: int, padding: int) -> Tensor:
+    """:func:`_windows` of the padded ``x`` as recorded indexing (for a recorded backward)."""
+    if padding:
+        x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    ho = (x.shape[2] - kh) // stride + 1
+    wo = (x.shape[3] - kw) // stride + 1
+    rows = (np.arange(ho) * stride)[:, None, None, None] + np.arange(kh)[None, None, :, None]
+    cols = (np.arange(wo) * stride)[None, :, None, None] + np.arange(kw)[None, None, None, :]
+    return x[:, :, rows, cols]
+
+
 def _conv2d_input_rule(g, out, x, w, stride, padding):
     kh, kw = w.shape[2], w.shape[3]
-    padded = np.zeros(_pad(x, padding).shape, dtype=g.dtype)
     ho, wo = g.shape[2], g.shape[3]
+    h, wd = x.shape[2], x.shape[3]
+    if isinstance(g, Tensor):
+        padded_shape = (x.shape[0], x.shape[1], h + 2 * padding, wd + 2 * padding)
+        total = None
+        for i in range(kh):
+            for j in range(kw):
+                term = scatter_add(np.einsum("nohw,oc->nchw", g, w[:, :, i, j]),
+                                   (slice(None), slice(None), slice(i, i + stride * ho, stride),
+                                    slice(j, j + stride * wo, stride)), padded_shape, False)
+                total = term if total is None else total + term
+        return total[:, :, padding:padding + h, padding:padding + wd]
+    padded = np.zeros(_pad(x, padding).shape, dtype=g.dtype)
     for i in range(kh):
         for j in range(kw):
             padded[:, :, i:i + stride * ho:stride, j:j + stride * wo:stride] += np.einsum(
                 "nohw,oc->nchw", g, w[:, :, i, j], optimize=True)
-    h, wd = x.shape[2], x.shape[3]
     return padded[:, :, padding:padding + h, padding:padding + wd]
 
 
 def _conv2d_weight_rule(g, out, x, w, stride, padding):
+    if isinstance(x, Tensor) or isinstance(g, Tensor):
+        patches = _windows_of_tensor(as_tensor(x), w.shape[2], w.shape[3], stride, padding)
+        return np.einsum("nohw,nchwij->ocij", g, patches)
     patches = _windows(_pad(x, padding), w.shape[2], w.shape[3], stride)
     return np.einsum("nohw,nchwij->ocij", g, patches, optimize=True)
 
@@ -629,6 +701,9 @@ COMPLEX_SAFE = {"add", "subtract", "multiply", "divide", "power", "negative", "e
                 "sqrt", "square", "abs", "sin", "cos", "tanh", "sum", "mean", "reshape",
                 "transpose", "broadcast_to", "concatenate", "stack", "getitem", "matmul",
                 "where", "conv2d", "stop_gradient"}
+# the real part, for a recorded backward pass through complex values (not in the table:
+# programs take real parts before vizgrad sees them); its gradient is the real upstream
+_real = Op("real", "Re", np.real, (lambda g, out, z: g,), ("1",))
 _COMPLEX_VERSIONS: weakref.WeakKeyDictionary[Op, Op] = weakref.WeakKeyDictionary()
 
 
@@ -663,6 +738,8 @@ def _complex_rule(op: Op, index: int) -> Rule | None:
                 "vg.abs(z) or to the real and imaginary parts, before it")
         c = rule(g, out, *values, **params)
         # a real input's gradient is the real part (dL/dx of a real x)
-        return np.real(c) if values[index].dtype.kind != "c" else c
+        if values[index].dtype.kind == "c":
+            return c
+        return apply(_real, (c,)) if isinstance(c, Tensor) else np.real(c)
 
     return complex_rule

@@ -305,6 +305,10 @@ def _diagonal_positions(shape, offset, axis1, axis2):
 
 def _trace_rule(g, out, a, offset, axis1, axis2):
     positions = _diagonal_positions(a.shape, offset, axis1, axis2)
+    if isinstance(g, Tensor):   # a recorded backward: the same sum as recorded ops
+        spread = np.broadcast_to(np.expand_dims(g, -1), positions.shape)
+        return ops.scatter_add(spread.ravel(), (positions.ravel(),), (a.size,),
+                               True).reshape(a.shape)
     weights = np.broadcast_to(np.expand_dims(g, -1), positions.shape)
     return np.bincount(positions.ravel(), weights.ravel(), minlength=a.size).reshape(a.shape)
 

@@ -124,7 +124,7 @@ erf = _unary_op("erf", "erf", _erf,
 
 # -- two inputs ---------------------------------------------------------------------------
 remainder = _binary_op("remainder", "mod", np.remainder,
-                       lambda g, out, a, b: g, lambda g, out, a, b: -g * np.floor_divide(a, b),
+                       lambda g, out, a, b: g, lambda g, out, a, b: -g * np.floor(a / b),
                        ("1", "−⌊a/b⌋"))
 mod = remainder
 

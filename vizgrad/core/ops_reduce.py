@@ -98,6 +98,12 @@ def _cumprod_rule(g, out, a, axis):
     moved = np.moveaxis(flat, ax, -1)
     g_moved = np.moveaxis(g.reshape(flat.shape), ax, -1)
     n = moved.shape[-1]
+    if isinstance(moved, Tensor) or isinstance(g_moved, Tensor):   # a recorded backward
+        rows = np.where(np.eye(n, dtype=bool), 1.0,
+                        np.repeat(np.expand_dims(moved, -2), n, axis=-2))
+        partial = np.cumprod(rows, axis=-1) * np.triu(np.ones((n, n)))
+        grad = (partial * np.expand_dims(g_moved, -2)).sum(axis=-1)
+        return np.moveaxis(grad, -1, ax).reshape(a.shape)
     # row i: the running product with entry i replaced by 1, so zeros are exact
     rows = np.repeat(moved[..., None, :], n, axis=-2)
     rows[..., np.arange(n), np.arange(n)] = 1

@@ -17,12 +17,18 @@ import numpy as np
 
 from ..errors import ArgumentError, ShapeError
 from . import ops
-from .ops import OPS, Op, defop
+from .ops import OPS, Op, defop, scatter_add
 from .tensor import Tensor, apply, as_tensor, describe
 
 
 def _gather(g: np.ndarray, positions: np.ndarray, size: int) -> np.ndarray:
     """Sum ``g`` into the input entries ``positions`` (1-based; 0 = from no entry)."""
+    if isinstance(g, Tensor):   # a recorded backward pass: the same sum as recorded ops
+        if g.shape != positions.shape:
+            g = np.broadcast_to(g, positions.shape)
+        picked = positions > 0
+        values = g.ravel() if picked.all() else g[picked]
+        return scatter_add(values, (positions[picked] - 1,), (size,), True)
     weights = np.broadcast_to(g, positions.shape).ravel()
     return np.bincount(positions.ravel(), weights, minlength=size + 1)[1:]
 
@@ -90,6 +96,10 @@ _split = _moving_op("split", "split", lambda a, axis, start, stop: a[
 def _sort_rule(g, out, a, axis):
     flat = a.reshape(-1) if axis is None else a
     order = np.argsort(flat, axis=-1 if axis is None else axis, kind="stable")
+    if isinstance(g, Tensor):   # each sorted entry goes back to the position it came from
+        where_from = np.take_along_axis(np.arange(1, a.size + 1).reshape(flat.shape), order,
+                                        axis=-1 if axis is None else axis)
+        return _gather(g.reshape(flat.shape), where_from, a.size).reshape(a.shape)
     grad = np.zeros(flat.shape, dtype=g.dtype)
     np.put_along_axis(grad, order, g.reshape(flat.shape), axis=-1 if axis is None else axis)
     return grad.reshape(a.shape)
@@ -104,6 +114,14 @@ def _diff_rule(g, out, a, n, axis):
     axis = axis % a.ndim
     later = (slice(None),) * axis + (slice(1, None),)
     earlier = (slice(None),) * axis + (slice(None, -1),)
+    if isinstance(g, Tensor):   # the same sums, as recorded padding
+        for _ in range(n):
+            widths = [(0, 0)] * g.ndim
+            widths[axis] = (1, 0)
+            before = np.pad(g, widths)
+            widths[axis] = (0, 1)
+            g = before - np.pad(g, widths)
+        return g
     for _ in range(n):
         shape = list(g.shape)
         shape[axis] += 1
@@ -506,7 +524,7 @@ def _gradient_rule(g, out, a, axis, spacing, edge_order):
     return total
 
 
-_gradient = defop("gradient", "Δ",
+_gradient = defop("np_gradient", "Δ",
                   lambda a, axis, spacing, edge_order: np.gradient(
                       a, *([] if spacing is None else [np.asarray(spacing)]), axis=axis,
                       edge_order=edge_order),

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ShapeError
 from .ops import Op, defop
 from .tensor import Tensor, apply, as_tensor
 
@@ -31,7 +31,7 @@ def _float_dtype(a: np.ndarray) -> np.dtype:
     return a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
 
 
-def lifted(op: Op, **fixed: Any) -> Callable[..., Any]:
+def lifted(op: Op) -> Callable[..., Any]:
     """``op`` as a function of arrays or tensors: on tensors it records, on arrays it
     only computes (so a rule can call another op of the table either way).
 
@@ -40,7 +40,6 @@ def lifted(op: Op, **fixed: Any) -> Callable[..., Any]:
     array([1., 1.])
     """
     def function(*values: Any, **params: Any) -> Any:
-        params = {**fixed, **params}
         if any(isinstance(v, Tensor) for v in values):
             like = next(v for v in values if isinstance(v, Tensor))
             return apply(op, tuple(as_tensor(v, like) for v in values), params or None)
@@ -74,7 +73,9 @@ def _polygamma_values(n: int, a: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         reflected = None
         if n == 0 and np.any(x < 0):   # ψ(x) = ψ(1 − x) − π/tan(πx)
-            reflected = np.where(x < 0, -np.pi / np.tan(np.pi * x), 0.0)
+            # at the poles −1, −2, ... the digamma is undefined: nan, as scipy's
+            pole = (x < 0) & (x == np.floor(x))
+            reflected = np.where(pole, np.nan, np.where(x < 0, -np.pi / np.tan(np.pi * x), 0.0))
             x = np.where(x < 0, 1 - x, x)
         finite = x[np.isfinite(x)]
         if finite.size and _ASYMPTOTIC_FROM - finite.min() > _MOST_STEPS:
@@ -215,47 +216,101 @@ norm_cdf.__doc__ = """The normal distribution function Φ((x − loc)/scale).
 """
 
 
-# -- convolution (scipy.signal.convolve / np.convolve) ---------------------------------------
+# -- convolution (scipy.signal.convolve / np.convolve, and autograd's axes) -------------------
 CONVOLVE_MODES = ("full", "valid", "same")
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _convolve_forward(a, b, mode):
-    if a.ndim != b.ndim or a.ndim == 0:
-        raise ValueError("both inputs need the same number of axes (at least one), got "
-                         f"{a.ndim} and {b.ndim}")
+def _roles(ndim: int, conv: tuple, dot: tuple) -> list[int]:
+    """The axes that are neither convolved nor summed: they make an outer product."""
+    return [i for i in range(ndim) if i not in conv and i not in dot]
+
+
+def _convolve_forward(a, b, mode, axes, dot_axes):
+    (a_conv, b_conv), (a_dot, b_dot) = axes, dot_axes
+    a_sizes = [a.shape[i] for i in a_conv]
+    b_sizes = [b.shape[i] for i in b_conv]
+    if mode == "valid" and not all(m >= n for m, n in zip(a_sizes, b_sizes)):
+        if not all(m <= n for m, n in zip(a_sizes, b_sizes)):
+            raise ValueError(f"in mode 'valid' one input must be at least as large as the other "
+                             f"along every convolved axis, got {tuple(a_sizes)} and "
+                             f"{tuple(b_sizes)}")
+        # convolution is symmetric: slide the smaller one, then put a's axes first again
+        swapped = _convolve_forward(b, a, mode, (b_conv, a_conv), (b_dot, a_dot))
+        a_free, b_free = len(_roles(a.ndim, a_conv, a_dot)), len(_roles(b.ndim, b_conv, b_dot))
+        order = [*range(b_free, b_free + a_free), *range(b_free), *range(a_free + b_free,
+                                                                          swapped.ndim)]
+        return np.transpose(swapped, order)
     if mode == "full":
-        big = np.pad(a, [(n - 1, n - 1) for n in b.shape])
-        small = b
-    elif all(m >= n for m, n in zip(a.shape, b.shape)):
-        big, small = a, b
-    elif all(m <= n for m, n in zip(a.shape, b.shape)):
-        big, small = b, a   # convolution is symmetric: the smaller one slides
-    else:
-        raise ValueError(f"in mode 'valid' one input must be at least as large as the other "
-                         f"along every axis, got shapes {a.shape} and {b.shape}")
-    windows = np.lib.stride_tricks.sliding_window_view(big, small.shape)
-    return np.tensordot(windows, np.flip(small), axes=small.ndim)
+        widths = [(0, 0)] * a.ndim
+        for i, n in zip(a_conv, b_sizes):
+            widths[i] = (n - 1, n - 1)
+        a = np.pad(a, widths)
+    windows = np.lib.stride_tricks.sliding_window_view(a, b_sizes, axis=a_conv)
+    letters = iter(_LETTERS)
+    a_terms = [next(letters) for _ in range(a.ndim)]
+    b_terms = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(a_dot, b_dot):
+        b_terms[j] = a_terms[i]
+    window_terms = [next(letters) for _ in a_conv]
+    for j, w in zip(b_conv, window_terms):
+        b_terms[j] = w
+    output = ([a_terms[i] for i in _roles(a.ndim, a_conv, a_dot)] +
+              [b_terms[j] for j in _roles(b.ndim, b_conv, b_dot)] + [a_terms[i] for i in a_conv])
+    spec = f"{''.join(a_terms + window_terms)},{''.join(b_terms)}->{''.join(output)}"
+    return np.einsum(spec, windows, np.flip(b, b_conv), optimize=True)
 
 
 def _convolve_rule(index: int):
-    def rule(g, out, a, b, mode):
-        x, other = (a, b) if index == 0 else (b, a)
+    def rule(g, out, a, b, mode, axes, dot_axes):
+        (a_conv, b_conv), (a_dot, b_dot) = axes, dot_axes
+        a_free, b_free = _roles(a.ndim, a_conv, a_dot), _roles(b.ndim, b_conv, b_dot)
+        out_a = list(range(len(a_free)))
+        out_b = list(range(len(a_free), len(a_free) + len(b_free)))
+        out_conv = list(range(len(a_free) + len(b_free), g.ndim))
+        if index == 0:
+            x, x_conv, x_dot, x_free, other, o_conv, o_dot, o_free, g_other = (
+                a, a_conv, a_dot, a_free, b, b_conv, b_dot, b_free, out_b)
+        else:
+            x, x_conv, x_dot, x_free, other, o_conv, o_dot, o_free, g_other = (
+                b, b_conv, b_dot, b_free, a, a_conv, a_dot, a_free, out_a)
         # full's adjoint is a valid correlation; valid's is full for the larger input
-        larger = all(m >= n for m, n in zip(x.shape, other.shape))
+        larger = all(x.shape[i] >= other.shape[j] for i, j in zip(x_conv, o_conv))
         adjoint_mode = "full" if mode == "valid" and larger else "valid"
-        return convolve_any(g, np.flip(other), mode=adjoint_mode)
+        result = convolve_any(g, np.flip(other, o_conv), mode=adjoint_mode,
+                              axes=(tuple(out_conv), o_conv),
+                              dot_axes=(tuple(g_other), tuple(o_free)))
+        # the result's axes: x's free ones, then the other's summed ones in its own order
+        # (partners of x's summed ones), then the convolved ones
+        order = x_free + [x_dot[o_dot.index(j)] for j in sorted(o_dot)] + list(x_conv)
+        return np.transpose(result, np.argsort(order))
     return rule
 
 
 _convolve = defop("convolve", "conv", _convolve_forward, _convolve_rule(0), _convolve_rule(1),
                   formulas=("correlate(g, b)", "correlate(g, a)"),
-                  shape_fix="give two inputs with the same number of axes; in mode 'valid' "
-                            "one must fit inside the other along every axis")
+                  shape_fix="give the same number of convolved axes on both sides, summed axes "
+                            "of equal lengths; in mode 'valid' one input must fit inside the "
+                            "other along every convolved axis")
 convolve_any = lifted(_convolve)
 
 
-def convolve(in1: Any, in2: Any, mode: str = "full") -> Tensor:
-    """N-dimensional convolution as scipy.signal.convolve does it (the kernel is flipped).
+def _axis_pairs(pairs: Any, a: Tensor, b: Tensor, what: str) -> tuple[tuple, tuple]:
+    left, right = pairs
+    left = tuple(int(i) % a.ndim for i in left) if a.ndim else ()
+    right = tuple(int(j) % b.ndim for j in right) if b.ndim else ()
+    if len(left) != len(right):
+        raise ArgumentError(f"convolve() pairs {what} one to one, got {len(left)} axes of the "
+                            f"first input and {len(right)} of the second; fix: give two lists "
+                            "of the same length")
+    return left, right
+
+
+def convolve(in1: Any, in2: Any, mode: str = "full", axes: Any = None,
+             dot_axes: Any = None) -> Tensor:
+    """N-dimensional convolution as scipy.signal.convolve does it (the kernel is flipped);
+    autograd's ``axes`` (the convolved pairs) and ``dot_axes`` (pairs summed as in a dot
+    product; the other axes make an outer product) choose the axes.
 
     >>> convolve(Tensor([1., 2., 3.]), Tensor([0., 1., 0.5])).numpy()
     array([0. , 1. , 2.5, 4. , 1.5])
@@ -265,12 +320,25 @@ def convolve(in1: Any, in2: Any, mode: str = "full") -> Tensor:
                             "fix: convolve(a, b, mode='full')")
     a_t = as_tensor(in1, in2 if isinstance(in2, Tensor) else None)
     b_t = as_tensor(in2, a_t)
+    if axes is None:
+        if a_t.ndim != b_t.ndim or a_t.ndim == 0:
+            raise ShapeError(f"convolve() of shapes {a_t.shape} and {b_t.shape}: without axes= "
+                             "both need the same number of axes (at least one); fix: give "
+                             "them the same number of axes, or axes=([...], [...])")
+        axes = (range(a_t.ndim), range(b_t.ndim))
+    params = {"axes": _axis_pairs(axes, a_t, b_t, "axes"),
+              "dot_axes": _axis_pairs(dot_axes or ((), ()), a_t, b_t, "dot_axes")}
     if mode != "same":
-        return apply(_convolve, (a_t, b_t), {"mode": mode})
-    full = apply(_convolve, (a_t, b_t), {"mode": "full"})
+        return apply(_convolve, (a_t, b_t), {"mode": mode, **params})
+    full = apply(_convolve, (a_t, b_t), {"mode": "full", **params})
     # scipy's 'same': the centre of the full result, as large as the first input
-    start = [(f - n) // 2 for f, n in zip(full.shape, a_t.shape)]
-    return full[tuple(slice(s, s + n) for s, n in zip(start, a_t.shape))]
+    conv = params["axes"][0]
+    first = full.ndim - len(conv)
+    index = [slice(None)] * full.ndim
+    for k, i in enumerate(conv):
+        start = (full.shape[first + k] - a_t.shape[i]) // 2
+        index[first + k] = slice(start, start + a_t.shape[i])
+    return full[tuple(index)]
 
 
 # -- the multivariate normal log density ------------------------------------------------------

@@ -342,6 +342,24 @@ class Tensor:
         """A writable copy of the values."""
         return np.array(self._data, copy=True)
 
+    def tolist(self) -> Any:
+        """The values as nested Python lists (an explicit exit, like ``numpy()``)."""
+        return self._data.tolist()
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor's value, as PyTorch does.
+
+        >>> f"{Variable(0.12345):.2f}"
+        '0.12'
+        """
+        if not spec:
+            return str(self)
+        if self.size != 1:
+            raise TypeError(f"unsupported format string {spec!r} for {describe(self)} with "
+                            f"{self.size} elements; fix: format its entries, e.g. "
+                            f"t.numpy().round(4), or one of them, f\"{{t[0]:{spec}}}\"")
+        return format(self._data.item(), spec)
+
     def copy(self) -> Tensor:
         """A recorded copy (numpy's ``x.copy()``): the gradient passes through it.
 
@@ -366,14 +384,17 @@ class Tensor:
                 index, value._data if isinstance(value, Tensor) else value), "t[...] = ...")
             return
         if self._op is None and conversion.carries_gradient(self):
+            name = self.name or "t"
             raise InPlaceError(
-                f"t[...] = ... would change {describe(self)}, a tensor gradients are taken with "
-                "respect to, in the middle of recording. Fix: to set its values, assign inside "
-                "`with vg.no_grad():` (as in PyTorch); to compute with a changed copy, "
-                "u = t.copy(); u[...] = value")
+                f"`{name}[...] = ...` would change {describe(self)}, a tensor gradients are "
+                "taken with respect to, in the middle of recording. Fix: to set its values, "
+                "assign inside `with vg.no_grad():` (as in PyTorch); to compute with a changed "
+                f"copy, u = {name}.copy(); u[...] = value")
+        held = sys.getrefcount(self)   # first: the count is compared with _ONE_HOLDER's
         old = Tensor.__new__(Tensor)
         _move_state(self, old)
-        _repoint_users(self, old)   # what was computed from t before saw the old value
+        if held > _ONE_HOLDER:   # something besides one variable holds t: maybe a user
+            _repoint_users(self, old)   # what was computed from t before saw the old value
         result = ops_assign.setitem(old, index, value)
         name = self.name
         _move_state(result, self)
@@ -398,11 +419,13 @@ class Tensor:
         state = _THREAD.state
         if state.enabled:
             if self._op is None and self.requires_grad:
+                name = self.name or "t"
+                spelled = spelled.replace("t ", f"{name} ", 1)
                 raise InPlaceError(
-                    f"{spelled} would change {describe(self)}, a trainable tensor, while "
+                    f"`{spelled}` would change {describe(self)}, a trainable tensor, while "
                     "operations are recorded, so the graph could not tell its old value from "
                     f"its new one. Fix: update it inside `with vg.no_grad():` (as in PyTorch), "
-                    f"or make a new tensor: t = t {spelled.split()[1][0]} ...")
+                    f"or make a new tensor: {name} = {name} {spelled.split()[1][0]} ...")
             return NotImplemented
         if self._op is not None:
             return NotImplemented
@@ -442,8 +465,12 @@ class Tensor:
         return Tensor(self._data, name=self.name)
 
     @property
-    def grad(self) -> np.ndarray | None:
-        """The gradient ``backward()`` accumulated here (a writable array), or None."""
+    def grad(self) -> np.ndarray | Tensor | None:
+        """The gradient ``backward()`` accumulated here (a writable array), or None.
+
+        After ``backward(create_graph=True)`` it is a tensor with its own graph (as in
+        PyTorch), which can be differentiated again and drawn with ``vg.show``.
+        """
         if self._grad is not None and self._grad_shared:
             # backward() left the array its pass keeps for the drawing: copy it out the first
             # time it is read, so changing .grad never changes a drawing (optimizers read
@@ -461,14 +488,17 @@ class Tensor:
         """Clear the accumulated gradient."""
         self._grad = None
 
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
         """Backpropagate from this tensor, accumulating into leaves' ``.grad`` (PyTorch).
+
+        ``create_graph=True`` records the backward pass: ``.grad`` becomes a tensor
+        that can be differentiated again.
 
         >>> w = Variable([1.0, 2.0]); (w * w).sum().backward(); w.grad
         array([2., 4.])
         """
         from .autodiff import backward
-        backward(self, grad)
+        backward(self, grad, create_graph)
 
     def __repr__(self) -> str:
         body = np.array2string(np.asarray(self._data), separator=", ", precision=4,
@@ -716,6 +746,23 @@ def _move_state(source: Tensor, target: Tensor) -> None:
     for slot in _STATE_SLOTS:
         if hasattr(source, slot):
             setattr(target, slot, getattr(source, slot))
+
+
+class _Probe:
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self.held = sys.getrefcount(self)
+
+
+def _one_holder() -> int:
+    """What sys.getrefcount says inside ``__setitem__`` of ``t[i] = v`` when one variable
+    holds ``t``: a tensor held by no more than that is input to no recorded op, so item
+    assignment can skip the search for its users (a scan of the whole heap)."""
+    probe = _Probe()
+    probe[0] = 0
+    return probe.held
+
+
+_ONE_HOLDER = _one_holder()
 
 
 def _repoint_users(t: Tensor, old: Tensor) -> None:

@@ -119,9 +119,20 @@ def torch_recording(source: str) -> AbstractContextManager:
 
 
 def trace_of(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
-             backward_pass: BackwardPass | None = None) -> Trace:
-    """The Trace of ``y``: a vizgrad or PyTorch tensor, or a micrograd-style value."""
+             backward_pass: BackwardPass | None = None, mode: str = "reverse",
+             seed: Mapping[Any, Any] | None = None) -> Trace:
+    """The Trace of ``y``: a vizgrad or PyTorch tensor, or a micrograd-style value.
+
+    ``mode="forward"`` (with ``seed``) is for vizgrad tensors, whose ops vizgrad knows.
+    """
+    if (mode != "reverse" or seed) and isinstance(y, Tensor):
+        return trace_of_tensor(y, names=names, extra=extra, backward_pass=backward_pass,
+                               mode=mode, seed=seed)
     recorder = recorder_of(y)
+    if recorder is not None and (mode != "reverse" or seed):
+        raise ArgumentError(f"forward mode draws vizgrad tensors only, not a "
+                            f"{type(y).__name__}; fix: write the computation with vizgrad "
+                            "tensors, or leave mode and seed out for backpropagation")
     if recorder is None:
         raise ArgumentError(
             f"graph() needs a tensor, got {type(y).__name__}; fix: pass the value you want to "
@@ -132,8 +143,13 @@ def trace_of(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[
 
 def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
           backward_pass: BackwardPass | None = None, max_values: int | None = None,
+          mode: str = "reverse", seed: Mapping[Any, Any] | None = None,
           depth: int | None = None) -> Graph:
     """The graph that made ``y``, with the backward pass last run from it.
+
+    ``mode="forward"`` steps forward mode instead: ``seed`` gives the tangent of the
+    inputs that move (by tensor or name, e.g. ``{"x1": 1.0}``), and each step pushes
+    the tangents through one op, in the order the ops ran, on the same drawing.
 
     ``names``: a namespace (``locals()``) whose variable names label unnamed tensors.
     ``extra``: more tensors to draw; those not leading to ``y`` are greyed.
@@ -149,7 +165,8 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
     '6'
     """
     with paused_gc():
-        trace = trace_of(y, names=names, extra=extra, backward_pass=backward_pass)
+        trace = trace_of(y, names=names, extra=extra, backward_pass=backward_pass, mode=mode,
+                         seed=seed)
         return build_graph(trace, max_values=max_values, depth=depth)
 
 

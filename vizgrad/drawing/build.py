@@ -124,6 +124,9 @@ class Drawing:
                 stack.extend(tensors[i].inputs)
         self.on_path = on_path
 
+        self.forward = trace.mode == "forward"
+        if self.forward:
+            self._forward_structure(n)
         # when each gradient arrives: an op's at the step that ran it, a leaf's at the
         # last step that sent it something
         self.step_of: dict[int, int] = {}
@@ -142,6 +145,10 @@ class Drawing:
             grad_step[target] = 1 if trace.steps else None
         self.grad_step = grad_step
         self.arrival = arrival  # tensor -> the last step that sent it a gradient
+        if self.forward:  # the tangents take the gradients' place, at the forward steps
+            self.step_of, self.arrival = self.forward_step_of, {}
+            self.grad_step = [0 if i in trace.tangents and t.op is None else
+                              self.forward_step_of.get(i) for i, t in enumerate(tensors)]
 
         self.labels = self._labels()
         named = trace.target_name or tensors[target].name
@@ -166,9 +173,23 @@ class Drawing:
             sources.append(target)
             targets.append(n)
         self.structure = Structure(node_scopes, node_greyed, sources, targets,
-                                   [None, *(s.tensor for s in trace.steps)])
+                                   [None, *(s.tensor for s in self.step_list)])
         self.node_count = node_count
         self._texts: dict[int, tuple[Any, str, bool]] = {}
+
+    def _forward_structure(self, n: int) -> None:
+        """Forward mode: step k pushes the tangents through the k-th op, in the order run."""
+        self.forward_step_of = {s.tensor: k
+                                for k, s in enumerate(self.trace.forward_steps, start=1)}
+
+    @property
+    def step_list(self) -> tuple:
+        """The steps after step 0: the backward pass's, or forward mode's."""
+        return self.trace.forward_steps if self.forward else self.trace.steps
+
+    def value_of_step(self, i: int) -> Any:
+        """What the drawing shows as tensor ``i``'s second number: gradient or tangent."""
+        return (self.trace.tangents if self.forward else self.trace.totals).get(i)
 
     # -- names ----------------------------------------------------------------------
     def _labels(self) -> list[str | None]:
@@ -233,9 +254,14 @@ class Drawing:
 
     # -- the parts of the graph -------------------------------------------------------
     def contribution(self, tensor: int, position: int) -> np.ndarray | None:
-        """The gradient the step through ``tensor`` sent to its input at ``position``."""
+        """The gradient the step through ``tensor`` sent to its input at ``position``
+        (forward mode: the tangent that input brought in)."""
         k = self.step_of.get(tensor)
-        return None if k is None else self.trace.steps[k - 1].contributions[position]
+        if k is None:
+            return None
+        if self.forward:
+            return self.trace.forward_steps[k - 1].inputs[position]
+        return self.trace.steps[k - 1].contributions[position]
 
     def node(self, i: int) -> Node:
         """Node ``i``: tensor ``i`` of the trace, or (i == n) the output box."""
@@ -243,7 +269,7 @@ class Drawing:
         if i == self.n:
             return self._output()
         t = trace.tensors[i]
-        total = trace.totals.get(i)
+        total = self.value_of_step(i)
         k = self.grad_step[i]
         value = t.value
         shape = tuple(t.shape if t.shape is not None else np.shape(value))
@@ -255,7 +281,7 @@ class Drawing:
             value="" if value is None else self.text(value),
             grad=None if k is None or total is None else self.text(total), grad_step=k,
             scope=self.structure.node_scopes[i], greyed=not self.on_path[i],
-            unconnected=i in trace.sources and total is None,
+            unconnected=i in trace.sources and total is None and not self.forward,
             outside_tape=i in trace.outside_tape and bool(self.on_path[i]),
             stopped=i in trace.stopped,
             nonfinite=value is not None and self.nonfinite(value) and not any(
@@ -272,7 +298,7 @@ class Drawing:
 
     def _output(self) -> Node:
         trace, t = self.trace, self.trace.tensors[self.trace.target]
-        seed = trace.seed
+        seed = trace.tangents.get(trace.target) if self.forward else trace.seed
         shape = tuple(t.shape if t.shape is not None else np.shape(t.value))
         return Node(
             id=f"n{self.n}", kind="output", label=self.target_name, op=None, symbol="",
@@ -282,7 +308,10 @@ class Drawing:
 
     @property
     def seed_step(self) -> int | None:
-        """The step at which the seed shows: 1, or None with no seed or no step."""
+        """The step at which the seed shows: 1, or None with no seed or no step (forward
+        mode: the output's tangent, at the last step)."""
+        if self.forward:
+            return len(self.step_list) or None
         return 1 if self.trace.seed is not None and self.trace.steps else None
 
     def edge(self, k: int) -> Edge:
@@ -301,8 +330,8 @@ class Drawing:
         c = self.contribution(target, position)
         step = self.step_of.get(target) if c is not None else None
         value = t.input_values[position] if t.input_values else trace.tensors[source].value
-        first_nonfinite = c is not None and self.nonfinite(c) and not has_nonfinite(
-            trace.steps[step - 1].upstream)
+        first_nonfinite = c is not None and not self.forward and self.nonfinite(c) and \
+            not has_nonfinite(trace.steps[step - 1].upstream)
         return Edge(id=f"e{k}", source=f"n{source}", target=f"n{target}",
                     input_index=position, value=self.text(value),
                     grad=None if c is None else self.text(c), grad_step=step,
@@ -311,7 +340,7 @@ class Drawing:
 
     def step(self, k: int) -> GraphStep:
         """Step ``k`` with its explanation."""
-        return narrate.step(self, k)
+        return narrate.forward_step(self, k) if self.forward else narrate.step(self, k)
 
     def graph(self) -> Graph:
         """The Graph, its parts made when first read."""
@@ -323,6 +352,8 @@ class Drawing:
         self.nodes = Items(self.node_count, self.node)
         self.edges = Items(len(self.structure.edge_sources), self.edge)
         target_id = f"n{self.n}" if self.has_output else f"n{self.trace.target}"
-        return Graph(self.nodes, self.edges, Items(len(self.trace.steps) + 1, self.step),
-                     self.scopes, target_id, self.target_name, note, dict(COLORS),
-                     self.structure, "micrograd" if self.trace.kind == "micrograd" else "")
+        drawn = Graph(self.nodes, self.edges, Items(len(self.step_list) + 1, self.step),
+                      self.scopes, target_id, self.target_name, note, dict(COLORS),
+                      self.structure, "micrograd" if self.trace.kind == "micrograd" else "")
+        drawn.mode = self.trace.mode
+        return drawn

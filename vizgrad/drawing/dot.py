@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import narrate
 from .palette import COLORS
 
 if TYPE_CHECKING:  # pragma: no cover - the Graph is read, never imported at run time
@@ -139,8 +140,9 @@ def value_html(text: str, color: str | None = None, prefix: str = "",
     body = font(align_columns(text), color, size)
     if not prefix:
         return f'{_BARE_TABLE}<TR><TD BALIGN="LEFT">{body}</TD></TR></TABLE>'
-    return (f'{_BARE_TABLE}<TR><TD ALIGN="RIGHT">{font(prefix, color, size)}</TD>'
-            f'<TD BALIGN="LEFT" ALIGN="LEFT">{body}</TD></TR></TABLE>')
+    # the name above the block, not beside it: a matrix box stays as narrow as its rows
+    return (f'{_BARE_TABLE}<TR><TD>{font(prefix.rstrip(), color, size)}</TD></TR>'
+            f'<TR><TD BALIGN="LEFT">{body}</TD></TR></TABLE>')
 
 
 def table(rows: Iterable[str], bgcolor: str | None = None) -> str:
@@ -176,22 +178,44 @@ def _grad_color(step_of_grad: int | None, step: int) -> str:
     return "" if step_of_grad is None else ("grad" if step_of_grad <= step else TRANSPARENT)
 
 
-def node_label(graph: Graph, node: Node, step: int) -> str:
-    """The HTML-like label of one node at ``step``."""
+def _second_rows(graph: Graph, node: Node, color: str) -> list[str]:
+    """The rows of a node's second number: its gradient (forward mode: its tangent)."""
+    if node.grad is None or node.grad_step is None:
+        return []
+    if graph.mode == "forward":
+        return [value_html(node.grad, color, narrate.tangent_prefix(node.label),
+                           10 if node.kind == "op" else None)]
+    if node.kind == "op":   # used more than once: the total its edges' contributions add up to
+        return [value_html(node.grad, color, f"∂{graph.target_name}/∂{node.label} = ",
+                           10)] if node.fan_out > 1 else []
+    return [value_html(node.grad, color, f"∂{graph.target_name}/∂{node.label} = ")]
+
+
+def _ghost_rows(ghost: Graph | None, node_id: str) -> list[str]:
+    """The other mode's rows of the same node, invisible: with them both modes' drawings
+    have boxes of one size, so the layout is the same and switching moves nothing."""
+    if ghost is None:
+        return []
+    try:
+        return _second_rows(ghost, ghost.node(node_id), TRANSPARENT)
+    except KeyError:
+        return []
+
+
+def node_label(graph: Graph, node: Node, step: int, ghost: Graph | None = None) -> str:
+    """The HTML-like label of one node at ``step`` (``ghost``: the other mode's Graph)."""
     colors = graph.colors
     grey = colors["grey"] if node.greyed else None
     value_color = grey or colors["value"]
     text_color = grey
     grad_state = _grad_color(node.grad_step, step)
     grad_color = colors["grad"] if grad_state == "grad" else TRANSPARENT
-    target = graph.target_name
     rows: list[str] = []
     if node.kind == "op":
         rows.append(font(node.symbol, text_color, 16))
         rows.append(font(node.label, grey or DIM, 9))
-        if node.grad is not None and grad_state and node.fan_out > 1:
-            # used more than once: the total its edges' contributions add up to
-            rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = ", 10))
+        if grad_state:
+            rows.extend(_second_rows(graph, node, grad_color))
     elif graph.engine == "micrograd":  # a scalar engine's value: data and grad, as it says
         rows.append(font(node.label, text_color, bold=True))
         rows.append(value_html(node.value, value_color, "data "))
@@ -204,17 +228,19 @@ def node_label(graph: Graph, node: Node, step: int) -> str:
             rows.append(font(small_print, grey or DIM, 9))
         if node.value != node.label:  # a literal such as 2 is named by its value: once
             rows.append(value_html(node.value, value_color))
-        if node.grad is not None and grad_state:
-            rows.append(value_html(node.grad, grad_color, f"∂{target}/∂{node.label} = "))
+        if grad_state:
+            rows.extend(_second_rows(graph, node, grad_color))
+    rows.extend(_ghost_rows(ghost, node.id))
     for note in node.notes:  # written by the narration, so the widget says the same
         if note.get("mark"):
             rows.append(font(note["mark"], colors["unconnected"], 9))
     return table(rows)
 
 
-def node_statement(graph: Graph, node: Node, step: int, current: bool) -> str:
+def node_statement(graph: Graph, node: Node, step: int, current: bool,
+                   ghost: Graph | None = None) -> str:
     """One node line of the DOT text."""
-    attrs = {"id": node.id, "label": node_label(graph, node, step)}
+    attrs = {"id": node.id, "label": node_label(graph, node, step, ghost)}
     styles = []
     if node.kind == "op":
         attrs["shape"] = "ellipse"
@@ -256,13 +282,28 @@ def reference_statement(graph: Graph, node: Node, reference: str) -> str:
     return f"{reference} [{_attributes(attrs)}]"
 
 
+def _edge_second_rows(graph: Graph, edge: Edge, source: Node, leaf: bool, color: str
+                      ) -> list[str]:
+    """The row of what an edge carries back (forward mode: forward): a gradient part or the
+    source's tangent; none where the source's own box already shows it."""
+    repeated = leaf and source.fan_out <= 1 and not edge.nonfinite  # NaN: marked where it arrives
+    if edge.grad is None or edge.grad_step is None or repeated:
+        return []
+    if graph.mode == "forward":
+        return [value_html(edge.grad, color, narrate.tangent_prefix(source.label))]
+    # a source used more than once gets a part of its gradient along each edge
+    named = f"∂{graph.target_name}/∂{source.label} {'+=' if source.fan_out > 1 else '='} "
+    return [value_html(edge.grad, color, named)]
+
+
 def edge_label(graph: Graph, edge: Edge, step: int, source: Node, into_output: bool = False,
-               from_copy: bool = False) -> str:
+               from_copy: bool = False, ghost: Graph | None = None) -> str:
     """Value above, gradient (from the step it arrives) below, each named by what it is of.
 
     What a box already shows is not written again: a leaf's value, its gradient when
     this edge is its only use, and the output's value and seed. '' for no label.
     ``from_copy``: the edge leaves a small copy of its source, which shows only the name.
+    ``ghost``: the other mode's Graph, whose row is laid out invisibly (see _ghost_rows).
     """
     colors = graph.colors
     rows: list[str] = []
@@ -272,12 +313,15 @@ def edge_label(graph: Graph, edge: Edge, step: int, source: Node, into_output: b
     if not leaf:
         rows.append(value_html(edge.value, colors["grey"] if source.greyed else colors["value"]))
     state = _grad_color(edge.grad_step, step)
-    repeated = leaf and source.fan_out <= 1 and not edge.nonfinite  # NaN: marked where it arrives
-    if edge.grad is not None and state and not repeated:
-        # a source used more than once gets a part of its gradient along each edge
-        named = f"∂{graph.target_name}/∂{source.label} {'+=' if source.fan_out > 1 else '='} "
-        rows.append(value_html(edge.grad, colors["grad"] if state == "grad" else TRANSPARENT,
-                               named))
+    if state:
+        rows.extend(_edge_second_rows(graph, edge, source, leaf, colors["grad"]
+                                      if state == "grad" else TRANSPARENT))
+    if ghost is not None:
+        try:
+            rows.extend(_edge_second_rows(ghost, ghost.edge(edge.id), ghost.node(source.id),
+                                          leaf, TRANSPARENT))
+        except KeyError:
+            pass
     bg = colors["nonfinite"] if edge.nonfinite and state == "grad" else None
     return table(rows, bg) if rows else ""
 
@@ -302,7 +346,7 @@ def _short_name(scope: Any, scopes: dict) -> str:
 
 def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
            highlight: bool = True, rankdir: str = "LR", scale: float = 1.0,
-           aspect: float | None = None) -> str:
+           aspect: float | None = None, ghost: Graph | None = None) -> str:
     """The whole DOT text of ``graph`` at ``step``.
 
     ``collapse``: ids of scopes to draw as one box (None: the graph's default).
@@ -310,6 +354,8 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     ``rankdir``: "LR" (left to right) or "TB" (top to bottom); ``scale``: text size.
     ``aspect``: width / height of the picture (16 / 9 for a slide): the nodes are spread
     out until the drawing has that shape.
+    ``ghost``: the same tensors' Graph in the other mode, whose texts are laid out
+    invisibly, so switching modes keeps every box where it is.
     Only what is drawn is read: a collapsed scope's nodes are never made.
     """
     if rankdir not in RANKDIRS:
@@ -354,7 +400,7 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
     by_scope: dict[str | None, list[str]] = {}
     for i in node_indices:
         n = graph.nodes[i]
-        statement = node_statement(graph, n, step, n.id == current_id)
+        statement = node_statement(graph, n, step, n.id == current_id, ghost)
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
     # a box used far apart is drawn again, small, next to each far use (see shared_references)
     references = shared_references(drawn_edges)
@@ -373,8 +419,9 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
             continue  # inside a collapsed scope
         if sid in collapsed:
             fill = graph.colors["current"] if sid == current_box else graph.colors["collapsed"]
+            size = f"{scope.size:,} node{'s' if scope.size != 1 else ''}"
             label = table([font(_short_name(scope, scopes), bold=True),
-                           font(f"{scope.size:,} nodes · click to expand", dim, 9)])
+                           font(f"{size} · click to expand", dim, 9)])
             by_scope.setdefault(parent, []).append(
                 f'{sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
                 f"label={label}];")
@@ -405,7 +452,7 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         if e is not None:
             label = edge_label(graph, e, step, graph.nodes[structure.edge_sources[k]],
                                graph.nodes[structure.edge_targets[k]].kind == "output",
-                               from_copy=k in references)
+                               from_copy=k in references, ghost=ghost)
         elif tensors == edges:
             label = table([font(f"{tensors} tensors", dim)])
         else:

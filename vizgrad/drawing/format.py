@@ -99,17 +99,23 @@ INLINE_ENTRIES = 4   # a value with more entries is summed up in an explanation'
 SHOWN_ENTRIES = 3    # the entries a summed-up value shows
 
 
+def is_inline_whole(value: Any) -> bool:
+    """True when ``inline`` writes every entry of ``value`` (a scalar or a few numbers)."""
+    array = value if type(value) is np.ndarray else np.asarray(value)
+    return array.size <= INLINE_ENTRIES
+
+
 def inline(value: Any, max_values: int | None = None) -> str:
     """A value for one line of prose: whole when small, else its shape, first entries, norm.
 
-    >>> inline(2.5), inline(np.array([1., 2.]))
-    ('2.5', '[1, 2]')
-    >>> inline(np.array([[3., 4.], [0., 0.]]))
-    '(2, 2) [3, 4, 0, …] norm 5'
+    >>> inline(2.5), inline(np.array([1., 2.])), inline(np.array([[9.], [10.]]))
+    ('2.5', '[1, 2]', '[[9], [10]]')
+    >>> inline(np.array([[3., 4., 0.], [0., 0., 0.]]))
+    '(2, 3) [3, 4, 0, …] norm 5'
     """
     array = value if type(value) is np.ndarray else np.asarray(value)
-    if array.ndim == 0 or (array.ndim == 1 and array.size <= INLINE_ENTRIES):
-        return short(array, max_values)
+    if is_inline_whole(array):  # a matrix's rows on one line
+        return " ".join(row.strip() for row in short(array, max_values).split("\n"))
     shape = "(" + ", ".join(str(n) for n in array.shape) + ("," if array.ndim == 1 else "") + ")"
     if array.size == 0:
         return f"{shape} empty"

@@ -189,6 +189,8 @@ class Graph:
     (2, 'f')
     """
 
+    mode = "reverse"   # "forward": the steps push tangents forward, the "grad" texts are tangents
+
     def __init__(self, nodes: Sequence[Node], edges: Sequence[Edge],
                  steps: Sequence[GraphStep], scopes: Sequence[Scope], target: str,
                  target_name: str, note: str = "", colors: dict[str, str] | None = None,
@@ -287,6 +289,7 @@ class Graph:
             "target_name": self.target_name,
             "note": self.note,
             "colors": dict(self.colors),
+            "mode": self.mode,
             "last_step": self.last_step,
             "drawn_collapsed": sorted(collapsed, key=_scope_order),
         }

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .format import short
+from .format import is_inline_whole, short
 from .graph import GraphStep, Node
 from .trace import TracedTensor
 
@@ -29,7 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
 _LETTERS = {"a": 0, "b": 1, "x": 0}
 # where(cond, x, y): the condition is input 0, so here x and y are inputs 1 and 2
 # conv2d(x, w): the input and the kernel
-_OP_LETTERS = {"where": {"cond": 0, "x": 1, "y": 2}, "conv2d": {"x": 0, "w": 1}}
+# (and PyTorch's linear(x, W, b))
+_OP_LETTERS = {"where": {"cond": 0, "x": 1, "y": 2}, "conv2d": {"x": 0, "w": 1},
+               "linear": {"x": 0, "W": 1, "b": 2}}
 
 
 def _letter_pattern(letters: dict[str, int]) -> re.Pattern[str]:
@@ -214,13 +216,19 @@ def _first_lines(drawing: Drawing) -> list[str]:
             f"is cut off by {trace.stopped_by}"
         first.append(f"{', '.join(stopped)} {where}: backpropagation treats "
                      "it as a constant and goes no further back through it.")
+    said = False
     for i, before in sorted(trace.previous_grads.items()):  # PyTorch's .grad accumulates
         if i in trace.totals:
-            text = drawing.line_text
+            text, total = drawing.line_text, trace.totals[i]
+            if said:  # the rule once, then the numbers
+                first.append(f"{label(i)}.grad already held {text(before)}; + {text(total)} "
+                             f"= {text(before + total)}.")
+                continue
             first.append(f"{label(i)}.grad already held {text(before)} from an earlier "
-                         f"backward(); this pass adds {text(trace.totals[i])}, so "
-                         f".grad becomes {text(before + trace.totals[i])} "
+                         f"backward(); this pass adds {text(total)}, so "
+                         f".grad becomes {text(before + total)} "
                          "(optimizer.zero_grad() starts each step from zero).")
+            said = True
     if not trace.steps:
         first.append("No gradient flows back: nothing to step through.")
     first.extend(trace.notes)
@@ -237,6 +245,8 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
     """
     upstream_text, c_text = drawing.line_text(upstream), drawing.line_text(c)
     upstream_name = f"∂{target}/∂{name}"
+    # a summed-up upstream (the line above gave it) is not written out again
+    summed_up = not is_inline_whole(upstream)
     formula = t.formulas[position] if position < len(t.formulas) else ""
     letters, letter = _OP_LETTER.get(t.op, (_LETTERS, _LETTER))
 
@@ -248,6 +258,8 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
         product = " @ " if t.op == "matmul" else " · "
         symbolic = letter.sub(named, formula).replace("·", product)
         with_g = _G.sub(upstream_name, symbolic)
+        if summed_up:
+            return f"∂{target}/∂{x_name} = {with_g} = {c_text}"
         return f"∂{target}/∂{x_name} = {with_g} = {_G.sub(upstream_text, symbolic)} = {c_text}"
     scalar = np.size(upstream) == 1 and np.size(c) == 1
     times = "⊙" if t.elementwise and not scalar else "·"
@@ -268,7 +280,8 @@ def _chain_line(drawing: Drawing, target: str, name: str, x_name: str, t: Traced
         if axes:
             summed = (f", summed over {_axes_text(axes, np.shape(upstream))} because {x_name} "
                       "was broadcast")
-    return f"{head} = {upstream_text} {times} ({local}){summed} = {c_text}"
+    upstream_said = upstream_name if summed_up else upstream_text
+    return f"{head} = {upstream_said} {times} ({local}){summed} = {c_text}"
 
 
 _G = re.compile(r"(?<![A-Za-z])g(?![A-Za-z])")
@@ -300,3 +313,101 @@ def _axes_text(axes: list[int], out: tuple[int, ...]) -> str:
     count = int(np.prod([out[a] for a in axes]))
     listed = " and ".join(str(a) for a in axes)
     return f"ax{'es' if len(axes) > 1 else 'is'} {listed} ({count} entries)"
+
+
+# -- forward mode ------------------------------------------------------------------------
+EDGE_TANGENT = "˙ "   # before the tangent an edge carries, as "∂ " before a gradient
+_DOT_ABOVE = "\u0307"  # the combining dot: v₂ becomes v̇₂, Newton's "rate of change"
+
+
+def dotted(name: str) -> str:
+    """A name with the dot of a tangent over its first letter (``v₂`` -> ``v̇₂``).
+
+    >>> dotted("v₋₁") == "v" + "\u0307" + "₋₁"
+    True
+    """
+    return name[:1] + _DOT_ABOVE + name[1:] if name else name
+
+
+def tangent_prefix(label: str) -> str:
+    """What the drawing writes before a tensor's tangent: ``ẋ1 = ``."""
+    return f"{dotted(label)} = "
+
+
+def forward_step(drawing: Drawing, k: int) -> GraphStep:
+    """Step ``k`` of forward mode, explained (step 0: the values and the seed)."""
+    trace = drawing.trace
+    label = drawing.label
+    if k == 0:
+        return GraphStep(0, None, "Step 0: the forward pass and the seed",
+                         tuple(_forward_first_lines(drawing)))
+    s = trace.forward_steps[k - 1]
+    t = trace.tensors[s.tensor]
+    name = drawing.target_name if s.tensor == trace.target else label(s.tensor)
+    input_names = [label(x) for x in t.inputs]
+    lines = [_tangent_line(drawing, name, t, s, input_names)]
+    touched = [f"e{drawing.edge_start[s.tensor] + position}"
+               for position, moving in enumerate(s.inputs) if moving is not None]
+    if k == len(trace.forward_steps):
+        target = drawing.target_name
+        moved = ", ".join(dotted(label(i)) for i in trace.seeded)
+        lines.append(f"Done: {dotted(target)} = {drawing.text(s.tangent)}, the derivative of "
+                     f"{target} along the seed ({moved} moving), from one forward pass")
+    return GraphStep(k, f"n{s.tensor}", f"Step {k}: push the tangents through "
+                     f"{t.op or 'op'} ({name})", tuple(lines), tuple(touched))
+
+
+def _forward_first_lines(drawing: Drawing) -> list[str]:
+    trace, target, label = drawing.trace, drawing.target_name, drawing.label
+    seeds = ", ".join(f"{dotted(label(i))} = {drawing.text(trace.tangents[i])}"
+                      for i in trace.seeded)
+    still = [dotted(label(i)) for i, t in enumerate(trace.tensors)
+             if t.op is None and i in trace.tangents and i not in trace.seeded]
+    lines = [f"Forward pass: each edge carries the value that flowed along it (blue); "
+             f"{target} = {drawing.text(trace.tensors[trace.target].value)}.",
+             f"Forward mode starts from the seed {seeds}"
+             + (f" ({', '.join(still)} = 0: held still)" if still else "")
+             + " and pushes each tangent forward one operation per step, in the order the "
+               "operations ran (tangents in orange).",
+             "One forward pass gives the derivative of every output along one input "
+             "direction; backpropagation gives the derivative of one output along every "
+             "input."]
+    return lines
+
+
+def _tangent_line(drawing: Drawing, name: str, t: TracedTensor, s, input_names: list[str]
+                  ) -> str:
+    """``v̇₂ = v̇₋₁·v₀ + v̇₀·v₋₁ = 1·5 + 0·2 = 5``: the chain rule forward, with the numbers."""
+    letters, letter = _OP_LETTER.get(t.op, (_LETTERS, _LETTER))
+
+    def named(match: re.Match) -> str:
+        i = letters[match.group(1)]
+        return input_names[i] if i < len(input_names) and input_names[i] else match.group(1)
+
+    symbols, numbers = [], []
+    for position, moving in enumerate(s.inputs):
+        if moving is None:
+            continue
+        x_name = dotted(input_names[position])
+        local = s.locals[position] if position < len(s.locals) else None
+        formula = t.formulas[position] if position < len(t.formulas) else ""
+        if local is not None and t.elementwise and formula and not _G.search(formula):
+            written = letter.sub(named, formula)
+            written = f"({written})" if any(c in written for c in " +−-/") else written
+            symbols.append(f"{x_name}·{written}" if written != "1" else x_name)
+            if np.size(local) == 1 and np.size(moving) == 1:
+                factor = short(local)
+                factor = f"({factor.replace('-', '−')})" if factor.startswith("-") else factor
+                numbers.append(drawing.text(moving) if written == "1" else
+                               f"{drawing.text(moving)}·{factor}")
+            else:
+                numbers.append(drawing.text(s.contributions[position]))
+        else:
+            symbols.append(f"(∂{name}/∂{input_names[position]})·{x_name}")
+            numbers.append(drawing.text(s.contributions[position]))
+    total = drawing.text(s.tangent)
+    if not symbols:
+        return f"{dotted(name)} = 0: no input moves"
+    said = f"{dotted(name)} = {' + '.join(symbols)}"
+    worked = " + ".join(numbers)
+    return f"{said} = {worked} = {total}" if worked != total else f"{said} = {total}"

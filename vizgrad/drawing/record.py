@@ -20,20 +20,34 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import BackwardPass, backpropagate
+from ..core.forward import forward_pass, op_contribution, seed_tangents
 from ..core.tensor import Tensor, ancestors, is_floating
 from ..errors import ArgumentError
 from .format import dtype_name
-from .trace import Trace, TracedStep, TracedTensor
+from .trace import Trace, TracedForwardStep, TracedStep, TracedTensor
 
 
 def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
-                    extra: Sequence[Any] = (), backward_pass: BackwardPass | None = None) -> Trace:
+                    extra: Sequence[Any] = (), backward_pass: BackwardPass | None = None,
+                    mode: str = "reverse", seed: Mapping[Any, Any] | None = None) -> Trace:
     """The Trace of what made ``y`` and of the backward pass last run from it.
 
     ``names``: a namespace (``locals()``) whose variable names name unnamed tensors.
     ``extra``: more tensors to include (those not leading to ``y`` are drawn greyed).
     If no backward pass has run from ``y``, one is run now (``.grad`` is not touched).
+    ``mode="forward"``: the steps push the tangents ``seed`` (an input or its name ->
+    its tangent) forward through the same tensors instead.
     """
+    if mode not in ("reverse", "forward"):
+        raise ArgumentError(f"mode={mode!r} is not known; fix: mode='reverse' (backpropagation)"
+                            " or mode='forward' (tangents pushed forward from a seed)")
+    if mode == "forward" and not seed:
+        raise ArgumentError("forward mode needs a seed: the tangent of each input it moves; "
+                            "fix: seed={'x1': 1.0} (the other inputs stay still)")
+    if mode == "reverse" and seed:
+        raise ArgumentError("seed= sets forward mode's tangents; fix: add mode='forward', or "
+                            "leave seed out for backpropagation")
+    tangent_seed = seed
     if not isinstance(y, Tensor):
         raise ArgumentError(f"graph() needs a vizgrad tensor, got {type(y).__name__}; fix: "
                             "pass the tensor you want to differentiate, e.g. vg.graph(loss)")
@@ -86,6 +100,7 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
                   for tid, upstream, contributions in result.raw_steps() if tid in index)
     seed = next((s for rid, s in zip(result.root_ids, result.seeds) if rid == y._id), None)
     allowed = result.allowed
+    forward = _forward_parts(y, tangent_seed, index) if mode == "forward" else {}
     return Trace(
         tensors=tuple(tensors), target=index[y._id], seed=seed, steps=steps,
         totals={index[tid]: g for tid, g in result.grads.items() if tid in index},
@@ -94,7 +109,25 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
         outside_tape=frozenset() if allowed is None else frozenset(
             i for i, t in enumerate(drawn) if t._op is not None and t._id not in allowed),
         kind=result.kind,
-        target_name=aliases[-1] if len(aliases) > 1 else None)
+        target_name=aliases[-1] if len(aliases) > 1 else None, **forward)
+
+
+def _forward_parts(y: Tensor, seed: Mapping[Any, Any], index: Mapping[int, int]) -> dict:
+    """The forward-mode fields of a Trace: each op's step, every tangent, the seeded leaves."""
+    seeds = seed_tangents(y, seed)
+    result = forward_pass(y, seeds)
+    tensors = {t._id: t for t in ancestors([y])}
+    steps = []
+    for s in result.steps:
+        t = tensors[s.tensor_id]
+        locals_ = tuple(None if moving is None else op_contribution(
+            t, i, np.ones(t._inputs[i].shape, t.dtype)) for i, moving in enumerate(s.inputs)) \
+            if t._op.elementwise else (None,) * len(s.inputs)
+        steps.append(TracedForwardStep(index[s.tensor_id], s.inputs, s.contributions, locals_,
+                                       s.tangent))
+    return {"mode": "forward", "forward_steps": tuple(steps),
+            "tangents": {index[tid]: v for tid, v in result.tangents.items() if tid in index},
+            "seeded": tuple(index[tid] for tid in seeds if tid in index)}
 
 
 _NAMES = ("index", "name", "op", "symbol", "formulas", "elementwise", "inputs", "input_values",

@@ -57,6 +57,18 @@ class TracedStep:
 
 
 @dataclass(frozen=True, eq=False)
+class TracedForwardStep:
+    """One op forward mode went through: its inputs' tangents, what each contributes
+    (∂out/∂input · tangent), the local derivatives of an elementwise op, and the sum."""
+
+    tensor: int                                   # index of the op's result
+    inputs: tuple[np.ndarray | None, ...]         # each input's tangent (None: carries none)
+    contributions: tuple[np.ndarray | None, ...]  # J_i · tangent_i
+    locals: tuple[np.ndarray | None, ...]         # ∂out/∂input of an elementwise op, else None
+    tangent: np.ndarray                           # the result's tangent: the contributions' sum
+
+
+@dataclass(frozen=True, eq=False)
 class RuleCheck:
     """A hand-written backward rule of one op (micrograd's ``_backward``), checked.
 
@@ -96,6 +108,10 @@ class Trace:
     stopped_by: str = "stop_gradients"  # what made ``stopped`` constants ("detach() / no_grad()")
     target_name: str | None = None                # the output's name, when the namespace
     # gives the target a second name (v5 = v4 - v3; y = v5): the op is then drawn as v5
+    mode: str = "reverse"                         # "forward": the steps are forward_steps
+    forward_steps: tuple[TracedForwardStep, ...] = ()  # in the order the ops ran
+    tangents: Mapping[int, np.ndarray] = field(default_factory=dict)  # index -> tangent
+    seeded: tuple[int, ...] = ()                  # the leaves given a tangent (the seed)
     checks: Mapping[int, RuleCheck] = field(default_factory=dict)
     # ^ op index -> its hand-written backward rule, checked (a micrograd-style engine)
 

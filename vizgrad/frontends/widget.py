@@ -46,9 +46,13 @@ PICTURE_MARK = "data-vizgrad-picture"
 # a reader clicking through steps sends a burst of changes: redraw the picture once after it
 PICTURE_DELAY_SECONDS = 0.4
 PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
+# graphs up to this many nodes get their other mode (forward / reverse) when shown, so the
+# first switch keeps the layout too
+EAGER_OTHER_MODE = 100
 TURN_UP_TO_NODES = 150  # drawings up to this size are laid out both ways (js/view.js too)
-CELL_ROOM_PT = (640.0, 400.0)  # a notebook cell's room for the drawing: 850 x 530 px
-TURN_GAIN = 1.1  # a top-to-bottom layout is sent when it shows the graph this much larger
+CELL_ROOM_PT = (620.0, 330.0)  # a notebook cell's room for the drawing: 830 x 440 px
+TURN_GAIN = 1.1  # a top-to-bottom layout is sent when it shows the graph this much better
+READABLE_SCALE = 0.8  # the drawing's scale at which its text is 12 px on screen
 
 
 @cache
@@ -87,14 +91,20 @@ class GraphWidget(anywidget.AnyWidget):
     # shows the graph larger in the room it has
     svg_tb = traitlets.Unicode("").tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
+    # "reverse" steps backpropagation, "forward" pushes tangents forward on the same nodes
+    mode = traitlets.Unicode("reverse").tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
     scale = traitlets.Float(1.0).tag(sync=True)
 
     def __init__(self, data: Graph, step: int | None = 0, *,
                  collapsed: list[str] | None = None, kernel_layout: bool | None = None,
-                 **kwargs: Any) -> None:
+                 remake: Any = None, **kwargs: Any) -> None:
         self._graph = data
+        # mode -> the Graph of the same tensors in that mode (None: a Graph given as is)
+        self._remake = remake
+        self._graphs = {data.mode: data}
+        kwargs.setdefault("mode", data.mode)
         self._kernel_layout = kernel_can_lay_out() if kernel_layout is None else kernel_layout
         # an instance attribute, read by AnyWidget.__init__ as the front end to send
         self._esm = _bundle(KERNEL_LAYOUT_BUNDLE if self._kernel_layout else BUNDLE)
@@ -108,7 +118,7 @@ class GraphWidget(anywidget.AnyWidget):
             scope_ids = data.scope_ids(_scope_names(collapsed))
             names = {s.id: s.name for s in data.scopes}  # "h.0.attn" is the scope "h/0/attn"
             collapsed = [names[i] for i in scope_ids]
-        dot = data.to_dot(collapse=scope_ids, highlight=False)
+        dot = self._layout_dot(scope_ids)
         self._constructing = True
         # only what this drawing shows; the view asks for more steps and full values
         graph_dict = data.to_dict(collapse=scope_ids)
@@ -132,6 +142,28 @@ class GraphWidget(anywidget.AnyWidget):
         except ArgumentError as error:
             raise traitlets.TraitError(str(error)) from None
 
+    @traitlets.validate("mode")
+    def _valid_mode(self, proposal: dict) -> str:
+        mode = proposal["value"]
+        if mode not in ("reverse", "forward"):
+            raise traitlets.TraitError(f"mode={mode!r} is not known; fix: 'reverse' "
+                                       "(backpropagation) or 'forward' (tangents forward)")
+        if mode not in self._graphs and self._remake is None:
+            raise traitlets.TraitError("this widget was given a Graph, so it has no other mode; "
+                                       f"fix: vg.show(y, mode={mode!r}) with the tensor")
+        return mode
+
+    @traitlets.observe("mode")
+    def _switch_mode(self, change: dict) -> None:
+        """The same nodes and edges, the other mode's numbers and steps."""
+        if self._constructing:
+            return
+        mode = change["new"]
+        if mode not in self._graphs:
+            self._graphs[mode] = self._remake(mode)
+        self._graph = self._graphs[mode]
+        self._relayout({}, step=min(self.step, self._graph.last_step))
+
     @traitlets.validate("scale")
     def _valid_scale(self, proposal: dict) -> float:
         scale = proposal["value"]
@@ -151,16 +183,18 @@ class GraphWidget(anywidget.AnyWidget):
         return proposal["value"]
 
     @traitlets.observe("collapsed")
-    def _relayout(self, change: dict) -> None:
+    def _relayout(self, change: dict, step: int | None = None) -> None:
         if self._constructing:  # __init__ already sent the DOT for these scopes
             return
         ids = self._scope_ids()
-        dot = self._graph.to_dot(collapse=ids, highlight=False)
+        dot = self._layout_dot(ids)
         with self.hold_sync():  # the view gets the DOT and its layout in one message
             self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
             self.svg = self._layout(dot)
             self.svg_tb = self._layout_turned(dot, self.svg, self.graph)
             self.dot = dot
+            if step is not None:
+                self.step = step
         self._picture_changed()
 
     @traitlets.observe("step")
@@ -184,6 +218,17 @@ class GraphWidget(anywidget.AnyWidget):
             except KeyError:
                 return  # a scope box, or an id from an older drawing: nothing to add
             self.send({"type": "detail", "id": item_id, "detail": detail})
+
+    def _layout_dot(self, ids: list[str]) -> str:
+        """The DOT to lay out: with the other mode's texts laid out invisibly, so that
+        switching modes moves nothing. A small graph gets its other mode made at once;
+        a large one when first switched to (its first switch lays it out anew)."""
+        other_mode = "forward" if self._graph.mode == "reverse" else "reverse"
+        other = self._graphs.get(other_mode)
+        if other is None and self._remake is not None and len(self._graph.nodes) <= \
+                EAGER_OTHER_MODE:
+            other = self._graphs[other_mode] = self._remake(other_mode)
+        return self._graph.to_dot(collapse=ids, highlight=False, ghost=other)
 
     def _layout(self, dot: str) -> str:
         if not self._kernel_layout:
@@ -308,18 +353,24 @@ class GraphWidget(anywidget.AnyWidget):
 
 
 def _shown_larger(svg: str, other: str, room: tuple[float, float] = CELL_ROOM_PT) -> bool:
-    """True when ``svg`` fits a notebook cell's ``room`` at a larger scale than ``other``.
+    """True when ``svg`` shows the graph better than ``other`` in a notebook cell's ``room``:
+    whole at a larger scale, or, when neither fits whole at a readable scale, more of it.
 
     Where the widget opens, the view picks between the two in the room it really
-    has; this only spares a saved notebook a second layout that would never win.
+    has (js/sizing.js, the same rule); this only spares a saved notebook a second
+    layout that would never win.
     """
     from ..drawing.render import svg_size
 
-    def fitted(text: str) -> float:
+    def score(text: str) -> float:
         width, height = svg_size(text)
-        return min(room[0] / width, room[1] / height, 1.5)
+        scale = min(room[0] / width, room[1] / height)
+        if scale >= READABLE_SCALE:
+            return 1000 + scale
+        return (min(1.0, room[0] / (width * READABLE_SCALE)) *
+                min(1.0, room[1] / (height * READABLE_SCALE)))
 
-    return fitted(svg) > TURN_GAIN * fitted(other)
+    return score(svg) > TURN_GAIN * score(other)
 
 
 def _filtered(data: dict, include: Any, exclude: Any) -> dict:
@@ -337,8 +388,13 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int | None = 0,
          scale: float = 1.0, collapsed: list[str] | None = None, max_values: int | None = None,
+         mode: str = "reverse", seed: Mapping[Any, Any] | None = None,
          **options: Any) -> GraphWidget:
     """A widget that draws ``y``'s graph and steps through backpropagation.
+
+    ``mode="forward"`` steps forward mode on the same drawing instead, from ``seed``
+    (the tangent of each input that moves, e.g. ``{"x1": 1.0}``; default: the first
+    variable moves at rate 1). ``widget.mode`` switches between the two.
 
     ``names``: a namespace (``locals()``) to name tensors after their variables;
     in a notebook the notebook's own variables are used when it is not given.
@@ -358,8 +414,28 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         names = _notebook_namespace()
     if max_values is not None:
         options["max_values"] = max_values
-    data = y if isinstance(y, Graph) else graph(y, names=names, **options)
-    return GraphWidget(data, step=step, collapsed=collapsed, scale=scale)
+    if isinstance(y, Graph):
+        return GraphWidget(y, step=step, collapsed=collapsed, scale=scale)
+    if seed is not None and mode == "reverse":
+        mode = "forward"   # a seed asks for forward mode
+    tangents = seed
+
+    def remake(wanted: str) -> Graph:
+        nonlocal tangents
+        if wanted == "reverse":
+            return graph(y, names=names, **options)
+        if tangents is None:
+            from ..core.forward import default_seed
+            tangents = default_seed(y)
+        return graph(y, names=names, mode="forward", seed=tangents, **options)
+
+    if mode not in ("reverse", "forward"):
+        raise ArgumentError(f"mode={mode!r} is not known; fix: mode='reverse' "
+                            "(backpropagation) or mode='forward' (tangents forward)")
+    # forward mode is drawn for vizgrad tensors only (a PyTorch tensor or a micrograd
+    # value has no forward mode to switch to)
+    return GraphWidget(remake(mode), step=step, collapsed=collapsed, scale=scale,
+                       remake=remake if isinstance(y, Tensor) else None)
 
 
 def _scope_names(collapsed: Any) -> list[str]:

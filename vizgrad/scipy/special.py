@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import ops, ops_math, ops_reduce, ops_special
-from ..core.tensor import Tensor
+import numpy as np
+
+from ..core import ops, ops_math, ops_reduce, ops_shape, ops_special
+from ..core.tensor import Tensor, as_tensor
 from ..errors import UnsupportedError
 from ._arrays import on_arrays_too
 
@@ -30,12 +32,15 @@ def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
     return ops_reduce.logsumexp(a, axis, keepdims, b)
 
 
-expit = on_arrays_too(ops.sigmoid)
-expit.__doc__ = """The logistic sigmoid 1/(1 + exp(−x)).
+@on_arrays_too
+def expit(x: Any) -> Tensor:
+    """The logistic sigmoid 1/(1 + exp(−x)) (of whole numbers too, as scipy's).
 
->>> float(expit(0.0))
-0.5
-"""
+    >>> float(expit(0))
+    0.5
+    """
+    x_t = as_tensor(x)
+    return ops.sigmoid(x_t if x_t.dtype.kind in "fc" else ops_shape.astype(x_t, np.float64))
 logit = on_arrays_too(ops_math.logit)
 logit.__doc__ = """log(p/(1 − p)), the inverse of expit.
 

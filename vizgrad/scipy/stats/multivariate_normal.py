@@ -1,4 +1,4 @@
-"""The multivariate normal log density, one op differentiable in x, mean and cov.
+"""The multivariate normal log density (one op differentiable in x, mean and cov) and pdf.
 
 >>> import vizgrad as vg
 >>> round(float(logpdf([0., 0.], [0., 0.], [[1., 0.], [0., 1.]])), 6)
@@ -56,4 +56,14 @@ def logpdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False)
     return ops_shape.squeeze(result) if 1 in result.shape else result
 
 
-__all__ = ["logpdf"]
+@on_arrays_too
+def pdf(x: Any, mean: Any = None, cov: Any = 1, allow_singular: bool = False) -> Tensor:
+    """The multivariate normal density: exp of :func:`logpdf` (recorded as that and exp).
+
+    >>> round(float(pdf([0., 0.], [0., 0.], [[1., 0.], [0., 1.]])), 6)
+    0.159155
+    """
+    return ops.exp(logpdf(x, mean, cov, allow_singular))
+
+
+__all__ = ["logpdf", "pdf"]
