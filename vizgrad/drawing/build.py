@@ -79,6 +79,7 @@ class Drawing:
     def __init__(self, trace: Trace, max_values: int, depth: int | None = None) -> None:
         self.trace = trace
         self.max_values = max_values
+        self.edges_made: dict[int, Edge] = {}  # the Graph's edges, as made so far
         tensors = trace.tensors
         n = len(tensors)
         self.n = n
@@ -318,6 +319,13 @@ class Drawing:
             return len(self.step_list) or None
         return 1 if self.trace.seed is not None and self.trace.steps else None
 
+    def edge_item(self, k: int) -> Edge:
+        """Edge ``k`` as the Graph has it (made once)."""
+        found = self.edges_made.get(k)
+        if found is None:
+            found = self.edges_made[k] = self.edge(k)
+        return found
+
     def edge(self, k: int) -> Edge:
         """Edge ``k``: input ``position`` of a tensor, or (last) the target into the output."""
         structure, trace = self.structure, self.trace
@@ -353,10 +361,12 @@ class Drawing:
         if collapsed and self.large:
             note = (f"Large graph: {self.node_count:,} nodes, more than {COLLAPSE_LIMIT}, so "
                     f"its {collapsed} groups are drawn collapsed")
-        self.nodes = Items(self.node_count, self.node)
-        self.edges = Items(len(self.structure.edge_sources), self.edge)
+        # the drawing keeps the edges made, not the Items that make them with its own bound
+        # method: no reference cycle, so a dropped Graph is freed at once, not by a garbage
+        # collection that walks every tensor (a training loop drawing each step)
+        edges = Items(len(self.structure.edge_sources), self.edge, self.edges_made)
         target_id = f"n{self.n}" if self.has_output else f"n{self.trace.target}"
-        drawn = Graph(self.nodes, self.edges, Items(len(self.step_list) + 1, self.step),
+        drawn = Graph(Items(self.node_count, self.node), edges, Items(len(self.step_list) + 1, self.step),
                       self.scopes, target_id, self.target_name, note, dict(COLORS),
                       self.structure, "micrograd" if self.trace.kind == "micrograd" else "")
         drawn.mode = self.trace.mode

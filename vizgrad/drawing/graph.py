@@ -137,10 +137,11 @@ T = TypeVar("T")
 class Items(Sequence[T]):
     """A read-only sequence whose items are made on first access, then kept."""
 
-    def __init__(self, count: int, make: Callable[[int], T]) -> None:
+    def __init__(self, count: int, make: Callable[[int], T],
+                 made: dict[int, T] | None = None) -> None:
         self._count = count
         self._make = make
-        self._made: dict[int, T] = {}
+        self._made: dict[int, T] = {} if made is None else made  # shared with its maker
 
     def __len__(self) -> int:
         return self._count

@@ -175,7 +175,7 @@ def step(drawing: Drawing, k: int) -> GraphStep:
         edge_id = f"e{drawing.edge_start[s.tensor] + position}"
         line = _chain_line(drawing, target, name, x_name, t, position, s.upstream, c,
                            input_names)
-        arrivals = [drawing.edges[e] for e in drawing.out_edges.get(x, ())]
+        arrivals = [drawing.edge_item(e) for e in drawing.out_edges.get(x, ())]
         arrivals = [e for e in arrivals if e.grad is not None]
         if len(arrivals) > 1:  # one of several paths: this is a part of the gradient
             line = (f"contribution to ∂{target}/∂{x_name} through {name}: "
