@@ -366,7 +366,8 @@ class Drawing:
         # collection that walks every tensor (a training loop drawing each step)
         edges = Items(len(self.structure.edge_sources), self.edge, self.edges_made)
         target_id = f"n{self.n}" if self.has_output else f"n{self.trace.target}"
-        drawn = Graph(Items(self.node_count, self.node), edges, Items(len(self.step_list) + 1, self.step),
+        steps = Items(len(self.step_list) + 1, self.step)
+        drawn = Graph(Items(self.node_count, self.node), edges, steps,
                       self.scopes, target_id, self.target_name, note, dict(COLORS),
                       self.structure, "micrograd" if self.trace.kind == "micrograd" else "")
         drawn.mode = self.trace.mode

@@ -66,7 +66,7 @@ _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "pow", "add_", "sub_", "mul
                          "pow_", "maximum", "minimum"})
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # slots: no dict per tensor, fewer objects to collect
 class Entry:
     """One tensor of a recording: a leaf (``look`` is None) or the result of one call."""
 
@@ -478,10 +478,10 @@ def _operands(args: tuple, kwargs: dict, look: Look) -> tuple[list, list]:
                     tensors.append(item)
                     numbers.append(None)
         elif look.name in _ARITHMETIC and isinstance(a, (int, float)) and \
-                not isinstance(a, bool) and len(tensors) + sum(n is not None for n in numbers) < 2:
+                not isinstance(a, bool) and len(tensors) + len(numbers) - numbers.count(None) < 2:
             tensors.append(None)
             numbers.append(float(a))
-    if all(t is None for t in tensors):
+    if tensors.count(None) == len(tensors):  # no generator: called for every op
         return [], []
     return tensors, numbers
 
