@@ -30,7 +30,7 @@ from .graph import Edge, Graph, GraphStep, Items, Node, Scope, Structure, paused
 from .group import COLLAPSE_LIMIT, group
 from .options import OPTIONS, check_max_values
 from .palette import COLORS
-from .trace import Trace
+from .trace import Trace, step_outline
 
 NOT_RECORDED = "not recorded"  # the text of a value the Trace does not hold (None)
 
@@ -113,15 +113,18 @@ class Drawing:
         # last step that sent it something
         self.step_of: dict[int, int] = {}
         arrival: dict[int, int] = {}
-        for k, s in enumerate(trace.steps, start=1):
-            self.step_of[s.tensor] = k
-            for x, c in zip(tensors[s.tensor].inputs, s.contributions):
-                if c is not None:
+        outline = step_outline(trace.steps)
+        for k, (tensor, sent) in enumerate(outline, start=1):
+            self.step_of[tensor] = k
+            for x, arrived in zip(tensors[tensor].inputs, sent):
+                if arrived:
                     arrival[x] = k
         totals = trace.totals
+        # a lazy mapping (a long pass's totals) says which indices it holds without arrays
+        present = totals.indices() if hasattr(totals, "indices") else totals
         grad_step: list[int | None] = [None] * n
         for i, t in enumerate(tensors):
-            if i in totals:
+            if i in present:
                 grad_step[i] = self.step_of.get(i) if t.op is not None else arrival.get(i)
         if target in totals:
             grad_step[target] = 1 if trace.steps else None
@@ -149,7 +152,8 @@ class Drawing:
             sources.append(target)
             targets.append(n)
         self.structure = Structure(node_scopes, node_greyed, sources, targets,
-                                   [None, *(s.tensor for s in self.step_list)])
+                                   [None, *((s.tensor for s in self.step_list) if self.forward
+                                            else (tensor for tensor, _ in outline))])
         self.node_count = node_count
         self._texts: dict[int, tuple[Any, str, bool]] = {}
 

@@ -17,7 +17,7 @@ from . import narrate
 from .palette import COLORS
 
 if TYPE_CHECKING:  # pragma: no cover - the Graph is read, never imported at run time
-    from .graph import Edge, Graph, Node
+    from .graph import Edge, Graph, Node, Scope
 
 # One font name Graphviz has metrics for: with a list ("Helvetica,Arial,sans-serif")
 # it falls back to Times widths and text spills out of its boxes. The SVG still
@@ -282,6 +282,13 @@ def reference_statement(graph: Graph, node: Node, reference: str) -> str:
     return f"{reference} [{_attributes(attrs)}]"
 
 
+def group_reference_statement(graph: Graph, scope: Scope, reference: str) -> str:
+    """The DOT line of a small copy of a collapsed group beside one of its far uses."""
+    label = table([font(scope.name, bold=True)])
+    return (f'{reference} [id="{reference}" shape=box3d style="filled" '
+            f'fillcolor="{graph.colors["collapsed"]}" label={label}]')
+
+
 def _edge_second_rows(graph: Graph, edge: Edge, source: Node, leaf: bool, color: str
                       ) -> list[str]:
     """The row of what an edge carries back (forward mode: forward): a gradient part or the
@@ -365,16 +372,25 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         "digraph vizgrad {",
         # newrank: without it, dot fails ("trouble in init_rank") on clusters with many
         # edges between them, as in an expanded large graph
-        f"  graph [newrank=true rankdir={rankdir} nodesep=0.25 ranksep=0.45 "
+        f"  graph [newrank=true rankdir={rankdir} nodesep=0.25 ranksep=0.25 "
         f'fontname="{FONT}" bgcolor="white"{ratio}];',
         f'  node [fontname="{FONT}" fontsize=11 height=0.3];',
         f'  edge [fontname="{FONT}" fontsize=10 color="{graph.colors["edge"]}" '
         "arrowsize=0.7];",
     ]
-    if graph.note:
-        lines.append(f'  label={table([font(graph.note, dim, 10)])} labelloc=t labeljust=l;')
-
     node_indices, drawn_edges = graph.drawn(collapsed)
+    # a box used far apart is drawn again, small, next to each far use (see shared_references)
+    references = shared_references(drawn_edges)
+    boxes = len(node_indices) + len(references) + len(collapsed & scopes.keys())
+    bare = boxes > LABELLED_BOXES  # past the bound: edges without labels (see LABELLED_BOXES)
+    note = graph.note
+    if bare:
+        note = (f"{note}\n" if note else "") + (
+            f"{boxes:,} boxes: edges drawn without their values, so the layout stays quick; "
+            "click an edge for its value and gradient, or collapse groups")
+    if note:
+        lines.append(f'  label={table([font(note, dim, 10)])} labelloc=t labeljust=l;')
+
     current_box = None
     if current is not None:
         scope = structure.node_scopes[current]
@@ -384,12 +400,14 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         n = graph.nodes[i]
         statement = node_statement(graph, n, step, n.id == current_id, ghost)
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
-    # a box used far apart is drawn again, small, next to each far use (see shared_references)
-    references = shared_references(drawn_edges)
     for k, (source, reference) in references.items():
         scope = graph.nodes[structure.edge_targets[k]].scope  # drawn beside its user
-        statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
-        by_scope.setdefault(scope if scope in scopes else None, []).append(statement)
+        if source in scopes:  # a collapsed group
+            statement = group_reference_statement(graph, scopes[source], reference)
+        else:
+            statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
+        by_scope.setdefault(scope if scope in scopes and scope not in collapsed else None,
+                            []).append(statement)
     lines.extend(f"  {s}" for s in by_scope.pop(None, []))
     for sid, statements in by_scope.items():
         scope = scopes[sid]
@@ -414,7 +432,9 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
             source = references[k][1]
         e = graph.edges[k] if edges == 1 else None
         source_greyed = greyed[structure.edge_sources[k]]
-        if e is not None:
+        if bare:
+            label = ""
+        elif e is not None:
             label = edge_label(graph, e, step, graph.nodes[structure.edge_sources[k]],
                                graph.nodes[structure.edge_targets[k]].kind == "output",
                                from_copy=k in references, ghost=ghost)
@@ -444,6 +464,11 @@ MIN_OP_USES = 3       # an op's result is drawn again only when used this often 
                       # connection, used twice, keeps its one long edge: it is the picture)
 
 
+# Past this many boxes (only when a reader expands the groups of a large graph) edge labels
+# are left out: each is a box of its own in dot's layout, and thousands of them take minutes
+LABELLED_BOXES = 600
+
+
 def reference_id(box: str, edge_id: str) -> str:
     """The id of the small copy of ``box`` drawn next to the use along ``edge_id``.
 
@@ -459,21 +484,21 @@ def shared_references(drawn_edges: Iterable[tuple[int, str, str, int, int]]
 
     A box keeps its edges to the uses within MAX_SPAN ranks of its nearest use; each
     farther use gets a copy of its own. Ranks are longest paths, as dot ranks; a leaf
-    sits just before its nearest use. Only boxes of single tensors are copied: leaves
-    with two uses or more, op results with MIN_OP_USES or more.
+    sits just before its nearest use. Leaves are copied when used twice or more, op
+    results and collapsed groups when used MIN_OP_USES times or more.
 
     >>> edges = [(0, "n0", "n1", 1, 1), (1, "n1", "n2", 1, 1), (2, "n2", "n3", 1, 1),
     ...          (3, "n3", "n4", 1, 1), (4, "n0", "n4", 1, 1)]
     >>> shared_references(edges)
     {4: ('n0', 'n0_e4')}
     """
-    edges = [(k, s, t) for k, s, t, bundled, _ in drawn_edges if bundled == 1]
+    edges = [(k, s, t) for k, s, t, _, _ in drawn_edges]
     rank = _ranks([(s, t) for _, s, t in edges])
     uses: dict[str, list[tuple[int, int]]] = {}
     has_inputs = set()
     for k, s, t in edges:
         has_inputs.add(t)
-        if s[:1] == "n" and t in rank:
+        if t in rank:
             uses.setdefault(s, []).append((rank[t], k))
     references: dict[int, tuple[str, str]] = {}
     for box, used in uses.items():
