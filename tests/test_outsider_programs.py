@@ -275,3 +275,39 @@ def test_dropout_in_a_model_is_drawn_with_pytorchs_gradients(build):
         np.testing.assert_allclose(trace.totals[index], parameter.grad.numpy(), rtol=1e-6,
                                    err_msg=name)
     assert not [n.label for n in vg.graph(loss, names={"model": model}).nodes if n.unconnected]
+
+
+# HIPS autograd, examples/ica.py (MIT licence): the log likelihood under a Student t, with
+# scipy.stats.t swapped for vizgrad.scipy.stats.t (autograd.scipy.stats.t for the oracle).
+ICA = '''
+import numpy as np
+from scipy.stats import t
+def predict(weights, latents):
+    return np.dot(weights, latents).T
+observed = np.arange(12.0).reshape(4, 3) / 10
+def logprob(weights, latents, noise_std):
+    preds = predict(weights, latents)
+    log_lik = np.sum(t.logpdf(preds, 2.4, observed, noise_std))
+    return log_lik
+'''
+
+
+def test_ica_with_a_student_t_matches_autograd_on_every_edge():
+    rs = np.random.RandomState(5)
+    values = {"weights": rs.randn(3, 2), "latents": rs.randn(2, 4), "noise_std": np.array(0.7)}
+    oracle = run_source(ICA.replace("from scipy.stats", "from autograd.scipy.stats"),
+                        autograd_numpy=True)["logprob"]
+    want = autograd.grad(oracle, (0, 1, 2))(*values.values())
+    tensors = leaves(values)
+    loss = run_source(ICA.replace("from scipy.stats", "from vizgrad.scipy.stats"))["logprob"](
+        *tensors)
+    assert check_every_edge(loss) > 10
+    for t, w in zip(tensors, want):
+        np.testing.assert_allclose(t.grad, w, rtol=1e-9, err_msg=t.name)
+
+
+def test_scipys_own_student_t_on_a_tensor_is_refused_naming_vizgrads():
+    from scipy.stats import t
+    preds = vg.Variable(np.zeros(3), name="preds")
+    with pytest.raises(vg.ConversionError, match="vizgrad.scipy.stats.t.logpdf"):
+        t.logpdf(preds, 2.4)
