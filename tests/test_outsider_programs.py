@@ -311,3 +311,45 @@ def test_scipys_own_student_t_on_a_tensor_is_refused_naming_vizgrads():
     preds = vg.Variable(np.zeros(3), name="preds")
     with pytest.raises(vg.ConversionError, match="vizgrad.scipy.stats.t.logpdf"):
         t.logpdf(preds, 2.4)
+
+
+# HIPS autograd, examples/logistic_regression.py (MIT licence), the whole script ported:
+# autograd.grad -> vg.grad, check_grads(f)(weights) -> vg.gradcheck(f, weights).
+LOGISTIC_REGRESSION = '''
+import numpy as np
+def sigmoid(x):
+    return 0.5 * (np.tanh(x) + 1)
+def logistic_predictions(weights, inputs):
+    return sigmoid(np.dot(inputs, weights))
+def training_loss(weights):
+    preds = logistic_predictions(weights, inputs)
+    label_probabilities = preds * targets + (1 - preds) * (1 - targets)
+    return -np.sum(np.log(label_probabilities))
+inputs = np.array([[0.52, 1.12, 0.77], [0.88, -1.08, 0.15], [0.52, 0.06, -1.30],
+                   [0.74, -2.49, 1.39]])
+targets = np.array([True, True, False, True])
+def train(grad, weights):
+    training_gradient_fun = grad(training_loss)
+    for i in range(100):
+        weights -= training_gradient_fun(weights) * 0.01
+    return weights
+'''
+
+
+def test_logistic_regression_script_trains_as_under_autograd():
+    ours = run_source(LOGISTIC_REGRESSION)
+    theirs = run_source(LOGISTIC_REGRESSION, autograd_numpy=True)
+    assert vg.gradcheck(ours["training_loss"], np.array([0.0, 0.0, 0.0]))  # one array, one input
+    trained = ours["train"](vg.grad, np.array([0.0, 0.0, 0.0]))
+    want = theirs["train"](autograd.grad, np.array([0.0, 0.0, 0.0]))
+    np.testing.assert_allclose(trained, want, rtol=1e-12)
+    w = vg.Variable(trained, name="weights")
+    assert check_every_edge(ours["training_loss"](w)) > 5
+
+
+def test_gradcheck_of_one_array_finds_a_wrong_gradient_in_it():
+    @vg.custom_gradient
+    def wrong_square(x):
+        return x * x, lambda g: g * x   # should be 2·x
+    with pytest.raises(vg.GradcheckError):
+        vg.gradcheck(lambda x: vg.sum(wrong_square(x)), np.array([0.5, -1.0, 2.0]))
