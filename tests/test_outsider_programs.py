@@ -353,3 +353,42 @@ def test_gradcheck_of_one_array_finds_a_wrong_gradient_in_it():
         return x * x, lambda g: g * x   # should be 2·x
     with pytest.raises(vg.GradcheckError):
         vg.gradcheck(lambda x: vg.sum(wrong_square(x)), np.array([0.5, -1.0, 2.0]))
+
+
+# HIPS autograd, examples/tanh.py (MIT licence): four nested elementwise_grads of tanh.
+# examples/negative_binomial_maxlike.py: grad(loglike, argnum=(0, 1)) with gammaln.
+TANH = '''
+import numpy as np
+def tanh(x):
+    return (1.0 - np.exp(-2 * x)) / (1.0 + np.exp(-(2 * x)))
+'''
+NEGBIN = '''
+import numpy as np
+from scipy.special import gammaln
+def negbin_loglike(r, p, x):
+    return gammaln(r + x) - gammaln(r) - gammaln(x + 1) + x * np.log(p) + r * np.log(1 - p)
+data = np.array([3, 7, 2, 9, 4, 5, 0, 6])
+def loglike(r, p):
+    return np.sum(negbin_loglike(r, p, data))
+'''
+
+
+def test_tanh_derivatives_by_nested_elementwise_grad_match_autograd():
+    from autograd import elementwise_grad as egrad
+    ours = run_source(TANH)["tanh"]
+    theirs = run_source(TANH, autograd_numpy=True)["tanh"]
+    x = np.linspace(-7, 7, 15)
+    for _ in range(4):
+        ours, theirs = vg.elementwise_grad(ours), egrad(theirs)
+        np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-9, atol=1e-12)
+
+
+def test_grad_with_autograds_argnum_spelling_matches_autograd():
+    ours = run_source(NEGBIN.replace("from scipy.special", "from vizgrad.scipy.special"))
+    theirs = run_source(NEGBIN.replace("from scipy.special", "from autograd.scipy.special"),
+                        autograd_numpy=True)
+    got = vg.grad(ours["loglike"], argnum=(0, 1))(4.0, 0.4)
+    want = autograd.grad(theirs["loglike"], argnum=(0, 1))(4.0, 0.4)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    r, p = vg.Variable(4.0, name="r"), vg.Variable(0.4, name="p")
+    assert check_every_edge(ours["loglike"](r, p)) > 10
