@@ -28,6 +28,7 @@ import { createDrawing, parseSvg } from "./drawing.js";
 import { createExplanation } from "./explanation.js";
 import { createFraming } from "./framing.js";
 import { keyAction, keyIsTheControls } from "./keys.js";
+import { toggledScopes } from "./scopes.js";
 import { sharedLayoutEngine } from "./layout.js";
 import { createModeToggle } from "./mode-toggle.js";
 import { createPresenting } from "./presenting.js";
@@ -173,12 +174,7 @@ export function createView(el, callbacks = {}) {
   function toggleScope(scope) {
     // the next drawing is framed around this scope, not the current op
     state.keepInView = scope.id;
-    const collapsed = new Set(state.collapsed);
-    if (collapsed.has(scope.name)) collapsed.delete(scope.name);
-    else collapsed.add(scope.name);
-    const known = (state.graph.scopes ?? []).map((s) => s.name);
-    state.collapsed = [...known.filter((name) => collapsed.has(name)),
-      ...[...collapsed].filter((name) => !known.includes(name))];
+    state.collapsed = toggledScopes(state.graph.scopes ?? [], state.collapsed, scope);
     callbacks.onCollapse?.([...state.collapsed]);
   }
 

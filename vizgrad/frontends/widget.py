@@ -121,8 +121,9 @@ class GraphWidget(anywidget.AnyWidget):
             scope_ids = data.default_collapsed()
             collapsed = [s.name for s in data.scopes if s.id in scope_ids]
         else:
-            collapsed = _scope_names(collapsed)
-            scope_ids = data.scope_ids(collapsed)
+            scope_ids = data.scope_ids(_scope_names(collapsed))
+            names = {s.id: s.name for s in data.scopes}  # "h.0.attn" is the scope "h/0/attn"
+            collapsed = [names[i] for i in scope_ids]
         dot = self._layout_dot(scope_ids)
         kwargs.setdefault("modes", ["reverse", "forward"] if self._remake is not None
                           else [data.mode])
@@ -422,8 +423,11 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
     ``names``: a namespace (``locals()``) to name tensors after their variables;
     in a notebook the notebook's own variables are used when it is not given.
     ``scale``: text size multiplier (1.5 for a projector). ``collapsed``: the
-    scopes drawn as one box each (default: those of large graphs); ``[]``
-    expands them all. ``max_values``: show every entry of tensors up to this size.
+    scopes drawn as one box each, by name ("transformer.h.0.attn" or
+    "transformer/h/0/attn"; default: those of large graphs); ``[]`` expands them
+    all. ``depth=N``: groups nested deeper than N start collapsed (0: each top-level
+    group is one box); clicking a group opens one level. ``max_values``: show every
+    entry of tensors up to this size.
     ``quiz``: predict, then reveal: each step asks for its result before showing it.
 
     >>> import vizgrad as vg
