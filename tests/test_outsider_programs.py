@@ -392,3 +392,19 @@ def test_grad_with_autograds_argnum_spelling_matches_autograd():
     np.testing.assert_allclose(got, want, rtol=1e-12)
     r, p = vg.Variable(4.0, name="r"), vg.Variable(0.4, name="p")
     assert check_every_edge(ours["loglike"](r, p)) > 10
+
+
+# The math module on a tensor, as a learner coming from micrograd's Value writes it
+# (micrograd's engine.py: math.exp(x) in tanh): math reads the tensor with float().
+def test_math_functions_on_a_tensor_with_gradient_are_refused_naming_numpys():
+    import math
+    w = vg.Variable(0.3, name="w")
+    with pytest.raises(vg.ConversionError, match=r"Fix: np\.exp\(w\), which records it"):
+        vg.Variable(1.0, name="y") * math.exp(w)
+    with pytest.raises(vg.ConversionError, match=r"np\.tanh"):
+        math.tanh(w * 2)
+    # asking for the number stays allowed: float(), .item(), no_grad, a constant tensor
+    assert math.exp(float(w)) == math.exp(w.item()) == pytest.approx(math.exp(0.3))
+    with vg.no_grad():
+        assert math.exp(w) == pytest.approx(math.exp(0.3))
+    assert math.exp(vg.tensor(2.0)) == pytest.approx(math.exp(2.0))
