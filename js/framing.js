@@ -14,10 +14,9 @@ import { betterOrientation, frame, MAX_TEXT_PX, maxInlineHeight, MIN_TEXT_PX } f
 
 // in presentation mode the drawing may grow this much larger than inline
 export const PRESENTING_ENLARGE = 2.5;
-// in presentation mode a graph is shown whole only with text this large (a
-// projector at the back of a room), else at least this large around the current op
-export const PRESENTING_MIN_TEXT_PX = 16;
 const REVEAL_MARGIN_PX = 24;
+// Graphviz's margin around a drawing, about this much on screen: cut off, it hides nothing
+const CUE_SLACK_PX = 8;
 // the notebook's own scrolling panel, whose height is the room a cell has on screen
 const SCROLLER = ".jp-WindowedPanel-outer, .jp-Notebook, .jp-NotebookPanel-notebook";
 // kept free below the widget in that panel, so the next cell's top shows
@@ -67,8 +66,10 @@ export function createFraming(viewport, canvas, context) {
       viewport.removeAttribute("data-more");
       return;
     }
-    const more = [box.left < -1 && "left", box.right > width + 1 && "right",
-      box.top < -1 && "top", box.bottom > height + 1 && "bottom"].filter(Boolean);
+    // the drawing's own margin past an edge is not "more"
+    const slack = CUE_SLACK_PX;
+    const more = [box.left < -slack && "left", box.right > width + slack && "right",
+      box.top < -slack && "top", box.bottom > height + slack && "bottom"].filter(Boolean);
     if (more.length) viewport.setAttribute("data-more", more.join(" "));
     else viewport.removeAttribute("data-more");
   }
@@ -92,7 +93,7 @@ export function createFraming(viewport, canvas, context) {
       room: presenting ? { width, height: viewport.clientHeight } : { width, maxHeight: inlineMaxHeight() },
       textScale,
       enlarge: presenting ? PRESENTING_ENLARGE : 1,
-      minTextPx: presenting ? PRESENTING_MIN_TEXT_PX : MIN_TEXT_PX,
+      minTextPx: MIN_TEXT_PX, // whole when readable, as large as the screen allows
     };
   }
 

@@ -14,7 +14,7 @@ TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
 BLUE, ORANGE, HIDDEN = "#1f5fbf", "#d1451b", "transparent"
 HEADER = """\
 digraph vizgrad {
-  graph [newrank=true rankdir=LR nodesep=0.25 ranksep=0.45 fontname="Helvetica" bgcolor="white"];
+  graph [newrank=true rankdir=LR nodesep=0.25 ranksep=0.25 fontname="Helvetica" bgcolor="white"];
   node [fontname="Helvetica" fontsize=11 height=0.3];
   edge [fontname="Helvetica" fontsize=10 color="#555555" arrowsize=0.7];
 """

@@ -1,7 +1,8 @@
 // How big the drawing is shown as opened: whole when its text can be read that
 // way, else at the smallest readable size (and the reader pans).
 import { describe, expect, test } from "vitest";
-import { frame, MAX_TEXT_PX, maxInlineHeight, medianFontSize, MIN_TEXT_PX, MIN_VIEW_PX, TEXT_BOX_RATIO }
+import { betterOrientation, frame, MAX_TEXT_PX, maxInlineHeight, medianFontSize, MIN_TEXT_PX, MIN_VIEW_PX,
+  svgTextSize, TEXT_BOX_RATIO, turnedDot }
   from "../sizing.js";
 
 // the worked example's drawing: about 700 x 250 px with 13.3-px labels (10 pt)
@@ -89,5 +90,27 @@ describe("helpers", () => {
     expect(maxInlineHeight(800)).toBeLessThan(800);
     expect(maxInlineHeight(800)).toBeGreaterThan(500);
     expect(maxInlineHeight(100)).toBe(MIN_VIEW_PX);
+  });
+});
+
+describe("orientation", () => {
+  const room = { width: 800, maxHeight: 440 };
+  test("a flat strip is turned top to bottom when that shows it larger", () => {
+    const strip = { width: 3000, height: 300 };
+    const tall = { width: 700, height: 900 };
+    expect(betterOrientation([strip, tall], { textPx: 13.3, room })).toBe(1);
+  });
+
+  test("a graph shown whole left to right stays so; a missing second layout is never chosen", () => {
+    const small = { width: 600, height: 150 };
+    const column = { width: 150, height: 700 };
+    expect(betterOrientation([small, column], { textPx: 13.3, room })).toBe(0);
+    expect(betterOrientation([{ width: 5000, height: 200 }, null], { textPx: 13.3, room })).toBe(0);
+  });
+
+  test("the DOT turned and an SVG's size read from its text", () => {
+    expect(turnedDot('digraph { graph [rankdir=LR]; a -> b }')).toBe('digraph { graph [rankdir=TB]; a -> b }');
+    expect(turnedDot("digraph { a -> b }")).toBe(null);
+    expect(svgTextSize('<svg width="75pt" height="30pt" viewBox="0 0 75 30">')).toEqual({ width: 100, height: 40 });
   });
 });

@@ -106,7 +106,8 @@ def test_next_step_walks_backpropagation_with_the_chain_rule(open_notebook, arti
                  "Download SVG", "Zoom in", "Zoom out", "Fit"):
         expect(button(widget, name)).to_be_visible()
     expect(widget.get_by_role("slider", name="Step")).to_have_value("0")
-    expect(widget.locator(".vg-details")).to_be_visible()
+    # the details open over the drawing only when something is clicked
+    expect(widget.locator(".vg-details")).to_be_hidden()
 
     assert gradient_texts(widget), "no gradient text in the drawing at all"
     assert visible_gradients(widget) == {}, "step 0 is the forward pass: no gradient yet"

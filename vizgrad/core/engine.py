@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import VizgradError
-from .ops import unbroadcast
-from .tensor import Tensor, as_tensor, recording
+from .ops import Op, unbroadcast
+from .tensor import Tensor, as_tensor, record, recording
 
 
 class Step:
@@ -340,6 +340,8 @@ def _backpropagate_recorded(roots: Sequence[Tensor], seeds: Sequence[np.ndarray]
                 flat.append(None)
                 continue
             c = rule(g, t, *inputs, **params) if params else rule(g, t, *inputs)
+            if not isinstance(c, Tensor):
+                c = _plain_contribution(c, op.name, (g, *inputs))
             c = as_tensor(c)
             if c.shape != value.shape:
                 c = unbroadcast(c, value.shape)
@@ -362,6 +364,33 @@ def _backpropagate_recorded(roots: Sequence[Tensor], seeds: Sequence[np.ndarray]
 
 def _creation_order(t: Tensor) -> int:
     return t._id
+
+
+def _plain_contribution(c: object, op_name: str, depends_on: tuple[Tensor, ...]) -> object:
+    """A rule's result that came back as plain numbers in a recorded backward pass.
+
+    Zeros (a flat op's gradient) are a constant. Anything else means the rule dropped the
+    graph (a custom grad_fn written on numbers, say): the first derivative is right, but
+    differentiating it again would be silently wrong, so it is recorded as an op that
+    refuses, naming the op, if a second derivative ever reaches it.
+    """
+    array = np.asarray(c)
+    if not np.any(array != 0):
+        return array
+    refuse = _refusal(op_name)
+    return record(Op(f"{op_name} gradient", "grad", None, lambda index: refuse,
+                     ("(first order only)",), variadic=True), depends_on, array, None)
+
+
+def _refusal(op_name: str) -> Callable[..., np.ndarray]:
+    def refuse(*args: object, **params: object) -> np.ndarray:
+        raise VizgradError(
+            f"cannot differentiate the gradient of {op_name} again: its gradient rule "
+            "computed plain numbers, not operations on tensors (a custom grad_fn that works "
+            "on dy.numpy(), for one), so its own derivative is unknown. Fix: write that rule "
+            "with vizgrad or numpy functions on the tensors it is given, or use its result "
+            "as a constant, e.g. vg.stop_gradient(g)")
+    return refuse
 
 
 def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],

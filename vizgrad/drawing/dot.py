@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import narrate
 from .palette import COLORS
@@ -343,6 +343,14 @@ def _attributes(attrs: dict[str, str]) -> str:
     return " ".join(parts)
 
 
+def _short_name(scope: Any, scopes: dict) -> str:
+    """A nested scope's name inside the scope it is drawn in: ``attn`` in ``h/0``."""
+    parent = scopes.get(scope.parent)
+    if parent is not None and scope.name.startswith(parent.name + "/"):
+        return scope.name[len(parent.name) + 1:]
+    return scope.name
+
+
 def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
            highlight: bool = True, rankdir: str = "LR", scale: float = 1.0,
            aspect: float | None = None, ghost: Graph | None = None) -> str:
@@ -372,16 +380,26 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         "digraph vizgrad {",
         # newrank: without it, dot fails ("trouble in init_rank") on clusters with many
         # edges between them, as in an expanded large graph
-        f"  graph [newrank=true rankdir={rankdir} nodesep=0.25 ranksep=0.45 "
+        f"  graph [newrank=true rankdir={rankdir} nodesep=0.25 ranksep=0.25 "
         f'fontname="{FONT}" bgcolor="white"{ratio}];',
         f'  node [fontname="{FONT}" fontsize=11 height=0.3];',
         f'  edge [fontname="{FONT}" fontsize=10 color="{graph.colors["edge"]}" '
         "arrowsize=0.7];",
     ]
     node_indices, drawn_edges = graph.drawn(collapsed)
+
+    def box(scope: str | None) -> str | None:  # the outermost collapsed scope holding it
+        found = None
+        while scope is not None:
+            if scope in collapsed:
+                found = scope
+            scope = scopes[scope].parent if scope in scopes else None
+        return found
+
     # a box used far apart is drawn again, small, next to each far use (see shared_references)
     references = shared_references(drawn_edges)
-    boxes = len(node_indices) + len(references) + len(collapsed & scopes.keys())
+    shown_groups = sum(1 for sid in collapsed & scopes.keys() if box(scopes[sid].parent) is None)
+    boxes = len(node_indices) + len(references) + shown_groups
     bare = boxes > LABELLED_BOXES  # past the bound: edges without labels (see LABELLED_BOXES)
     note = graph.note
     if bare:
@@ -393,8 +411,9 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
 
     current_box = None
     if current is not None:
-        scope = structure.node_scopes[current]
-        current_box = scope if scope in collapsed else current_id
+        current_box = box(structure.node_scopes[current]) or current_id
+    # what each open scope holds: its nodes, the boxes of collapsed scopes in it, and
+    # the open scopes in it (drawn as clusters inside its cluster)
     by_scope: dict[str | None, list[str]] = {}
     for i in node_indices:
         n = graph.nodes[i]
@@ -402,29 +421,45 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
     for k, (source, reference) in references.items():
         scope = graph.nodes[structure.edge_targets[k]].scope  # drawn beside its user
+        scope = scope if scope in scopes else None
+        hidden = box(scope)
+        if hidden is not None:  # its user is inside a collapsed scope: beside that box
+            scope = scopes[hidden].parent
         if source in scopes:  # a collapsed group
             statement = group_reference_statement(graph, scopes[source], reference)
         else:
             statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
-        by_scope.setdefault(scope if scope in scopes and scope not in collapsed else None,
-                            []).append(statement)
-    lines.extend(f"  {s}" for s in by_scope.pop(None, []))
-    for sid, statements in by_scope.items():
-        scope = scopes[sid]
-        lines.append(f"  subgraph cluster_{sid} {{")
-        lines.append(f'    id="{sid}" style="rounded,dashed" color="{graph.colors["grey"]}" '
-                     f"label={table([font(scope.name, dim, 10)])};")
-        lines.extend(f"    {s}" for s in statements)
-        lines.append("  }")
-    for sid in sorted(collapsed, key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
-        if sid not in scopes:
-            continue
-        scope = scopes[sid]
-        fill = graph.colors["current"] if sid == current_box else graph.colors["collapsed"]
-        size = f"{scope.size:,} node{'s' if scope.size != 1 else ''}"
-        label = table([font(scope.name, bold=True), font(f"{size} · click to expand", dim, 9)])
-        lines.append(f'  {sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
-                     f"label={label}];")
+        by_scope.setdefault(scope, []).append(statement)
+    inner: dict[str | None, list[str]] = {}
+    for sid, scope in scopes.items():  # parents come before the scopes in them
+        parent = scope.parent if scope.parent in scopes else None
+        if box(parent) is not None:
+            continue  # inside a collapsed scope
+        if sid in collapsed:
+            fill = graph.colors["current"] if sid == current_box else graph.colors["collapsed"]
+            size = f"{scope.size:,} node{'s' if scope.size != 1 else ''}"
+            label = table([font(_short_name(scope, scopes), bold=True),
+                           font(f"{size} · click to expand", dim, 9)])
+            by_scope.setdefault(parent, []).append(
+                f'{sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
+                f"label={label}];")
+        else:
+            inner.setdefault(parent, []).append(sid)
+
+    def cluster(sid: str, indent: str) -> list[str]:
+        body = [f"{indent}  {statement}" for statement in by_scope.get(sid, [])]
+        for child in inner.get(sid, []):
+            body.extend(cluster(child, indent + "  "))
+        if not body:
+            return []
+        return [f"{indent}subgraph cluster_{sid} {{",
+                f'{indent}  id="{sid}" style="rounded,dashed" color="{graph.colors["grey"]}" '
+                f"label={table([font(_short_name(scopes[sid], scopes), dim, 10)])};",
+                *body, f"{indent}}}"]
+
+    lines.extend(f"  {s}" for s in by_scope.get(None, []))
+    for sid in inner.get(None, []):
+        lines.extend(cluster(sid, "  "))
 
     greyed = structure.node_greyed
     for k, source, target, edges, tensors in drawn_edges:

@@ -128,6 +128,10 @@ class RuleCheck:
     uses: tuple[int, ...] = ()
     wrong: tuple[int, ...] = ()                   # the inputs it sent another gradient to
     error: str | None = None                      # what it raised; why it went unchecked
+    by: str = "chain rule"  # what the rule is checked against: "numerical" (central
+    # differences of the rest of the graph: vg.gradcheck(..., show=True)); then ``expected``
+    # holds the numerical gradients and ``sent`` what the rule sent, per input
+    sent: tuple[np.ndarray | None, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
