@@ -562,6 +562,12 @@ def main() -> None:
         cells = [f"{row[lib]:.2f} ({row[lib] / base:.2f}x)" if lib in row else "n/a"
                  for lib in available]
         print(f"| {workload} | " + " | ".join(cells) + " |")
+    scalar_rows = [(workload, row) for workload, row in medians.items()
+                   if workload.startswith("(a") and "micrograd" in row]
+    if scalar_rows:  # scalar code's yardstick: micrograd, plain Python floats
+        print("\nvizgrad ÷ micrograd on scalar code: " + "; ".join(
+            f"{workload.split(' ')[0]} {row['vizgrad'] / row['micrograd']:.2f}x"
+            for workload, row in scalar_rows) + " (target for (a'): at most 1.5x)")
     clock = "CPU ms of this process" if arguments.cpu_time else "wall-clock ms"
     print(f"\nmedian {clock} (ratio to vizgrad); numpy = written by hand, the floor. "
           f"Python {sys.version.split()[0]}, numpy {np.__version__}.")

@@ -10,7 +10,11 @@ Shapes:
             out to the whole next layer.
 Chains and layers at about 18, 1,000, 10,000 and 100,000 nodes (the 100,000-node
 layers only without --quick), and layers at 12,000. A graph past the collapse limit (300 nodes) is
-drawn collapsed, as it opens.
+drawn collapsed, as it opens. Then the shapes whose layout is the cost, each laid out:
+  recurrence -- h = tanh(h @ W + x) on 4-vectors unrolled over 10, 30, 60 and 120 steps
+                (backpropagation through time: W and x are used by every step);
+  micrograd  -- micrograd's demo network, an MLP 2-16-16-1 of scalar ops (relu), on one
+                point with its max-margin loss.
 
 Columns: ``vg.graph`` (record the trace and build the graph), ``+ to_dot`` (the
 DOT of the drawing as it opens), ``vg.show`` (the widget, built as a notebook
@@ -34,6 +38,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
@@ -84,6 +90,49 @@ def layers(nodes: int) -> vg.Tensor:
         loss = loss + v
     loss.backward()
     return loss
+
+
+RECURRENCE_STEPS = (10, 30, 60, 120)
+
+
+def recurrence(steps: int) -> vg.Tensor:
+    """h = tanh(h @ W + x) over ``steps`` steps of 4-vectors; the loss is the last h summed."""
+    rng = np.random.default_rng(0)
+    w = vg.Variable(rng.normal(size=(4, 4)) * 0.5, name="W")
+    x = vg.constant(rng.normal(size=4), name="x")
+    h = vg.constant(np.zeros(4), name="h0")
+    for _ in range(steps):
+        h = vg.tanh(h @ w + x)
+    loss = h.sum()
+    loss.backward()
+    return loss
+
+
+def micrograd_mlp(sizes: tuple[int, ...] = (2, 16, 16, 1)) -> vg.Tensor:
+    """micrograd's demo MLP (its nn.MLP: each neuron sums w·x onto its bias, relu but the
+    last layer) on one point, with the demo's max-margin loss relu(1 - y·score)."""
+    rng = np.random.default_rng(1)
+    values = [vg.constant(v) for v in (0.5, -1.0)]
+    for layer, (fan_in, width) in enumerate(zip(sizes[:-1], sizes[1:])):
+        outputs = []
+        for j in range(width):
+            act = vg.Variable(0.0, name=f"b{layer}_{j}")
+            for i in range(fan_in):
+                act = act + vg.Variable(rng.uniform(-1, 1), name=f"w{layer}_{j}_{i}") * values[i]
+            outputs.append(vg.relu(act) if layer < len(sizes) - 2 else act)
+        values = outputs
+    loss = vg.relu(1 + -1.0 * values[0])
+    loss.backward()
+    return loss
+
+
+def layout_shapes() -> list[tuple[str, Callable[[], vg.Tensor]]]:
+    """The shapes whose cost is the layout: the unrolled recurrence and micrograd's MLP."""
+    shapes: list[tuple[str, Callable[[], vg.Tensor]]] = [
+        (f"recurrence, {steps} steps", lambda steps=steps: recurrence(steps))
+        for steps in RECURRENCE_STEPS]
+    shapes.append(("micrograd MLP 2-16-16-1", micrograd_mlp))
+    return shapes
 
 
 # -- measuring ----------------------------------------------------------------------
@@ -141,6 +190,23 @@ def layout(dot: str, timeout: float) -> str:
     except RenderError as error:
         return f"> {timeout:g} s" if "longer than" in str(error) else "failed"
     return both(seconds)
+
+
+def layout_rows(timeout: float) -> list[list[str]]:
+    """Per layout shape: nodes, boxes drawn, vg.show (which lays out in the kernel) and the
+    layout alone, as CPU (wall)."""
+    from vizgrad.frontends.widget import show
+    rows = []
+    for name, make in layout_shapes():
+        y = make()
+        drawing = vg.graph(y)
+        dot = drawing.to_dot(collapse=drawing.default_collapsed(), highlight=False)
+        drawn = dot.count(' [id="n') + dot.count(" shape=box3d")
+        show_s = best_seconds(lambda y=y: show(y, names={}), most=3)
+        rows.append([name, f"{len(drawing.nodes):,}", f"{drawn:,}", both(show_s),
+                     layout(dot, timeout)])
+        print(f"  {name}: done", file=sys.stderr, flush=True)
+    return rows
 
 
 def memory_per_node(build: Callable[[], vg.Tensor]) -> tuple[float, float, int]:
@@ -217,6 +283,11 @@ def main() -> None:
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join(" --- " for _ in header) + "|")
     for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+    print("\n| graph (layout is the cost) | nodes | boxes drawn | vg.show | layout + SVG |")
+    print("| --- | --- | --- | --- | --- |")
+    for row in layout_rows(args.timeout):
         print("| " + " | ".join(row) + " |")
 
     print("\n| 10,000-op graph, forward + backward | recorded tensors | peak per tensor | "

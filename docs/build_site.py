@@ -149,22 +149,21 @@ class OfflineWidgets(Preprocessor):
     def preprocess(self, nb, resources):
         pages = resources["vizgrad_pages"]
         for cell in nb.cells:
-            kept, widget = [], None  # widget: (output, page data) until its picture is seen
-            for output in cell.get("outputs", []):
-                if widget and is_picture(output):
-                    widget[0].data = {OFFLINE_WIDGET: widget_html(
-                        widget[1], output.data["image/svg+xml"])}
-                    widget = None
+            outputs, kept = cell.get("outputs", []), []
+            pictures = set()  # the indices of the pictures moved into their widget
+            for i, output in enumerate(outputs):
+                if i in pictures:
                     continue
                 view = output.get("data", {}).get(WIDGET_VIEW)
                 page = pages.get(view["model_id"]) if view else None
                 if page is not None:
-                    output.data = {OFFLINE_WIDGET: widget_html(page, "")}
-                    widget = (output, page)
-                else:
-                    widget = None
+                    picture = ""
+                    if i + 1 < len(outputs) and is_picture(outputs[i + 1]):
+                        picture = outputs[i + 1].data["image/svg+xml"]
+                        pictures.add(i + 1)
+                    output.data = {OFFLINE_WIDGET: widget_html(page, picture)}
                 kept.append(output)
-            if "outputs" in cell:
+            if outputs:
                 cell.outputs = kept
         nb.metadata.pop("widgets", None)
         return nb, resources

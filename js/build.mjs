@@ -1,20 +1,25 @@
 // npm run build: bundles the front ends into the Python package.
 //   widget.js                 the widget, with Graphviz (WebAssembly) to lay out in the browser
 //   widget-kernel-layout.js   the widget without Graphviz, for kernels that lay out (graphviz-pure)
+//   widget-kernel-layout-quiz.js  the same with quiz mode (sent once a widget turns it on)
 //   standalone.js             the exported HTML page (a classic script, no Graphviz)
 import * as esbuild from "esbuild";
 import { fileURLToPath } from "node:url";
 import { esbuildLayoutWorkerSource } from "./worker-source.mjs";
 
-// replaces layout.js (and with it the 800 KB engine) by no-browser-layout.js
-const withoutBrowserLayout = {
-  name: "vizgrad-without-browser-layout",
+// a plugin that bundles `replacement` wherever `./file` is imported
+const swap = (file, replacement) => ({
+  name: `vizgrad-${file}-as-${replacement}`,
   setup(build) {
-    build.onResolve({ filter: /^\.\/layout\.js$/ }, () => ({
-      path: fileURLToPath(new URL("./no-browser-layout.js", import.meta.url)),
+    build.onResolve({ filter: new RegExp(`^\\./${file.replace(".", "\\.")}$`) }, () => ({
+      path: fileURLToPath(new URL(`./${replacement}`, import.meta.url)),
     }));
   },
-};
+});
+// replaces layout.js (and with it the 800 KB engine) by no-browser-layout.js
+const withoutBrowserLayout = swap("layout.js", "no-browser-layout.js");
+// the quiz is sent only to widgets that use it: a saved notebook stays light
+const withoutQuiz = swap("quiz.js", "quiz-off.js");
 
 const common = { bundle: true, minify: true, logLevel: "info" };
 await Promise.all([
@@ -24,6 +29,10 @@ await Promise.all([
   }),
   esbuild.build({
     ...common, entryPoints: ["widget.js"], outfile: "../vizgrad/static/widget-kernel-layout.js",
+    format: "esm", plugins: [withoutBrowserLayout, withoutQuiz],
+  }),
+  esbuild.build({
+    ...common, entryPoints: ["widget.js"], outfile: "../vizgrad/static/widget-kernel-layout-quiz.js",
     format: "esm", plugins: [withoutBrowserLayout],
   }),
   esbuild.build({

@@ -77,9 +77,9 @@ function removeActiveContent(svg) {
 }
 
 // "n0" for "n0_e5", the copy of node n0 drawn beside its use along edge e5 (Python's
-// dot.reference_id); null for any other id.
+// dot.reference_id), "s3" for "s3_e9", a copy of the collapsed group s3; null for any other id.
 export function copiedNodeId(id) {
-  return /^(n\d+)_e\d+$/.exec(id ?? "")?.[1] ?? null;
+  return /^([ns]\d+)_e\d+$/.exec(id ?? "")?.[1] ?? null;
 }
 
 // Which scope box (if any) stands for a node hidden inside a collapsed scope.
@@ -154,18 +154,6 @@ export async function createDrawing(svg, graph, pause = noPause) {
     if (backgrounds.length) group.classList.add("vg-on-light");
   }
 
-  // small copies of a node drawn beside its far uses (see copiedNodeId): a click on one is a
-  // click on the node, and selecting the node marks every copy
-  const copies = new Map();
-  for (const [id, group] of groups) {
-    const original = copiedNodeId(id);
-    const item = original == null ? null : items.get(original);
-    if (!item || item.kind !== "node") continue;
-    if (!copies.has(original)) copies.set(original, []);
-    copies.get(original).push(group);
-    setTitle(group, item.data.label);
-  }
-
   for (const scope of graph.scopes ?? []) {
     const group = groups.get(scope.id);
     if (!group) continue;
@@ -173,6 +161,19 @@ export async function createDrawing(svg, graph, pause = noPause) {
     const collapsed = group.classList.contains("node");
     setTitle(group, `${scope.name}: click to ${collapsed ? "expand" : "collapse"}`);
     if (collapsed && isLight(mainShape(group)?.getAttribute("fill"))) group.classList.add("vg-on-light");
+  }
+
+  // small copies of a node or a collapsed group drawn beside its far uses (see copiedNodeId):
+  // a click on one is a click on the original, and selecting the original marks every copy
+  const copies = new Map();
+  for (const [id, group] of groups) {
+    const original = copiedNodeId(id);
+    const item = original == null ? null : items.get(original);
+    if (!item) continue;
+    if (!copies.has(original)) copies.set(original, []);
+    copies.get(original).push(group);
+    setTitle(group, item.kind === "scope" ? `${item.data.name}: click to expand` : item.data.label);
+    if (item.kind === "scope" && isLight(mainShape(group)?.getAttribute("fill"))) group.classList.add("vg-on-light");
   }
 
   let current = null; // { group, shape, originalFill }

@@ -16,10 +16,14 @@ export function mount(el, data, note) {
   const first = withSteps(data.drawings[drawingKey(data.collapsed)]);
   const model = createFakeModel({ ...first, step: data.step, collapsed: data.collapsed });
   let shown = data.collapsed;
+  let quizOn = Boolean(data.quiz); // quiz mode, as saved; the page's toggle changes it
   const view = createView(el, {
     layoutEngine: kernelLayoutEngine(model),
     onStep(step) {
       model.set("step", step);
+    },
+    onQuiz(on) {
+      quizOn = on;
     },
     onCollapse(names) {
       const drawing = data.drawings[drawingKey(names)];
@@ -42,7 +46,7 @@ export function mount(el, data, note) {
   });
   const sync = () => view.update({
     graph: model.get("graph"), dot: model.get("dot"), step: model.get("step"),
-    collapsed: model.get("collapsed"),
+    collapsed: model.get("collapsed"), quiz: quizOn,
   });
   sync();
   return { view, model };

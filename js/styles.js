@@ -92,6 +92,9 @@ ${DARK} {
 .vizgrad-widget button[aria-disabled="true"] { opacity: 0.4; cursor: default; border-color: var(--vg-border); }
 .vizgrad-widget button svg { width: 14px; height: 14px; fill: currentColor; }
 .vizgrad-widget .vg-play { width: 34px; }
+.vizgrad-widget .vg-modes[hidden] { display: none; }
+.vizgrad-widget .vg-mode { width: auto; padding: 0 8px; font: inherit; }
+.vizgrad-widget .vg-mode[aria-pressed="true"] { border-color: var(--vg-accent); background: var(--vg-panel); font-weight: 600; }
 .vizgrad-widget .vg-slider { flex: 1 1 auto; min-width: 80px; margin: 0; accent-color: var(--vg-accent); }
 .vizgrad-widget .vg-counter { white-space: nowrap; font-variant-numeric: tabular-nums; min-width: 7.5em; }
 .vizgrad-widget select {
@@ -263,32 +266,35 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
 .vizgrad-widget.vg-presenting .vg-panels { flex: 0 0 auto; flex-wrap: nowrap; }
 .vizgrad-widget.vg-presenting .vg-details { font-size: 0.6em; }
 .vizgrad-widget.vg-presenting .vg-legend { font-size: 0.55em; }
+.vizgrad-widget .vg-quiz-toggle { width: auto; padding: 0 8px; }
 `;
 
-const styledRoots = new WeakSet();
+const styledRoots = new Map(); // style id -> the roots that have it
 
 // Adds the stylesheet to the document or shadow root that holds `element`:
 // as a constructed stylesheet where the browser has them (a page whose
 // Content-Security-Policy forbids inline styles still applies those), else as
 // a <style> element.
-export function injectStyles(element) {
+// `css` (the widget's own by default) once per document or shadow root, under `id`.
+export function injectStyles(element, css = CSS, id = STYLE_ID) {
   const root = element.getRootNode?.() ?? element.ownerDocument;
   const container = root.head ?? root;
-  if (!container || styledRoots.has(root)) return;
-  styledRoots.add(root);
-  if (root.getElementById?.(STYLE_ID)) return;
+  if (!styledRoots.has(id)) styledRoots.set(id, new WeakSet());
+  if (!container || styledRoots.get(id).has(root)) return;
+  styledRoots.get(id).add(root);
+  if (root.getElementById?.(id)) return;
   const window = element.ownerDocument.defaultView;
   if (Array.isArray(root.adoptedStyleSheets) && typeof window?.CSSStyleSheet?.prototype?.replaceSync === "function") {
-    if (root.adoptedStyleSheets.some((sheet) => sheet[STYLE_ID])) return;
+    if (root.adoptedStyleSheets.some((sheet) => sheet[id])) return;
     const sheet = new window.CSSStyleSheet();
-    sheet.replaceSync(CSS);
-    sheet[STYLE_ID] = true; // the same sheet from another copy of the bundle is not added twice
+    sheet.replaceSync(css);
+    sheet[id] = true; // the same sheet from another copy of the bundle is not added twice
     root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
     return;
   }
   const style = element.ownerDocument.createElement("style");
-  style.id = STYLE_ID;
-  style.textContent = CSS;
+  style.id = id;
+  style.textContent = css;
   container.append(style);
 }
 

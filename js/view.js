@@ -17,6 +17,8 @@
 //   explanation.js  what the step does, in words
 //   details.js      the clicked node's or edge's full value
 //   presenting.js   full screen
+//   quiz.js         predict, then reveal: each step's result asked before it is shown
+//   mode-toggle.js  reverse or forward mode (the kernel sends the other mode's steps)
 // A room that shows something per step goes in `stepRooms` (it gets
 // show({ graph, step, stepInfo, drawing })); its element goes in the panels or
 // the toolbar below.
@@ -26,8 +28,11 @@ import { createDrawing, parseSvg } from "./drawing.js";
 import { createExplanation } from "./explanation.js";
 import { createFraming } from "./framing.js";
 import { keyAction, keyIsTheControls } from "./keys.js";
+import { toggledScopes } from "./scopes.js";
 import { sharedLayoutEngine } from "./layout.js";
+import { createModeToggle } from "./mode-toggle.js";
 import { createPresenting } from "./presenting.js";
+import { createQuiz } from "./quiz.js";
 import { svgTextSize, turnedDot } from "./sizing.js";
 import { createStepping } from "./stepping.js";
 import { colorVariables, injectStyles } from "./styles.js";
@@ -87,22 +92,26 @@ export function createView(el, callbacks = {}) {
   });
   const explanation = createExplanation(document, { onOpen: (id) => select(id) });
   const details = createDetails(document, { onClose: () => select(null) });
+  const quiz = createQuiz(document, { onChange: () => showStep(), onToggle: (on) => callbacks.onQuiz?.(on) });
   // rooms redrawn with every step, in the order their panels appear
   const detailsRoom = { element: details.element, show: ({ graph, step, drawing }) => details.show({
     item: state.selectedId == null ? null : drawing?.item(state.selectedId), graph, step }) };
   // the panels under the drawing; a new panel (a quiz, a mode switch) is one more entry
   const stepRooms = [
-    { element: explanation.element, show: ({ stepInfo, currentScope }) => explanation.show(stepInfo, currentScope) },
+    { element: explanation.element,
+      show: ({ step, stepInfo, currentScope }) => explanation.show(quiz.masked(stepInfo, step), currentScope) },
+    { element: quiz.element, show: (context) => quiz.show(context) },
   ];
 
+  const modeToggle = createModeToggle(document, { onMode: (mode) => callbacks.onMode?.(mode) });
   const zoomOutButton = button("zoomOut", "Zoom out");
   const zoomInButton = button("zoomIn", "Zoom in");
   const fitButton = button("fit", "Fit");
   const fullscreenButton = button("fullscreen", "Full screen");
   const downloadButton = button("download", "Download SVG");
-  const toolbar = h("div", { class: "vg-toolbar" }, ...stepping.controls,
+  const toolbar = h("div", { class: "vg-toolbar" }, ...stepping.controls, modeToggle.element,
     h("div", { class: "vg-group vg-view-tools" }, zoomOutButton, zoomInButton, fitButton,
-      downloadButton, fullscreenButton));
+      downloadButton, fullscreenButton, quiz.toggle));
 
   const canvas = h("div", { class: "vg-canvas" });
   const status = h("div", { class: "vg-status", role: "status" });
@@ -165,12 +174,7 @@ export function createView(el, callbacks = {}) {
   function toggleScope(scope) {
     // the next drawing is framed around this scope, not the current op
     state.keepInView = scope.id;
-    const collapsed = new Set(state.collapsed);
-    if (collapsed.has(scope.name)) collapsed.delete(scope.name);
-    else collapsed.add(scope.name);
-    const known = (state.graph.scopes ?? []).map((s) => s.name);
-    state.collapsed = [...known.filter((name) => collapsed.has(name)),
-      ...[...collapsed].filter((name) => !known.includes(name))];
+    state.collapsed = toggledScopes(state.graph.scopes ?? [], state.collapsed, scope);
     callbacks.onCollapse?.([...state.collapsed]);
   }
 
@@ -346,6 +350,7 @@ export function createView(el, callbacks = {}) {
     if (keyIsTheControls(event.key, event.composedPath()[0]?.tagName)) return;
     event.preventDefault();
     if (action === "fullscreen") presenting.toggle();
+    else if (action === "next" && quiz.pending(stepping.step)) quiz.reveal(); // a clicker reveals first
     else stepping.act(action);
   };
   window.addEventListener("keydown", onKeyDown, true);
@@ -363,8 +368,10 @@ export function createView(el, callbacks = {}) {
 
   return {
     root,
-    update({ graph, dot, step, collapsed, scale } = {}) {
+    update({ graph, dot, step, collapsed, scale, quiz: quizOn, mode, modes } = {}) {
       if (state.destroyed) return;
+      if (quizOn !== undefined) quiz.setEnabled(quizOn);
+      if (mode !== undefined || modes !== undefined) modeToggle.show({ mode: mode ?? undefined, modes });
       const textScale = Number(scale);
       if (scale !== undefined && textScale > 0 && textScale !== state.textScale) {
         state.textScale = textScale;
@@ -380,6 +387,10 @@ export function createView(el, callbacks = {}) {
           root.style.setProperty(name, value);
         }
         stepping.setGraph(state.graph);
+        // forward mode's orange numbers are tangents, and the legend says so
+        for (const key of root.querySelectorAll(".vg-legend-grad")) {
+          key.textContent = state.graph.mode === "forward" ? "tangent" : "gradient";
+        }
         explanation.reserve(state.graph.steps ?? []);
         // same SVG, new data to index it with
         if (state.svgText && (dot === undefined || dot === state.dot)) installSvg(state.svgText);
@@ -406,6 +417,7 @@ export function createView(el, callbacks = {}) {
       window.removeEventListener("keydown", onKeyDown, true);
       presenting.destroy();
       explanation.destroy();
+      quiz.destroy();
       root.remove();
     },
   };

@@ -1,5 +1,6 @@
 // The anywidget entry point: connects the model's traits to the view.
-//   graph, dot, svg, collapsed, scale: Python -> view;  step: both ways;  collapsed: view -> Python
+//   graph, dot, svg, collapsed, scale, modes: Python -> view;  step, quiz, mode: both ways;
+//   collapsed: view -> Python
 //
 // When the kernel can run Graphviz it sends `svg`, the layout of `dot`, and the
 // page lays nothing out: that is the small bundle (widget-kernel-layout.js,
@@ -16,7 +17,7 @@ import { prepareSvg } from "./svg-text.js";
 import { turnedDot } from "./sizing.js";
 import { hideSavedPicture } from "./saved-picture.js";
 
-const TRAITS = ["graph", "dot", "step", "collapsed", "scale"];
+const TRAITS = ["graph", "dot", "step", "collapsed", "scale", "quiz", "mode", "modes"];
 
 // A layout engine that answers with the kernel's layout of the DOT it is asked
 // for: `svg` for `dot`, `svg_tb` for the same DOT laid out top to bottom.
@@ -106,8 +107,16 @@ function render({ model, el }) {
       model.save_changes();
       askForStep(step);
     },
+    onMode(mode) {
+      model.set("mode", mode);
+      model.save_changes();
+    },
     onCollapse(scopeNames) {
       model.set("collapsed", scopeNames);
+      model.save_changes();
+    },
+    onQuiz(on) {
+      model.set("quiz", on);
       model.save_changes();
     },
     onSelect(id) {

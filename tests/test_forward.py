@@ -186,3 +186,18 @@ def test_the_second_derivative_is_drawn_and_stepped():
     widget = vg.show(x.grad)              # the computation that made 3x², and its backward
     assert widget.data.find("x").grad == "12"          # d(3x²)/dx = 6x
     assert widget.data.steps[-1].lines[-1] == "Done: ∂f/∂x = 12"
+
+
+def test_the_widget_offers_the_switch_only_where_both_modes_exist():
+    y = paper_trace()
+    assert vg.show(y).modes == ["reverse", "forward"]
+    assert vg.show(vg.graph(y)).modes == ["reverse"]      # a Graph given as it is
+    with pytest.raises(traitlets.TraitError, match="has no other mode; fix"):
+        vg.show(vg.graph(y)).mode = "forward"
+    counts = vg.tensor([1, 2]) * 3                         # integers: nothing can move
+    assert vg.show(counts.sum()).modes == ["reverse"]
+
+
+def test_complex_values_in_the_middle_are_refused_by_name_not_dropped():
+    with pytest.raises(vg.UnsupportedError, match="through multiply, whose values are complex"):
+        vg.jvp(lambda a: vg.abs(vg.exp(a * 0.5j)), (1.0,), (1.0,))

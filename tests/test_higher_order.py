@@ -14,6 +14,8 @@ import pytest
 import vizgrad as vg
 
 EPS = 1e-6
+# the checks ask for zeros where a derivative is unconnected on purpose
+pytestmark = pytest.mark.filterwarnings("ignore::vizgrad.UnconnectedGradientWarning")
 RNG = np.random.default_rng(1)
 
 
@@ -224,3 +226,14 @@ def test_the_gradient_made_with_create_graph_is_drawn_with_the_backward_ops():
     second = -2 * np.tanh(0.5) * (1 - np.tanh(0.5) ** 2)   # d(1 − tanh²x)/dx
     assert float(drawing.find("x").grad) == pytest.approx(second, abs=5e-4)
     assert len(drawing.steps) > 3                  # its own backward pass, step by step
+
+
+def test_a_custom_gradient_written_on_numbers_gives_the_first_derivative_and_refuses_the_second():
+    @vg.custom_gradient
+    def cube(x):
+        return x ** 3, lambda dy: 3 * dy.numpy() * x.numpy() ** 2   # plain numbers
+    x = vg.Variable(2.0, name="x")
+    first, = vg.gradients(cube(x), [x])
+    assert first.item() == 12.0
+    with pytest.raises(vg.VizgradError, match="gradient of cube again.*plain numbers.*Fix"):
+        vg.gradients(first, [x])

@@ -11,8 +11,9 @@ plain numpy here (it dispatches to vizgrad on tensors), ``autograd.scipy`` is
 
 ``check_grads`` is autograd's reverse-mode check (``test_util.check_vjp``): the
 vector-Jacobian product vizgrad records, in a random direction, against central
-differences of the same function run on plain arrays, in a random direction. autograd
-also checks second derivatives (order=2); these ports check the first.
+differences of the same function run on plain arrays, in a random direction; and, as
+autograd's ``order=2``, the same check of the function that computes that VJP (recorded
+with ``create_graph=True``), so every second derivative is checked too.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def _outputs(y: Any) -> list:
 
 
 def check_grads(fun, argnum=0, modes=None, order=2):
-    """autograd's check_grads (reverse mode, first order): vizgrad's VJP against numbers."""
+    """autograd's check_grads in reverse mode: vizgrad's VJP against numbers, and (order=2)
+    the VJP of that VJP, the second derivative, against central differences of the first."""
     argnums = (argnum,) if isinstance(argnum, int) else tuple(argnum)
 
     def check(*args, **kwargs):
@@ -79,32 +81,66 @@ def check_grads(fun, argnum=0, modes=None, order=2):
                 call[i] = _rebuild(args[i], list(values[i]))
             return _outputs(fun(*call, **kwargs))
 
-        xs = {i: [vg.Variable(a, name=f"arg{i}") for a in arrays[i]] for i in argnums}
+        def as_variables(values: dict) -> tuple[dict, list]:
+            xs = {i: [vg.Variable(a, name=f"arg{i}") for a in values[i]] for i in argnums}
+            return xs, [x for i in argnums for x in xs[i]]
+
+        def shifted(moves: list, step: float) -> dict:
+            out, k = {}, 0
+            for i in argnums:
+                out[i] = []
+                for a in arrays[i]:
+                    out[i].append(a + step * moves[k])
+                    k += 1
+            return out
+
+        def dotted(tensors: list, arrays_: list):
+            total = None
+            for t, a in zip(tensors, arrays_):
+                if t is None:
+                    continue
+                term = vg.sum(vg.multiply(t, a))
+                total = term if total is None else total + term
+            return total
+
+        xs, flat_xs = as_variables(arrays)
         ys = run(xs)
         directions = [RNG.standard_normal(np.shape(y)) for y in ys]
-        total = None
-        for y, v in zip(ys, directions):
-            term = vg.sum(vg.multiply(y, v))
-            total = term if total is None else total + term
-        flat_xs = [x for i in argnums for x in xs[i]]
-        grads = vg.gradients(total, flat_xs)
+        grads = vg.gradients(dotted(ys, directions), flat_xs)
         moves = [RNG.standard_normal(x.shape) for x in flat_xs]
         exact = sum(float(np.sum(m * (0 if g is None else g.numpy())))
                     for m, g in zip(moves, grads))
 
         def projected(sign: float) -> float:
-            shifted, k = {}, 0
-            for i in argnums:
-                shifted[i] = []
-                for a in arrays[i]:
-                    shifted[i].append(a + sign * EPS / 2 * moves[k])
-                    k += 1
-            return sum(float(np.sum(np.asarray(y) * v)) for y, v in zip(run(shifted), directions))
+            outputs = run(shifted(moves, sign * EPS / 2))
+            return sum(float(np.sum(np.asarray(y) * v)) for y, v in zip(outputs, directions))
 
         numeric = (projected(1.0) - projected(-1.0)) / EPS
         assert abs(numeric - exact) < TOL or abs(numeric - exact) / abs(numeric + exact) < RTOL, (
             f"VJP check of {getattr(fun, '__name__', fun)} failed: analytic {exact}, "
             f"numeric {numeric}")
+        if order < 2:
+            return
+
+        def first_derivative(values: dict) -> tuple[list, Any]:
+            """moves · the VJP at ``values``, recorded so it can be differentiated again."""
+            xs2, flat = as_variables(values)
+            vjp = vg.gradients(dotted(run(xs2), directions), flat, create_graph=True)
+            return flat, dotted(vjp, moves)
+
+        flat, along = first_derivative(arrays)
+        if along is None or not along.requires_grad:   # a linear function: nothing to check
+            return
+        seconds = vg.gradients(along, flat)
+        turns = [RNG.standard_normal(x.shape) for x in flat]
+        exact2 = sum(float(np.sum(t * (0 if g is None else g.numpy())))
+                     for t, g in zip(turns, seconds))
+        numeric2 = (first_derivative(shifted(turns, EPS / 2))[1].item()
+                    - first_derivative(shifted(turns, -EPS / 2))[1].item()) / EPS
+        assert abs(numeric2 - exact2) < 10 * TOL or \
+            abs(numeric2 - exact2) / abs(numeric2 + exact2) < 1e-4, (
+                f"second-order check of {getattr(fun, '__name__', fun)} failed: analytic "
+                f"{exact2}, numeric {numeric2}")
     return check
 
 

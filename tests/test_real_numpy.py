@@ -185,6 +185,26 @@ def test_rnn_matches_autograd_on_every_edge():
         np.testing.assert_allclose(tensor.grad, expected[key], rtol=1e-10, atol=1e-12)
 
 
+def test_lstm_matches_autograd_on_every_edge_and_its_callback_reads_numbers_in_no_grad():
+    rnn, oracle = load("char_rnn", vizgrad_port()), load("char_rnn", TO_AUTOGRAD)
+    rs = np.random.RandomState(12)
+    names = ["init cells", "init hiddens", "change", "forget", "ingate", "outgate", "predict"]
+    shapes = [(1, 3), (1, 3), (8, 3), (8, 3), (8, 3), (8, 3), (4, 4)]   # 4 chars, state 3
+    init = {name: rs.randn(*shape) * 0.5 for name, shape in zip(names, shapes)}
+    seqs = np.eye(4)[rs.randint(0, 4, (2, 2))]
+    params = variables(init)
+    assert check_every_edge(rnn.lstm_log_likelihood(params, seqs, seqs)) > 50
+    expected = autograd.grad(oracle.lstm_log_likelihood)(init, seqs, seqs)
+    for key, tensor in params.items():
+        np.testing.assert_allclose(tensor.grad, expected[key], rtol=1e-10, atol=1e-12)
+    # the training callback turns predictions into characters: numbers it asks for
+    with pytest.raises(vg.ConversionError, match=r"np\.asarray\(lstm_predict"):
+        rnn.predicted_characters(params, seqs)
+    with vg.no_grad():
+        shown = rnn.predicted_characters(params, seqs)
+    np.testing.assert_array_equal(shown, oracle.predicted_characters(init, seqs))
+
+
 def test_lenet_pooling_and_dense_layers_match_autograd_on_every_edge():
     lenet, oracle = load("lenet_parts"), load("lenet_parts", TO_AUTOGRAD)
 
@@ -507,8 +527,9 @@ def test_item_assignment_is_drawn_and_earlier_users_keep_the_old_value():
         x[0] = 5.0
 
 
-def test_copy_and_astype_without_copy():
+def test_copy_astype_format_and_tolist_as_real_code_calls_them():
     w = vg.Variable([1.0, 2.0], name="w")
+    assert f"loss {(w * w).sum():.3f}" == "loss 5.000" and w.tolist() == [1.0, 2.0]
     assert w.copy().op == "copy" and np.copy(w).op == "copy"
     assert w.astype("float64", copy=False) is w
     assert w.astype(np.float32, copy=False).dtype == np.float32

@@ -166,6 +166,12 @@ def show(y, **options):  # noqa: ANN001, ANN201 - imported lazily: ipywidgets is
     return _show(y, **options)
 
 
+def explore(f, **inputs):  # noqa: ANN001, ANN201
+    """A slider per input of ``f``, its drawing, and the gradient's prediction vs the change."""
+    from .frontends.explore import explore as _explore
+    return _explore(f, **inputs)
+
+
 def export_html(y, path, step=0, **options):  # noqa: ANN001, ANN201
     """Write one self-contained HTML page that steps through ``y``'s backward pass, offline."""
     from .frontends.html import export_html as _export_html
@@ -184,7 +190,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ArgumentError", "BackwardPass", "ConversionError", "DtypeError", "GradcheckError",
     "GradientTape", "Graph", "InPlaceError",
-    "graph", "export_html", "export_svg", "show",
+    "graph", "explore", "export_html", "export_svg", "show",
     "NonScalarBackwardError", "OPS", "RenderError", "ShapeError", "Step", "TapeError", "Tensor",
     "Variable", "VizgradError", "abs", "add", "backward", "broadcast_to", "clip",
     "clip_by_global_norm", "clip_by_value", "concatenate", "constant", "conv2d", "cos",

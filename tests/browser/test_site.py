@@ -60,6 +60,25 @@ def test_the_index_links_every_tutorial_the_gallery_and_the_api(browser, site, a
     page.context.close()
 
 
+def test_every_page_loads_only_files_of_the_site_by_relative_links(site):
+    from bs4 import BeautifulSoup
+
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > len(notebook_paths()), "a tutorial page or the API page is missing"
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src"),
+                               ("iframe", "src"), ("a", "href")):
+            for element in soup.find_all(tag, attrs={attribute: True}):
+                url = element[attribute].split("#")[0]
+                if tag == "a" and (url.startswith(("http://", "https://")) or not url):
+                    continue  # a link a reader may follow, not something the page loads
+                assert not url.startswith(("http:", "https:", "//", "/")), \
+                    f"{page.relative_to(site)} loads {url}"
+                if not url.startswith("data:"):
+                    assert (page.parent / url).is_file(), f"{page.relative_to(site)}: {url}"
+
+
 def test_a_tutorials_widget_steps_on_keys_and_buttons_offline(browser, site, artifacts):
     page = open_offline(browser, site / "01_reverse_mode_by_hand.html")
     widgets = page.locator(".vizgrad-widget")

@@ -38,3 +38,44 @@ def test_show_of_a_pytorch_loss_renders_and_steps_in_jupyterlab(open_notebook, a
         expect(bias).to_contain_text(f"{value:.4g}")
     widget.screenshot(path=str(artifacts / "torch-widget-last-step.png"))
     assert not notebook.errors()
+
+
+PROGRAMS = Path(__file__).resolve().parents[1] / "torch_programs.py"
+GPT_CELL = """\
+import torch
+import vizgrad as vg
+import vizgrad.torch as vt
+torch.manual_seed(0)
+model = GPT(GPTConfig(), vocab=11, layers=2)
+idx, targets = torch.randint(0, 11, (2, 8)), torch.randint(0, 11, (2, 8))
+with vt.record():
+    loss = model(idx, targets)
+loss.backward()
+vg.show(loss, names={"model": model}, depth=0)
+"""
+
+
+def test_a_models_groups_open_one_level_per_click(open_notebook, artifacts):
+    notebook = open_notebook("lab", [PROGRAMS.read_text(encoding="utf-8"), GPT_CELL])
+    widget = notebook.first_widget()
+    boxes = widget.locator("svg g.node", has_text="click to expand")
+
+    def box(name: str):
+        return boxes.filter(has=widget.page.get_by_text(name, exact=True))
+
+    def open_box(name: str) -> None:  # the drawing is framed on the step: it may be off it
+        box(name).locator("text").first.dispatch_event("click")
+
+    expect(box("transformer")).to_have_count(1)
+    expect(widget.locator("svg g.node", has_text="c_attn")).to_have_count(0)
+    open_box("transformer")  # wte, wpe, h and ln_f inside it, each still one box
+    expect(box("transformer")).to_have_count(0)
+    for inner in ("wte", "wpe", "h", "ln_f"):
+        expect(box(inner)).to_have_count(1)
+    expect(widget.locator("svg g.node", has_text="c_attn")).to_have_count(0)
+    open_box("h")  # the two blocks, each still one box
+    expect(box("0")).to_have_count(1)
+    expect(box("1")).to_have_count(1)
+    expect(widget.locator("svg g.node", has_text="c_attn")).to_have_count(0)
+    widget.screenshot(path=str(artifacts / "torch-widget-nested-groups.png"))
+    assert not notebook.errors()

@@ -45,3 +45,48 @@ def rnn_log_likelihood(params, inputs, targets):
     for t in range(num_time_steps):
         loglik += np.sum(logprobs[t] * targets[t])
     return loglik / (num_time_steps * num_examples)
+
+
+# The LSTM variant, modelled on HIPS autograd, examples/lstm.py (same repository and
+# licence): four gates from the same concat_and_multiply, sigmoid written with tanh.
+def sigmoid(x):
+    return 0.5 * (np.tanh(x) + 1.0)
+
+
+def lstm_predict(params, inputs):
+    def update_lstm(input, hiddens, cells):
+        change = np.tanh(concat_and_multiply(params["change"], input, hiddens))
+        forget = sigmoid(concat_and_multiply(params["forget"], input, hiddens))
+        ingate = sigmoid(concat_and_multiply(params["ingate"], input, hiddens))
+        outgate = sigmoid(concat_and_multiply(params["outgate"], input, hiddens))
+        cells = cells * forget + ingate * change
+        hiddens = outgate * np.tanh(cells)
+        return hiddens, cells
+
+    def hiddens_to_output_probs(hiddens):
+        output = concat_and_multiply(params["predict"], hiddens)
+        return output - logsumexp(output, axis=1, keepdims=True)
+
+    num_sequences = inputs.shape[1]
+    hiddens = np.repeat(params["init hiddens"], num_sequences, axis=0)
+    cells = np.repeat(params["init cells"], num_sequences, axis=0)
+    output = [hiddens_to_output_probs(hiddens)]
+    for input in inputs:
+        hiddens, cells = update_lstm(input, hiddens, cells)
+        output.append(hiddens_to_output_probs(hiddens))
+    return output
+
+
+def lstm_log_likelihood(params, inputs, targets):
+    logprobs = lstm_predict(params, inputs)
+    loglik = 0.0
+    num_time_steps, num_examples, _ = inputs.shape
+    for t in range(num_time_steps):
+        loglik += np.sum(logprobs[t] * targets[t])
+    return loglik / (num_time_steps * num_examples)
+
+
+def predicted_characters(params, inputs):
+    """What the training callback prints: the most likely character at each step."""
+    logprobs = np.asarray(lstm_predict(params, inputs))
+    return np.argmax(logprobs, axis=-1)

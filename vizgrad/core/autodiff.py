@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -104,7 +105,7 @@ def backward(y: Tensor, grad: Any = None, create_graph: bool = False) -> Backwar
             f"y.backward(np.ones({shape})).")
     seed = _seed(y, grad, "backward(grad=...)")
     result = backpropagate([y], [seed], _is_trainable_leaf, kind="backward",
-                           create_graph=create_graph)
+                           create_graph=create_graph, leaf_sources=True)
     recorded, result.tensor_grads = result.tensor_grads, None
     grads = result.grads
     for t in result.reached_sources:  # the trainable leaves the walk reached
@@ -145,10 +146,10 @@ def _checked_sources(xs: Sequence[Any], role: str, api: str) -> list[Tensor]:
 
 
 # A gradient made with its graph ends in this pass-through op: the drawing shows where the
-# gradient computation ends (∇), differentiating it again goes straight through, and it
+# gradient computation ends (grad), differentiating it again goes straight through, and it
 # marks a value the program asked for as a gradient, which may be turned into numbers
 # (np.asarray(g)) like any first-order result (see conversion.carries_gradient).
-_GRADIENT = Op("gradient", "∇", lambda a: a, (lambda g, out, a: g,), ("1",))
+_GRADIENT = Op("gradient", "grad", lambda a: a, (lambda g, out, a: g,), ("1",))
 
 
 def _as_result(g: Tensor) -> Tensor:
@@ -170,8 +171,7 @@ def _collect(result: BackwardPass, sources: list[Tensor], unconnected: str,
         g = result.grads.get(x._id)
         if g is None:
             if unconnected == "zero":
-                _warn_unconnected(f"{kind} with unconnected_gradients='zero'", describe(x),
-                                  stacklevel=3)
+                _warn_unconnected(f"{kind} with unconnected_gradients='zero'", describe(x))
             out.append(Tensor(np.zeros(x.shape, x.dtype)) if unconnected == "zero" else None)
             continue
         out.append(Tensor(np.array(g, copy=True)))
@@ -405,7 +405,7 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
             if g is None:
                 _warn_unconnected(f"vg.grad({getattr(f, '__name__', 'f')})",
                                   f"argument {i}" + (f" ({args[i].name!r})" if args[i].name
-                                                     else ""), stacklevel=3)
+                                                     else ""))
         if nested:
             out = [Tensor(np.zeros(args[i].shape, args[i].dtype)) if g is None else g
                    for i, g in zip(indices, result)]
@@ -417,14 +417,18 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> C
     return value_and_gradient_of_f
 
 
-def _warn_unconnected(api: str, what: str, stacklevel: int) -> None:
-    """Warn that ``api`` gives zeros for ``what`` because the output does not depend on it."""
+def _warn_unconnected(api: str, what: str) -> None:
+    """Warn that ``api`` gives zeros for ``what`` because the output does not depend on it;
+    the warning points at the first line outside this module (the user's call)."""
+    frame, stacklevel = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, stacklevel = frame.f_back, stacklevel + 1
     warnings.warn(
         f"{api}: the output does not depend on {what}, so its gradient is all zeros. If it "
         "should, look for a value taken off the graph on the way (t.numpy(), float(t), "
         "t.item()); if not, silence this with warnings.filterwarnings('ignore', "
         "category=vg.UnconnectedGradientWarning)",
-        UnconnectedGradientWarning, stacklevel=stacklevel + 1)
+        UnconnectedGradientWarning, stacklevel=stacklevel)
 
 
 def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
@@ -445,11 +449,20 @@ def custom_gradient(f: Callable[..., Any]) -> Callable[..., Tensor]:
         with no_grad():
             y, grad_fn = f(*inputs)
         y = as_tensor(y)
-        op = Op(name, name, None, _custom_rule(grad_fn, name, inputs), ("custom",),
-                variadic=True)
+        op = Op(name, name, _custom_forward(f), _custom_rule(grad_fn, name, inputs),
+                ("custom",), variadic=True)
         return record(op, inputs, np.asarray(y._data), None)
 
     return wrapper
+
+
+def _custom_forward(f: Callable[..., Any]) -> Callable[..., np.ndarray]:
+    """``f``'s value alone, on arrays: how a numerical check runs the op again."""
+    def forward(*values: np.ndarray) -> np.ndarray:
+        with no_grad():
+            y, _ = f(*[Tensor(v) for v in values])
+        return np.asarray(as_tensor(y)._data)
+    return forward
 
 
 def _custom_rule(grad_fn: Callable[..., Any], name: str,

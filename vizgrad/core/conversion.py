@@ -17,8 +17,14 @@ its dtype is floating (or complex), and any of these holds:
 - an open ``GradientTape`` traces it (watched, or computed from a watched tensor);
 - it is an argument a running ``vg.grad(f)`` differentiates, or computed from one.
 
-A gradient returned by ``vg.gradients`` or ``tape.gradient`` is a first-order value
-(nothing flows back through it), so its numbers may be read.
+A gradient returned by ``vg.gradients`` or ``tape.gradient`` is a result the program
+asked for, so its numbers may be read.
+
+numpy reaches a tensor's numbers through ``__array__`` (``np.asarray``, ``X.dot(t)``,
+``out[:] = t``, ``np.array([t, u])``, any library that calls ``np.asarray``) and, to
+store one element (``out[i] = t``), through ``__float__``; both check the rule. A
+tensor offers no buffer (``memoryview(t)`` is a TypeError), so no other way is open.
+``float(t)`` and ``int(t)`` written by the user are explicit and allowed.
 
 >>> import vizgrad as vg
 >>> carries_gradient(vg.Variable(1.0)), carries_gradient(vg.constant(1.0))

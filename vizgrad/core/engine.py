@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import VizgradError
-from .ops import unbroadcast
-from .tensor import Tensor, as_tensor, recording
+from .ops import Op, unbroadcast
+from .tensor import Tensor, as_tensor, record, recording
 
 
 class Step:
@@ -83,6 +83,27 @@ class Gradients(dict):
 def _as_array(c: Any) -> np.ndarray | None:
     """A contribution as the drawing reads it: an array (the scalar path keeps floats)."""
     return c if c is None or type(c) is np.ndarray else np.array(c)
+
+
+class StepRecord:
+    """A pass's steps as plain data, read one at a time (what a drawing keeps of a pass)."""
+
+    __slots__ = ("step_ids", "_offsets", "_flat", "_grads")
+
+    def __init__(self, step_ids: array, offsets: array, flat: list, grads: Any) -> None:
+        self.step_ids, self._offsets, self._flat, self._grads = step_ids, offsets, flat, grads
+
+    def step(self, k: int) -> tuple[int, np.ndarray, tuple[np.ndarray | None, ...]]:
+        """(tensor id, upstream gradient, contributions) of step ``k`` alone."""
+        tid, offsets = self.step_ids[k], self._offsets
+        return tid, self._grads[tid], tuple(
+            [_as_array(c) for c in self._flat[offsets[k]:offsets[k + 1]]])
+
+    def sent(self) -> list[tuple[bool, ...]]:
+        """For each step, which of its inputs it sent a gradient (no array is made)."""
+        flat, offsets = self._flat, self._offsets
+        return [tuple([c is not None for c in flat[offsets[k]:offsets[k + 1]]])
+                for k in range(len(self.step_ids))]
 
 
 class BackwardPass:
@@ -149,6 +170,15 @@ class BackwardPass:
             yield tid, grads[tid], tuple([_as_array(c) for c in flat[offsets[k]:offsets[k + 1]]])
 
     @property
+    def step_ids(self) -> array:
+        """The id of each step's tensor, in the order run."""
+        return self._step_ids
+
+    def step_record(self) -> StepRecord:
+        """The steps as plain data (ids, contributions, totals): no tensor, no pass."""
+        return StepRecord(self._step_ids, self._offsets, self._contributions, self.grads)
+
+    @property
     def steps(self) -> list[Step]:
         """The ops gone through, in the order backpropagation went through them."""
         if self._steps is None:  # made on first use: most passes are never drawn
@@ -175,19 +205,20 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
                   is_source: Callable[[Tensor], bool], *, kind: str,
                   sources: Iterable[Tensor] = (), allowed: frozenset[int] | None = None,
                   stops: frozenset[int] = frozenset(), scalar_path: bool = True,
-                  create_graph: bool = False
+                  create_graph: bool = False, leaf_sources: bool = False
                   ) -> BackwardPass:
     """Run reverse mode from ``roots`` and return what it did.
 
     Gradients flow only into tensors on a path to a source (``is_source``),
     only through ops in ``allowed`` (a tape's) and never past ``stops``.
     ``scalar_path``: run the rules of ops computed on Python floats on floats too (off
-    when the rules must run on something else, e.g. recorded tensors).
+    when the rules must run on something else, e.g. recorded tensors). ``leaf_sources``:
+    only leaves can be sources (``is_source`` is asked about leaves only).
     With ``create_graph`` the backward pass is itself recorded (see
     :func:`_backpropagate_recorded`): ``pass.tensor_grads`` holds the gradients as
     tensors whose own graph leads back to the forward values they read.
     """
-    walk, masks, reached_sources = _ops_to_walk(roots, is_source, allowed, stops)
+    walk, masks, reached_sources = _ops_to_walk(roots, is_source, allowed, stops, leaf_sources)
     if create_graph and recording().enabled:
         return _backpropagate_recorded(roots, seeds, kind, sources, allowed, stops, walk,
                                        masks, reached_sources)
@@ -197,8 +228,9 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
     for root, seed in zip(roots, seeds):
         previous = grads.get(root._id)
         grads[root._id] = seed if previous is None else previous + seed
-    step_ids = array("q")
-    offsets = array("I", [0])
+    # lists while the walk runs (appending to an array costs twice as much), kept as arrays
+    step_ids: list[int] = []
+    offsets: list[int] = [0]
     flat: list[np.ndarray | float | None] = []
     total = dict.get  # the raw entries: floats stay floats on the scalar path
     while walk:  # popped, not iterated: the list shrinks as the pass grows
@@ -206,36 +238,39 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         g = total(grads, t._id)
         if g is None:
             continue
-        op, floats = t._op, t._floats
-        if floats is not None and scalar_path:
+        op, result = t._op, t._float
+        if result is not None and scalar_path:
             # the op ran on floats: its rules run on floats (ops.scalar_form), and numpy's
             # path takes the step when a rule says no (an error, an inf or a NaN)
-            start = len(flat)
             gf = g if type(g) is float else g.item()
-            needed = mask
-            for rule in op.scalar_rules:
-                if not needed & 1:
-                    flat.append(None)
-                elif rule is None:
-                    break
-                else:
-                    try:
-                        c = rule(gf, *floats) + 0.0  # + 0.0: a float even from a bool (relu)
-                    except (ArithmeticError, ValueError):
-                        break
-                    if c - c != 0:
-                        break
-                    flat.append(c)
-                needed >>= 1
-            else:
-                for x, c in zip(t._inputs, flat[start:]):
-                    if c is not None:
-                        previous = total(grads, x._id)
-                        grads[x._id] = c if previous is None else previous + c
+            saved, rules = t._saved, op.scalar_rules  # 0-d float64 values: the op checked
+            c0 = c1 = None
+            try:  # one and two inputs written out: a loop costs more than the rules
+                if len(saved) == 2:
+                    a, b = saved[0].item(), saved[1].item()
+                    if mask & 1:
+                        c0 = rules[0](gf, result, a, b) + 0.0  # + 0.0: a float from a bool
+                    if mask & 2:
+                        c1 = rules[1](gf, result, a, b) + 0.0
+                elif mask & 1:
+                    c0 = rules[0](gf, result, saved[0].item()) + 0.0
+                scalar = (c0 is None or c0 - c0 == 0) and (c1 is None or c1 - c1 == 0)
+            except (ArithmeticError, ValueError, TypeError):  # TypeError: a rule left to numpy
+                scalar = False
+            if scalar:
+                inputs = t._inputs
+                flat.append(c0)
+                if c0 is not None:
+                    previous = total(grads, inputs[0]._id)
+                    grads[inputs[0]._id] = c0 if previous is None else previous + c0
+                if len(saved) == 2:
+                    flat.append(c1)
+                    if c1 is not None:
+                        previous = total(grads, inputs[1]._id)
+                        grads[inputs[1]._id] = c1 if previous is None else previous + c1
                 step_ids.append(t._id)
                 offsets.append(len(flat))
                 continue
-            del flat[start:]
         if type(g) is not np.ndarray:  # a float from the scalar path, into numpy's path
             g = np.array(g)
         out, saved, params = t._data, t._saved, t._params
@@ -259,7 +294,8 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         step_ids.append(t._id)
         offsets.append(len(flat))
 
-    result = BackwardPass(kind, roots, seeds, tuple(sources), step_ids, offsets, flat, grads,
+    result = BackwardPass(kind, roots, seeds, tuple(sources), array("q", step_ids),
+                          array("I" if len(flat) < 2**32 else "Q", offsets), flat, grads,
                           reached_sources, allowed, stops)
     for root in roots:
         root._pass = result
@@ -304,6 +340,8 @@ def _backpropagate_recorded(roots: Sequence[Tensor], seeds: Sequence[np.ndarray]
                 flat.append(None)
                 continue
             c = rule(g, t, *inputs, **params) if params else rule(g, t, *inputs)
+            if not isinstance(c, Tensor):
+                c = _plain_contribution(c, op.name, (g, *inputs))
             c = as_tensor(c)
             if c.shape != value.shape:
                 c = unbroadcast(c, value.shape)
@@ -324,9 +362,40 @@ def _backpropagate_recorded(roots: Sequence[Tensor], seeds: Sequence[np.ndarray]
     return result
 
 
+def _creation_order(t: Tensor) -> int:
+    return t._id
+
+
+def _plain_contribution(c: object, op_name: str, depends_on: tuple[Tensor, ...]) -> object:
+    """A rule's result that came back as plain numbers in a recorded backward pass.
+
+    Zeros (a flat op's gradient) are a constant. Anything else means the rule dropped the
+    graph (a custom grad_fn written on numbers, say): the first derivative is right, but
+    differentiating it again would be silently wrong, so it is recorded as an op that
+    refuses, naming the op, if a second derivative ever reaches it.
+    """
+    array = np.asarray(c)
+    if not np.any(array != 0):
+        return array
+    refuse = _refusal(op_name)
+    return record(Op(f"{op_name} gradient", "grad", None, lambda index: refuse,
+                     ("(first order only)",), variadic=True), depends_on, array, None)
+
+
+def _refusal(op_name: str) -> Callable[..., np.ndarray]:
+    def refuse(*args: object, **params: object) -> np.ndarray:
+        raise VizgradError(
+            f"cannot differentiate the gradient of {op_name} again: its gradient rule "
+            "computed plain numbers, not operations on tensors (a custom grad_fn that works "
+            "on dy.numpy(), for one), so its own derivative is unknown. Fix: write that rule "
+            "with vizgrad or numpy functions on the tensors it is given, or use its result "
+            "as a constant, e.g. vg.stop_gradient(g)")
+    return refuse
+
+
 def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
-                 allowed: frozenset[int] | None, stops: frozenset[int]
-                 ) -> tuple[list[Tensor], list[int], list[Tensor]]:
+                 allowed: frozenset[int] | None, stops: frozenset[int],
+                 leaf_sources: bool = False) -> tuple[list[Tensor], list[int], list[Tensor]]:
     """The ops backpropagation goes through (in creation order), for each a bit mask of
     the inputs that need a gradient, and the sources reached.
 
@@ -338,31 +407,38 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
     def passable(tid: int) -> bool:
         return tid not in stops and (allowed is None or tid in allowed)
 
-    # 1. every tensor reachable from the roots, walking with an explicit stack
-    reached: dict[int, Tensor] = {}
+    # 1. every tensor reachable from the roots, walking with an explicit stack; a tensor
+    # the walk stops at (a leaf, a stopped op) is a source or not, once and for all
+    reached: set[int] = set()
+    ops: dict[int, Tensor] = {}  # the ops the walk goes through, by id
+    needed: set[int] = set()
+    sources: list[Tensor] = []
     stack = list(roots)
+    pop, push = stack.pop, stack.extend
     while stack:
-        t = stack.pop()
+        t = pop()
         tid = t._id
         if tid not in reached:
-            reached[tid] = t
+            reached.add(tid)
             if t._op is not None and (everywhere or passable(tid)):
-                stack.extend(t._inputs)
+                ops[tid] = t
+                push(t._inputs)
+            elif is_source(t):
+                needed.add(tid)
+                sources.append(t)
+    del reached
 
-    # 2. in creation order, which tensors lead to a source: only those need a gradient
-    needed: set[int] = set()
+    # 2. in creation order, which ops lead to a source: only those need a gradient
     is_needed, need = needed.__contains__, needed.add
     walk: list[Tensor] = []
     masks: list[int] = []
-    sources: list[Tensor] = []
-    for tid in sorted(reached):
-        t = reached[tid]
-        source = is_source(t)
+    for tid in sorted(ops):
+        t = ops[tid]
+        source = not leaf_sources and is_source(t)
         if source:
             need(tid)
             sources.append(t)
-        if t._op is None or not (everywhere or passable(tid)) or not (
-                source or t._floats is not None or t._data.dtype.kind in "fc"):
+        elif t._float is None and t._data.dtype.kind not in "fc":
             continue
         mask = 0
         bit = 1
@@ -374,4 +450,5 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
             need(tid)
             walk.append(t)
             masks.append(mask)
+    sources.sort(key=_creation_order)
     return walk, masks, sources

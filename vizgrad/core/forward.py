@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentError, ShapeError
+from ..errors import ArgumentError, ShapeError, UnsupportedError
 from .ops import unbroadcast
 from .tensor import (
     Tensor,
@@ -105,9 +105,14 @@ def _advance(t: Tensor, seeds: Mapping[int, np.ndarray], tangents: dict[int, np.
         elif is_floating(t.dtype) and t.requires_grad:   # a variable held still
             tangents[t._id] = np.zeros(t.shape, t.dtype)
         return
+    inputs = tuple(tangents.get(x._id) for x in t._inputs)
+    if t._data.dtype.kind == "c" and any(moving is not None for moving in inputs):
+        raise UnsupportedError(
+            f"forward mode cannot push a tangent through {t._op.name}, whose values are "
+            "complex: vizgrad's forward mode follows real values only. Fix: use reverse "
+            "mode (vg.grad, vg.gradients), which handles complex values in the middle")
     if t._data.dtype.kind != "f":
         return
-    inputs = tuple(tangents.get(x._id) for x in t._inputs)
     contributions = tuple(
         None if moving is None else op_contribution(t, i, moving)
         for i, moving in enumerate(inputs))

@@ -37,9 +37,10 @@ def _setitem_forward(a: np.ndarray, v: np.ndarray, index: Any) -> np.ndarray:
 
 
 def _kept_rule(g, out, a, v, index):
-    kept = np.array(g, copy=True)
-    kept[index] = 0
-    return kept
+    # g times a constant mask (built from the shape), so called with tensors it records
+    kept = np.ones(np.shape(g), dtype=bool)
+    kept[index] = False
+    return g * kept
 
 
 def _assigned_rule(g, out, a, v, index):

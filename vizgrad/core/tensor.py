@@ -8,6 +8,7 @@ values as they were when the op ran, so a graph drawn later shows those values.
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -234,7 +235,7 @@ class Tensor:
 
     __slots__ = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
                  "_saved",
-                 "_params", "_id", "_scope", "_pass", "_floats", "__weakref__")
+                 "_params", "_id", "_scope", "_pass", "_float", "__weakref__")
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
@@ -923,13 +924,10 @@ def _constant_leaf(array: np.ndarray) -> Tensor:
 
 
 def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
-           saved: tuple[np.ndarray, ...] | None = None,
-           floats: tuple[float, ...] | None = None) -> Tensor:
+           saved: tuple[np.ndarray, ...] | None = None) -> Tensor:
     """Make the output tensor of ``op`` and, when recording, remember how it was made.
 
     ``saved``: the input values the op ran on, if the caller has them at hand.
-    ``floats``: the output and input values as Python floats, when the op ran on floats
-    (0-d float64 values): backpropagation then runs its rules on floats too.
     """
     state = _THREAD.state
     out = Tensor.__new__(Tensor)
@@ -939,39 +937,29 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
     out._id = next(_ids)
     out._scope = state.scope_path
     out._pass = None
-    if not state.enabled:
-        out._op = None
-        out._inputs = ()
-        out._saved = ()
-        out._params = None
-        out._floats = None
-        out.requires_grad = False
-        return out
-    out._inputs = inputs
-    out._params = params
-    out._floats = floats
-    if floats is not None:  # float64 values in and out
-        out._op = op
-        out._saved = saved
-        requires_grad = False
-        for t in inputs:
-            if t.requires_grad:
-                requires_grad = True
-                break
-    else:
+    out._float = None  # set by _float_result: the result of an op that ran on Python floats
+    if state.enabled:
         kind = data.dtype.kind
         # complex values in the middle carry gradients too (real inputs, real result)
         out._op = op if kind != "c" else ops.complex_version(op, inputs)
+        out._inputs = inputs
         out._saved = tuple([t._data for t in inputs]) if saved is None else saved
+        out._params = params
         requires_grad = False
         for t in inputs:
             if t.requires_grad:
                 requires_grad = kind == "f" or kind == "c"
                 break
-    out.requires_grad = requires_grad
-    if state.tapes:
-        for tape in state.tapes:
-            tape._record(out)
+        out.requires_grad = requires_grad
+        if state.tapes:
+            for tape in state.tapes:
+                tape._record(out)
+    else:
+        out._op = None
+        out._inputs = ()
+        out._saved = ()
+        out._params = None
+        out.requires_grad = False
     return out
 
 
@@ -980,10 +968,32 @@ _FLOAT64 = np.dtype(np.float64)
 
 def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Tensor:
     """Run ``op`` forward on the inputs' values and record it."""
-    if op.scalar is not None and not params:
-        done = _apply_on_floats(op, inputs)
-        if done is not None:
-            return done
+    scalar = op.scalar
+    if scalar is not None and not params:
+        # every input 0-d float64: the op runs on Python floats (see ops.scalar_form) and is
+        # recorded the same way; numpy computes what floats would not (errors, infinities,
+        # NaN keep numpy's values and warnings). One and two inputs are written out: this
+        # runs once per scalar op, and a loop or a comprehension costs more than the op.
+        if len(inputs) == 2:
+            a, b = inputs[0]._data, inputs[1]._data
+            if a.dtype is _FLOAT64 and b.dtype is _FLOAT64 and not a.ndim and not b.ndim:
+                fa, fb = a.item(), b.item()
+                try:
+                    result = scalar(fa, fb)
+                except (ArithmeticError, ValueError):
+                    result = math.nan
+                if result - result == 0:
+                    return _float_result(op, inputs, (a, b), result)
+        elif len(inputs) == 1:
+            a = inputs[0]._data
+            if a.dtype is _FLOAT64 and not a.ndim:
+                fa = a.item()
+                try:
+                    result = scalar(fa)
+                except (ArithmeticError, ValueError):
+                    result = math.nan
+                if result - result == 0:
+                    return _float_result(op, inputs, (a,), result)
     values = tuple([t._data for t in inputs])
     try:
         data = op.forward(*values, **params) if params else op.forward(*values)
@@ -997,36 +1007,35 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
     return record(op, inputs, data, params, values)
 
 
-def _apply_on_floats(op: Op, inputs: tuple[Tensor, ...]) -> Tensor | None:
-    """``op`` run on Python floats and recorded, when every input is 0-d float64 and the
-    result is a finite float (see ops.scalar_form); else None: numpy computes it (errors,
-    infinities and NaN keep numpy's values and warnings). Written out for one and two
-    inputs: this runs once per scalar op, and a comprehension costs more than the op."""
-    if len(inputs) == 2:
-        a, b = inputs[0]._data, inputs[1]._data
-        if a.dtype is not _FLOAT64 or b.dtype is not _FLOAT64 or a.ndim or b.ndim:
-            return None
-        fa, fb = a.item(), b.item()
-        try:
-            result = op.scalar(fa, fb)
-        except (ArithmeticError, ValueError):
-            return None
-        if result - result != 0:
-            return None
-        return record(op, inputs, np.array(result), None, (a, b), (result, fa, fb))
-    if len(inputs) == 1:
-        a = inputs[0]._data
-        if a.dtype is not _FLOAT64 or a.ndim:
-            return None
-        fa = a.item()
-        try:
-            result = op.scalar(fa)
-        except (ArithmeticError, ValueError):
-            return None
-        if result - result != 0:
-            return None
-        return record(op, inputs, np.array(result), None, (a,), (result, fa))
-    return None
+def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, ...],
+                  result: float) -> Tensor:
+    """``record`` for an op that ran on floats, written out for the same reason as above.
+    The result is kept as a float too: backpropagation runs the op's rules on floats."""
+    state = _THREAD.state
+    out = Tensor.__new__(Tensor)
+    out._data = np.array(result)
+    out._grad = None
+    out.name = None
+    out._id = next(_ids)
+    out._scope = state.scope_path
+    out._pass = None
+    out._params = None
+    if not state.enabled:
+        out._op = None
+        out._inputs = ()
+        out._saved = ()
+        out._float = None
+        out.requires_grad = False
+        return out
+    out._op = op
+    out._inputs = inputs
+    out._saved = values
+    out._float = result
+    out.requires_grad = inputs[0].requires_grad or (len(inputs) == 2 and inputs[1].requires_grad)
+    if state.tapes:
+        for tape in state.tapes:
+            tape._record(out)
+    return out
 
 
 # the operator methods above call into the op modules

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +24,15 @@ from .trace import Trace
 
 
 def is_torch_tensor(value: Any) -> bool:
-    """True for a PyTorch tensor, found without importing torch.
+    """True for a PyTorch tensor (not a model, an optimizer or a device); never imports torch.
 
     >>> import numpy as np
     >>> is_torch_tensor(np.ones(2))
     False
     """
-    return type(value).__module__.split(".")[0] == "torch"
+    torch = sys.modules.get("torch")  # a torch tensor exists only once torch is imported
+    tensor_type = getattr(torch, "Tensor", None)
+    return tensor_type is not None and isinstance(value, tensor_type)
 
 
 def is_micrograd_value(value: Any) -> bool:
@@ -102,6 +106,18 @@ def size_of(y: Any) -> int:
     return 1 if is_micrograd_value(y) else y.size
 
 
+def torch_recording(source: str) -> AbstractContextManager:
+    """``vizgrad.torch.record()`` when code that is about to run uses PyTorch, else nothing.
+
+    >>> with torch_recording("x = 1"):
+    ...     pass
+    """
+    if "torch" not in sys.modules and ("torch" not in source or find_spec("torch") is None):
+        return nullcontext()
+    from ..torch import record
+    return record()
+
+
 def trace_of(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
              backward_pass: BackwardPass | None = None, mode: str = "reverse",
              seed: Mapping[Any, Any] | None = None) -> Trace:
@@ -127,7 +143,8 @@ def trace_of(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[
 
 def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any] = (),
           backward_pass: BackwardPass | None = None, max_values: int | None = None,
-          mode: str = "reverse", seed: Mapping[Any, Any] | None = None) -> Graph:
+          mode: str = "reverse", seed: Mapping[Any, Any] | None = None,
+          depth: int | None = None) -> Graph:
     """The graph that made ``y``, with the backward pass last run from it.
 
     ``mode="forward"`` steps forward mode instead: ``seed`` gives the tangent of the
@@ -137,6 +154,9 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
     ``names``: a namespace (``locals()``) whose variable names label unnamed tensors.
     ``extra``: more tensors to draw; those not leading to ``y`` are greyed.
     ``max_values``: show every entry of tensors with at most this many (default 16).
+    ``depth``: groups (scopes, PyTorch modules) nested deeper than this start
+    collapsed, as torchview's ``depth``: 0 draws each top-level group as one box,
+    1 opens those and collapses the groups inside them.
     If no backward pass has run from ``y``, one is run now (``.grad`` is not touched).
 
     >>> import vizgrad as vg
@@ -147,7 +167,7 @@ def graph(y: Any, *, names: Mapping[str, Any] | None = None, extra: Sequence[Any
     with paused_gc():
         trace = trace_of(y, names=names, extra=extra, backward_pass=backward_pass, mode=mode,
                          seed=seed)
-        return build_graph(trace, max_values=max_values)
+        return build_graph(trace, max_values=max_values, depth=depth)
 
 
 def caller_names(depth: int = 1) -> dict[str, Any]:
@@ -164,12 +184,13 @@ def caller_names(depth: int = 1) -> dict[str, Any]:
 
 def export_svg(y: Any, path: str | Path, step: int | None = None, *,
                names: Mapping[str, Any] | None = None, max_values: int | None = None,
-               **options: Any) -> Path:
+               depth: int | None = None, **options: Any) -> Path:
     """Write the drawing of ``y`` at ``step`` (None: the whole pass) to ``path``.
 
     ``.svg`` writes SVG, ``.png`` a PNG; other suffixes are refused. ``names``: the
-    caller's variables name the tensors when it is not given.
+    caller's variables name the tensors when it is not given. ``depth``: as in ``graph``.
     """
     if names is None:
         names = caller_names()
-    return graph(y, names=names, max_values=max_values).save_svg(path, step, **options)
+    drawing = graph(y, names=names, max_values=max_values, depth=depth)
+    return drawing.save_svg(path, step, **options)

@@ -24,13 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentError
 from . import narrate
 from .format import detail, has_nonfinite, inline, short
 from .graph import Edge, Graph, GraphStep, Items, Node, Scope, Structure, paused_gc
 from .group import COLLAPSE_LIMIT, group
 from .options import OPTIONS, check_max_values
 from .palette import COLORS
-from .trace import Trace
+from .trace import Trace, step_outline
 
 NOT_RECORDED = "not recorded"  # the text of a value the Trace does not hold (None)
 
@@ -42,23 +43,40 @@ SHORT_OP_NAMES = {"multiply": "mul", "subtract": "sub", "divide": "div", "negati
                   "not_equal": "ne", "maximum": "maximum", "minimum": "minimum"}
 
 
-def build_graph(trace: Trace, *, max_values: int | None = None, **options: Any) -> Graph:
+def build_graph(trace: Trace, *, max_values: int | None = None, depth: int | None = None,
+                **options: Any) -> Graph:
     """The Graph of a Trace: what DOT, SVG and the widget draw.
 
     ``max_values``: show every entry of tensors with at most this many
-    (default: ``vg.set_options(max_values=...)``, 16).
+    (default: ``vg.set_options(max_values=...)``, 16). ``depth``: groups nested
+    deeper than this start collapsed (0: every group is one box; None: only a
+    large graph's groups are).
     """
     if options:
         raise TypeError(f"build_graph() got an unexpected option {next(iter(options))!r}")
     limit = OPTIONS["max_values"] if max_values is None else check_max_values(max_values)
     with paused_gc():
-        return Drawing(trace, limit).graph()
+        return Drawing(trace, limit, check_depth(depth)).graph()
+
+
+def check_depth(depth: Any) -> int | None:
+    """``depth`` if it is None or a whole number from 0, else a clear error.
+
+    >>> check_depth(-1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vizgrad.errors.ArgumentError: depth=-1 is not a nesting depth; fix: ...
+    """
+    if depth is None or isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0:
+        return depth
+    raise ArgumentError(f"depth={depth!r} is not a nesting depth; fix: a whole number from 0 "
+                        "(0: every group drawn as one box), or None")
 
 
 class Drawing:
     """The structure of one Trace, and the texts of its parts, made on demand."""
 
-    def __init__(self, trace: Trace, max_values: int) -> None:
+    def __init__(self, trace: Trace, max_values: int, depth: int | None = None) -> None:
         self.trace = trace
         self.max_values = max_values
         tensors = trace.tensors
@@ -113,15 +131,18 @@ class Drawing:
         # last step that sent it something
         self.step_of: dict[int, int] = {}
         arrival: dict[int, int] = {}
-        for k, s in enumerate(trace.steps, start=1):
-            self.step_of[s.tensor] = k
-            for x, c in zip(tensors[s.tensor].inputs, s.contributions):
-                if c is not None:
+        outline = step_outline(trace.steps)
+        for k, (tensor, sent) in enumerate(outline, start=1):
+            self.step_of[tensor] = k
+            for x, arrived in zip(tensors[tensor].inputs, sent):
+                if arrived:
                     arrival[x] = k
         totals = trace.totals
+        # a lazy mapping (a long pass's totals) says which indices it holds without arrays
+        present = totals.indices() if hasattr(totals, "indices") else totals
         grad_step: list[int | None] = [None] * n
         for i, t in enumerate(tensors):
-            if i in totals:
+            if i in present:
                 grad_step[i] = self.step_of.get(i) if t.op is not None else arrival.get(i)
         if target in totals:
             grad_step[target] = 1 if trace.steps else None
@@ -137,9 +158,15 @@ class Drawing:
         self.target_name = named if named else "f"
         node_count = n + self.has_output
         grouping = group(tensors, leaf_users, node_count)
-        self.scopes = tuple(Scope(f"s{k}", name, size, grouping.collapsed)
-                            for k, (name, size) in enumerate(zip(grouping.names,
-                                                                 grouping.sizes)))
+        levels: list[int] = []  # 1 for a group at the top, 2 for one inside it, ...
+        for parent in grouping.parents or [None] * len(grouping.names):
+            levels.append(1 if parent is None else levels[parent] + 1)
+        self.scopes = tuple(
+            Scope(f"s{k}", name, size, grouping.collapsed or depth is not None and
+                  levels[k] > depth, None if parent is None else f"s{parent}")
+            for k, (name, size, parent) in enumerate(zip(
+                grouping.names, grouping.sizes, grouping.parents or [None] * len(levels))))
+        self.large = grouping.collapsed
         node_scopes: list[str | None] = [None if g is None else f"s{g}"
                                          for g in grouping.group_of]
         node_greyed = [not flag for flag in on_path]
@@ -149,7 +176,8 @@ class Drawing:
             sources.append(target)
             targets.append(n)
         self.structure = Structure(node_scopes, node_greyed, sources, targets,
-                                   [None, *(s.tensor for s in self.step_list)])
+                                   [None, *((s.tensor for s in self.step_list) if self.forward
+                                            else (tensor for tensor, _ in outline))])
         self.node_count = node_count
         self._texts: dict[int, tuple[Any, str, bool]] = {}
 
@@ -320,9 +348,9 @@ class Drawing:
 
     def graph(self) -> Graph:
         """The Graph, its parts made when first read."""
-        collapsed = sum(1 for s in self.scopes if s.collapsed)
+        collapsed = sum(1 for s in self.scopes if s.collapsed and s.parent is None)
         note = ""
-        if collapsed:
+        if collapsed and self.large:
             note = (f"Large graph: {self.node_count:,} nodes, more than {COLLAPSE_LIMIT}, so "
                     f"its {collapsed} groups are drawn collapsed")
         self.nodes = Items(self.node_count, self.node)

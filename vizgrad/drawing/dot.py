@@ -11,13 +11,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import narrate
 from .palette import COLORS
 
 if TYPE_CHECKING:  # pragma: no cover - the Graph is read, never imported at run time
-    from .graph import Edge, Graph, Node
+    from .graph import Edge, Graph, Node, Scope
 
 # One font name Graphviz has metrics for: with a list ("Helvetica,Arial,sans-serif")
 # it falls back to Times widths and text spills out of its boxes. The SVG still
@@ -282,6 +282,13 @@ def reference_statement(graph: Graph, node: Node, reference: str) -> str:
     return f"{reference} [{_attributes(attrs)}]"
 
 
+def group_reference_statement(graph: Graph, scope: Scope, reference: str) -> str:
+    """The DOT line of a small copy of a collapsed group beside one of its far uses."""
+    label = table([font(scope.name, bold=True)])
+    return (f'{reference} [id="{reference}" shape=box3d style="filled" '
+            f'fillcolor="{graph.colors["collapsed"]}" label={label}]')
+
+
 def _edge_second_rows(graph: Graph, edge: Edge, source: Node, leaf: bool, color: str
                       ) -> list[str]:
     """The row of what an edge carries back (forward mode: forward): a gradient part or the
@@ -336,6 +343,14 @@ def _attributes(attrs: dict[str, str]) -> str:
     return " ".join(parts)
 
 
+def _short_name(scope: Any, scopes: dict) -> str:
+    """A nested scope's name inside the scope it is drawn in: ``attn`` in ``h/0``."""
+    parent = scopes.get(scope.parent)
+    if parent is not None and scope.name.startswith(parent.name + "/"):
+        return scope.name[len(parent.name) + 1:]
+    return scope.name
+
+
 def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
            highlight: bool = True, rankdir: str = "LR", scale: float = 1.0,
            aspect: float | None = None, ghost: Graph | None = None) -> str:
@@ -371,42 +386,80 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
         f'  edge [fontname="{FONT}" fontsize=10 color="{graph.colors["edge"]}" '
         "arrowsize=0.7];",
     ]
-    if graph.note:
-        lines.append(f'  label={table([font(graph.note, dim, 10)])} labelloc=t labeljust=l;')
-
     node_indices, drawn_edges = graph.drawn(collapsed)
+
+    def box(scope: str | None) -> str | None:  # the outermost collapsed scope holding it
+        found = None
+        while scope is not None:
+            if scope in collapsed:
+                found = scope
+            scope = scopes[scope].parent if scope in scopes else None
+        return found
+
+    # a box used far apart is drawn again, small, next to each far use (see shared_references)
+    references = shared_references(drawn_edges)
+    shown_groups = sum(1 for sid in collapsed & scopes.keys() if box(scopes[sid].parent) is None)
+    boxes = len(node_indices) + len(references) + shown_groups
+    bare = boxes > LABELLED_BOXES  # past the bound: edges without labels (see LABELLED_BOXES)
+    note = graph.note
+    if bare:
+        note = (f"{note}\n" if note else "") + (
+            f"{boxes:,} boxes: edges drawn without their values, so the layout stays quick; "
+            "click an edge for its value and gradient, or collapse groups")
+    if note:
+        lines.append(f'  label={table([font(note, dim, 10)])} labelloc=t labeljust=l;')
+
     current_box = None
     if current is not None:
-        scope = structure.node_scopes[current]
-        current_box = scope if scope in collapsed else current_id
+        current_box = box(structure.node_scopes[current]) or current_id
+    # what each open scope holds: its nodes, the boxes of collapsed scopes in it, and
+    # the open scopes in it (drawn as clusters inside its cluster)
     by_scope: dict[str | None, list[str]] = {}
     for i in node_indices:
         n = graph.nodes[i]
         statement = node_statement(graph, n, step, n.id == current_id, ghost)
         by_scope.setdefault(n.scope if n.scope in scopes else None, []).append(statement)
-    # a box used far apart is drawn again, small, next to each far use (see shared_references)
-    references = shared_references(drawn_edges)
     for k, (source, reference) in references.items():
         scope = graph.nodes[structure.edge_targets[k]].scope  # drawn beside its user
-        statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
-        by_scope.setdefault(scope if scope in scopes else None, []).append(statement)
-    lines.extend(f"  {s}" for s in by_scope.pop(None, []))
-    for sid, statements in by_scope.items():
-        scope = scopes[sid]
-        lines.append(f"  subgraph cluster_{sid} {{")
-        lines.append(f'    id="{sid}" style="rounded,dashed" color="{graph.colors["grey"]}" '
-                     f"label={table([font(scope.name, dim, 10)])};")
-        lines.extend(f"    {s}" for s in statements)
-        lines.append("  }")
-    for sid in sorted(collapsed, key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
-        if sid not in scopes:
-            continue
-        scope = scopes[sid]
-        fill = graph.colors["current"] if sid == current_box else graph.colors["collapsed"]
-        size = f"{scope.size:,} node{'s' if scope.size != 1 else ''}"
-        label = table([font(scope.name, bold=True), font(f"{size} · click to expand", dim, 9)])
-        lines.append(f'  {sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
-                     f"label={label}];")
+        scope = scope if scope in scopes else None
+        hidden = box(scope)
+        if hidden is not None:  # its user is inside a collapsed scope: beside that box
+            scope = scopes[hidden].parent
+        if source in scopes:  # a collapsed group
+            statement = group_reference_statement(graph, scopes[source], reference)
+        else:
+            statement = reference_statement(graph, graph.nodes[int(source[1:])], reference)
+        by_scope.setdefault(scope, []).append(statement)
+    inner: dict[str | None, list[str]] = {}
+    for sid, scope in scopes.items():  # parents come before the scopes in them
+        parent = scope.parent if scope.parent in scopes else None
+        if box(parent) is not None:
+            continue  # inside a collapsed scope
+        if sid in collapsed:
+            fill = graph.colors["current"] if sid == current_box else graph.colors["collapsed"]
+            size = f"{scope.size:,} node{'s' if scope.size != 1 else ''}"
+            label = table([font(_short_name(scope, scopes), bold=True),
+                           font(f"{size} · click to expand", dim, 9)])
+            by_scope.setdefault(parent, []).append(
+                f'{sid} [id="{sid}" shape=box3d style="filled" fillcolor="{fill}" '
+                f"label={label}];")
+        else:
+            inner.setdefault(parent, []).append(sid)
+
+    def cluster(sid: str, indent: str) -> list[str]:
+        body = [f"{indent}  {statement}" for statement in by_scope.get(sid, [])]
+        for child in inner.get(sid, []):
+            body.extend(cluster(child, indent + "  "))
+        if not body:
+            return []
+        return [f"{indent}subgraph cluster_{sid} {{",
+                f'{indent}  id="{sid}" style="rounded,dashed" color="{graph.colors["grey"]}" '
+                f"label={table([font(_short_name(scopes[sid], scopes), dim, 10)])};",
+                *body, f"{indent}}}"]
+
+    lines.extend(f"  {s}" for s in by_scope.get(None, []))
+    for sid in inner.get(None, []):
+        lines.extend(cluster(sid, "  "))
 
     greyed = structure.node_greyed
     for k, source, target, edges, tensors in drawn_edges:
@@ -414,7 +467,9 @@ def to_dot(graph: Graph, step: int, *, collapse: Iterable[str] | None = None,
             source = references[k][1]
         e = graph.edges[k] if edges == 1 else None
         source_greyed = greyed[structure.edge_sources[k]]
-        if e is not None:
+        if bare:
+            label = ""
+        elif e is not None:
             label = edge_label(graph, e, step, graph.nodes[structure.edge_sources[k]],
                                graph.nodes[structure.edge_targets[k]].kind == "output",
                                from_copy=k in references, ghost=ghost)
@@ -444,6 +499,11 @@ MIN_OP_USES = 3       # an op's result is drawn again only when used this often 
                       # connection, used twice, keeps its one long edge: it is the picture)
 
 
+# Past this many boxes (only when a reader expands the groups of a large graph) edge labels
+# are left out: each is a box of its own in dot's layout, and thousands of them take minutes
+LABELLED_BOXES = 600
+
+
 def reference_id(box: str, edge_id: str) -> str:
     """The id of the small copy of ``box`` drawn next to the use along ``edge_id``.
 
@@ -459,21 +519,21 @@ def shared_references(drawn_edges: Iterable[tuple[int, str, str, int, int]]
 
     A box keeps its edges to the uses within MAX_SPAN ranks of its nearest use; each
     farther use gets a copy of its own. Ranks are longest paths, as dot ranks; a leaf
-    sits just before its nearest use. Only boxes of single tensors are copied: leaves
-    with two uses or more, op results with MIN_OP_USES or more.
+    sits just before its nearest use. Leaves are copied when used twice or more, op
+    results and collapsed groups when used MIN_OP_USES times or more.
 
     >>> edges = [(0, "n0", "n1", 1, 1), (1, "n1", "n2", 1, 1), (2, "n2", "n3", 1, 1),
     ...          (3, "n3", "n4", 1, 1), (4, "n0", "n4", 1, 1)]
     >>> shared_references(edges)
     {4: ('n0', 'n0_e4')}
     """
-    edges = [(k, s, t) for k, s, t, bundled, _ in drawn_edges if bundled == 1]
+    edges = [(k, s, t) for k, s, t, _, _ in drawn_edges]
     rank = _ranks([(s, t) for _, s, t in edges])
     uses: dict[str, list[tuple[int, int]]] = {}
     has_inputs = set()
     for k, s, t in edges:
         has_inputs.add(t)
-        if s[:1] == "n" and t in rank:
+        if t in rank:
             uses.setdefault(s, []).append((rank[t], k))
     references: dict[int, tuple[str, str]] = {}
     for box, used in uses.items():

@@ -125,9 +125,10 @@ class Scope:
     """A ``vg.scope`` (or, for big unscoped graphs, a run of ops) drawn as one cluster."""
 
     id: str
-    name: str
-    size: int
-    collapsed: bool
+    name: str              # its full path: "transformer/h/0/attn"
+    size: int              # nodes inside, those of the scopes within it too
+    collapsed: bool        # drawn as one box unless asked otherwise
+    parent: str | None = None   # the id of the scope it is in
 
 
 T = TypeVar("T")
@@ -306,7 +307,8 @@ class Graph:
         if scope_id not in {s.id for s in self.scopes}:
             raise ArgumentError(f"no scope has the id {scope_id!r}; fix: use one of "
                                 f"{', '.join(s.id for s in self.scopes) or 'none'}")
-        inside = {i for i, s in enumerate(self.structure.node_scopes) if s == scope_id}
+        within = self.scopes_within(scope_id)
+        inside = {i for i, s in enumerate(self.structure.node_scopes) if s in within}
         sources, targets = self.structure.edge_sources, self.structure.edge_targets
         return {
             "scope": scope_id,
@@ -356,19 +358,36 @@ class Graph:
             if len(cache) > 8:
                 cache.clear()
             s = self.structure
-            cache[key] = _group.drawn_parts(s.node_scopes, s.edge_sources, s.edge_targets, key)
+            parents = {scope.id: scope.parent for scope in self.scopes}
+            cache[key] = _group.drawn_parts(s.node_scopes, s.edge_sources, s.edge_targets, key,
+                                            parents)
         return cache[key]
 
+    def scopes_within(self, scope_id: str) -> set[str]:
+        """The id of a scope and of every scope nested in it, at any depth."""
+        within = {scope_id}
+        for s in self.scopes:  # a scope comes after the scope it is in
+            if s.parent in within:
+                within.add(s.id)
+        return within
+
     def scope_ids(self, names: Iterable[str]) -> list[str]:
-        """The ids of the scopes called ``names``; a clear error for a name it lacks."""
+        """The ids of the scopes called ``names``; a clear error for a name it lacks.
+
+        A nested scope is named by its path, with "/" or with "." (a PyTorch module's
+        name): ``transformer.h.0.attn`` is the scope ``transformer/h/0/attn``.
+        """
         by_name = {s.name: s.id for s in self.scopes}
+        ids = []
         for name in names:
-            if name not in by_name:
+            found = by_name.get(name, by_name.get(name.replace(".", "/")))
+            if found is None:
                 raise ArgumentError(
                     f"no scope is called {name!r} in the drawing of {self.target_name!r}; its "
                     f"scopes: {', '.join(by_name) or 'none (it has no vg.scope)'}; fix: "
                     "collapse one of those")
-        return [by_name[name] for name in names]
+            ids.append(found)
+        return ids
 
     def default_collapsed(self) -> list[str]:
         """Ids of the scopes drawn collapsed unless asked otherwise."""

@@ -75,6 +75,8 @@ def rule_notes(drawing: Drawing, i: int) -> tuple[dict[str, str | None], ...]:
     check = drawing.trace.checks.get(i)
     if check is None:
         return ()
+    if check.by == "numerical":
+        return numerical_notes(drawing, i)
     t = drawing.trace.tensors[i]
     label, text = drawing.label, drawing.text
     name = drawing.target_name if i == drawing.trace.target else label(i)  # the output: o.grad
@@ -112,6 +114,35 @@ def rule_notes(drawing: Drawing, i: int) -> tuple[dict[str, str | None], ...]:
         notes.append({"mark": f"{x} used {uses}×: ∂ {total}",
                       "text": f"{x} is {which} of {check.rule}; _prev holds it once, so its "
                               f"one edge carries the sum of the parts, {total}"})
+    return tuple(notes)
+
+
+def numerical_notes(drawing: Drawing, i: int) -> tuple[dict[str, str | None], ...]:
+    """The notes on op ``i`` from a numerical gradient check: for each input, the gradient
+    its rule sent next to central differences; a mark on the drawing where they disagree."""
+    check = drawing.trace.checks[i]
+    t = drawing.trace.tensors[i]
+    label, text = drawing.label, drawing.text
+    if check.verdict == "unchecked":
+        return ({"mark": None, "text": f"Gradient check: not checked ({check.error})"},)
+    notes: list[dict[str, str | None]] = []
+    for position, (sent, numerical) in enumerate(zip(check.sent, check.expected)):
+        if sent is None or numerical is None:
+            continue
+        x = label(t.inputs[position])
+        pair = f"analytic {text(sent)}, numerical {text(numerical)}"
+        if position in check.wrong and check.verdict == "disagrees":
+            notes.append({"mark": f"wrong rule for {x}: {pair}",
+                          "text": f"Gradient check: the rule of {t.op} is wrong for {x}: it "
+                                  f"sent {text(sent)}, but central differences give "
+                                  f"{text(numerical)} (numerical)"})
+        elif position in check.wrong:
+            notes.append({"mark": None,
+                          "text": f"Gradient check for {x}: {pair}; they differ because the "
+                                  "gradient reaching this op is already off (a rule after "
+                                  "it is wrong)"})
+        else:
+            notes.append({"mark": None, "text": f"Gradient check for {x}: {pair} (agree)"})
     return tuple(notes)
 
 

@@ -13,7 +13,7 @@ can feed the same drawing by producing a Trace of its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import MISSING, fields
 from typing import Any
 
@@ -24,7 +24,7 @@ from ..core.forward import forward_pass, op_contribution, seed_tangents
 from ..core.tensor import Tensor, ancestors, is_floating
 from ..errors import ArgumentError
 from .format import dtype_name
-from .trace import Trace, TracedForwardStep, TracedStep, TracedTensor
+from .trace import LazySteps, Trace, TracedForwardStep, TracedStep, TracedTensor
 
 
 def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
@@ -96,14 +96,12 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
             first_seen.get(t._id, data), t.requires_grad, t._scope, data.shape,
             dtype_name(data.dtype))
 
-    steps = tuple(TracedStep(index[tid], upstream, contributions)
-                  for tid, upstream, contributions in result.raw_steps() if tid in index)
     seed = next((s for rid, s in zip(result.root_ids, result.seeds) if rid == y._id), None)
     allowed = result.allowed
     forward = _forward_parts(y, tangent_seed, index) if mode == "forward" else {}
     return Trace(
-        tensors=tuple(tensors), target=index[y._id], seed=seed, steps=steps,
-        totals={index[tid]: g for tid, g in result.grads.items() if tid in index},
+        tensors=tuple(tensors), target=index[y._id], seed=seed, steps=_steps(result, index),
+        totals=_Totals(result.grads, index, [t._id for t in drawn]),
         sources=tuple(index[s._id] for s in result.sources if s._id in index),
         stopped=frozenset(index[tid] for tid in result.stops if tid in index),
         outside_tape=frozenset() if allowed is None else frozenset(
@@ -128,6 +126,50 @@ def _forward_parts(y: Tensor, seed: Mapping[Any, Any], index: Mapping[int, int])
     return {"mode": "forward", "forward_steps": tuple(steps),
             "tangents": {index[tid]: v for tid, v in result.tangents.items() if tid in index},
             "seeded": tuple(index[tid] for tid in seeds if tid in index)}
+
+
+def _steps(result: BackwardPass, index: dict[int, int]) -> LazySteps:
+    """The pass's steps through drawn tensors, each made (its arrays too) when first read;
+    what is kept of the pass is plain data (no tensor, no reference to the pass)."""
+    steps = result.step_record()
+    kept = [k for k, tid in enumerate(steps.step_ids) if tid in index]
+
+    def make(j: int) -> TracedStep:
+        tid, upstream, contributions = steps.step(kept[j])
+        return TracedStep(index[tid], upstream, contributions)
+
+    def outline() -> list[tuple[int, tuple[bool, ...]]]:
+        sent, ids = steps.sent(), steps.step_ids
+        return [(index[ids[k]], sent[k]) for k in kept]
+
+    return LazySteps(len(kept), make, outline)
+
+
+class _Totals(Mapping[int, np.ndarray]):
+    """Trace index -> the total gradient that reached it, made an array when first read."""
+
+    def __init__(self, grads: Mapping[int, Any], index: dict[int, int], ids: list[int]) -> None:
+        self._grads, self._ids = grads, ids
+        # the pass's own keys, read without making any array
+        self._present = frozenset([index[tid] for tid in dict.keys(grads) if tid in index])
+
+    def __contains__(self, i: object) -> bool:
+        return i in self._present
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if i not in self._present:
+            raise KeyError(i)
+        return self._grads[self._ids[i]]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(sorted(self._present))
+
+    def __len__(self) -> int:
+        return len(self._present)
+
+    def indices(self) -> frozenset[int]:
+        """The indices that have a total, as a set (no array is made)."""
+        return self._present
 
 
 _NAMES = ("index", "name", "op", "symbol", "formulas", "elementwise", "inputs", "input_values",
@@ -162,7 +204,8 @@ def fresh_pass(y: Tensor) -> BackwardPass:
     wanted = [t for t in leaves if t.requires_grad] or leaves
     ids = {t._id for t in wanted}
     seed = np.ones(y.shape, dtype=y.dtype) if is_floating(y.dtype) else np.ones(y.shape)
-    return backpropagate([y], [seed], lambda t: t._id in ids, kind="gradients", sources=wanted)
+    return backpropagate([y], [seed], lambda t: t._id in ids, kind="gradients", sources=wanted,
+                         leaf_sources=True)
 
 
 def _array_name(names: Mapping[str, Any], data: np.ndarray) -> str | None:

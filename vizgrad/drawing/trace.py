@@ -21,7 +21,7 @@ comes after its inputs (creation order), so index order is a topological order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +56,47 @@ class TracedStep:
     contributions: tuple[np.ndarray | None, ...]  # the gradient sent to each input (None: none)
 
 
+class LazySteps(Sequence[TracedStep]):
+    """The steps of a long backward pass, each made when first read: a drawing of 41 boxes
+    reads a few of 100,000. ``outline`` gives, per step, its tensor and which inputs it sent
+    a gradient, without making any step (what the drawing's structure needs).
+
+    >>> steps = LazySteps(2, lambda k: TracedStep(k, np.array(1.0), (None,)),
+    ...                   lambda: [(0, (False,)), (1, (False,))])
+    >>> len(steps), steps[1].tensor
+    (2, 1)
+    """
+
+    def __init__(self, count: int, make: Callable[[int], TracedStep],
+                 outline: Callable[[], list[tuple[int, tuple[bool, ...]]]]) -> None:
+        self._count = count
+        self._make = make
+        self._made: dict[int, TracedStep] = {}
+        self.outline = outline
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self._count))]
+        if k < 0:
+            k += self._count
+        if not 0 <= k < self._count:
+            raise IndexError(k)
+        step = self._made.get(k)
+        if step is None:
+            step = self._made[k] = self._make(k)
+        return step
+
+
+def step_outline(steps: Sequence[TracedStep]) -> list[tuple[int, tuple[bool, ...]]]:
+    """Each step's tensor and which of its inputs it sent a gradient (made steps or lazy)."""
+    if isinstance(steps, LazySteps):
+        return steps.outline()
+    return [(s.tensor, tuple(c is not None for c in s.contributions)) for s in steps]
+
+
 @dataclass(frozen=True, eq=False)
 class TracedForwardStep:
     """One op forward mode went through: its inputs' tangents, what each contributes
@@ -87,6 +128,10 @@ class RuleCheck:
     uses: tuple[int, ...] = ()
     wrong: tuple[int, ...] = ()                   # the inputs it sent another gradient to
     error: str | None = None                      # what it raised; why it went unchecked
+    by: str = "chain rule"  # what the rule is checked against: "numerical" (central
+    # differences of the rest of the graph: vg.gradcheck(..., show=True)); then ``expected``
+    # holds the numerical gradients and ``sent`` what the rule sent, per input
+    sent: tuple[np.ndarray | None, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,7 +141,7 @@ class Trace:
     tensors: tuple[TracedTensor, ...]
     target: int                                   # the tensor backpropagation started from
     seed: np.ndarray | None                       # the gradient it started with (None: no pass)
-    steps: tuple[TracedStep, ...]                 # in the order they ran
+    steps: Sequence[TracedStep]                   # in the order they ran
     totals: Mapping[int, np.ndarray]              # index -> total gradient that reached it
     sources: tuple[int, ...] = ()                 # the tensors gradients were asked for
     stopped: frozenset[int] = frozenset()         # treated as constants (stop_gradients, detach)

@@ -9,7 +9,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from ..drawing.api import graph, is_drawable, size_of
+from ..drawing.api import graph, is_drawable, size_of, torch_recording
 from ..drawing.graph import Graph
 from ..drawing.render import PNG_WIDTH
 from ..errors import ArgumentError, VizgradError
@@ -35,8 +35,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--step", type=int, default=None, help="the step to draw (default: last)")
     export.add_argument("--engine", default=None, help="graphviz-pure (default) or dot")
     export.add_argument("--collapse", default=None, metavar="SCOPES",
-                        help="comma-separated vg.scope names to draw as one box each "
-                             "('' draws every scope open; default: collapse only big graphs)")
+                        help="comma-separated vg.scope (or PyTorch module) names to draw as "
+                             "one box each, e.g. transformer.h.0.attn ('' draws every scope "
+                             "open; default: collapse only big graphs)")
+    export.add_argument("--depth", type=int, default=None, metavar="N",
+                        help="draw groups nested deeper than N as one box each (0: every "
+                             "top-level group is one box)")
     export.add_argument("--rankdir", choices=("LR", "TB"), default=None,
                         help="LR: left to right (default); TB: top to bottom, for tall slides "
                              "(with --aspect, default: whichever fits the shape better)")
@@ -71,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(args.script.resolve().parent))
     sys.argv = [str(args.script)]  # the script sees itself run, not vizgrad's options
     try:
-        namespace = runpy.run_path(str(args.script), run_name="__main__")
+        source = args.script.read_text(encoding="utf-8", errors="replace")
+        with torch_recording(source):  # a PyTorch script's ops, recorded as it runs
+            namespace = runpy.run_path(str(args.script), run_name="__main__")
     except SystemExit as stop:
         if stop.code not in (None, 0):
             return fail(f"{args.script} exited with status {stop.code}")
@@ -98,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail(f"{args.target!r} is {article} {kind}, not a vizgrad tensor; fix: "
                     f"--target one of the script's tensors: {known}", 2)
     try:
-        drawing = graph(target, names=namespace, max_values=args.max_values)
+        drawing = graph(target, names=namespace, max_values=args.max_values, depth=args.depth)
         options = {"engine": args.engine, "rankdir": args.rankdir or "LR", "scale": args.scale}
         if args.aspect is not None:
             options["aspect"] = _aspect(args.aspect)

@@ -114,13 +114,13 @@ def _whole(data: Graph, drawn: dict[str, Any]) -> dict[str, Any]:
 
 
 def html_page(data: Graph, *, step: int | None = None,
-              collapsed: Iterable[str] | None = None) -> str:
-    """The page's text: one file, its script and data inline."""
+              collapsed: Iterable[str] | None = None, quiz: bool = False) -> str:
+    """The page's text: one file, its script and data inline (``quiz``: opens in quiz mode)."""
     if not STANDALONE_BUNDLE.exists():
         from ..errors import RenderError
         raise RenderError("the page's script is not built; fix: (cd js && npm ci && "
                           "npm run build), or install vizgrad from a wheel")
-    stored = page_data(data, step=step, collapsed=collapsed)
+    stored = {**page_data(data, step=step, collapsed=collapsed), "quiz": bool(quiz)}
     script = STANDALONE_BUNDLE.read_text(encoding="utf-8")
     payload = _inline(json.dumps(stored, separators=(",", ":"), allow_nan=False))
     name = html.escape(data.target_name)
@@ -140,16 +140,19 @@ def _inline(text: str) -> str:
 
 
 def save_html(data: Graph, path: str | Path, *, step: int | None = None,
-              collapsed: Iterable[str] | None = None) -> Path:
+              collapsed: Iterable[str] | None = None, quiz: bool = False) -> Path:
     """Write the page to ``path``; the folder is made when missing."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html_page(data, step=step, collapsed=collapsed), encoding="utf-8")
+    path.write_text(html_page(data, step=step, collapsed=collapsed, quiz=quiz), encoding="utf-8")
     return path
 
 
-def export_html(y: Tensor | Graph, path: str | Path, step: int | None = 0, **options: Any) -> Path:
+def export_html(y: Tensor | Graph, path: str | Path, step: int | None = 0, *, quiz: bool = False,
+                **options: Any) -> Path:
     """Write one HTML page that steps through the backward pass of ``y``, offline.
+
+    ``quiz=True``: the page opens in quiz mode (each step asked before it is shown).
 
     >>> import tempfile, vizgrad as vg
     >>> x = vg.Variable(3.0, name="x"); f = x * x
@@ -159,4 +162,4 @@ def export_html(y: Tensor | Graph, path: str | Path, step: int | None = 0, **opt
     if not isinstance(y, Graph) and options.get("names") is None:
         options["names"] = caller_names()  # the title says loss, not f
     data = y if isinstance(y, Graph) else graph(y, **options)
-    return save_html(data, path, step=step)
+    return save_html(data, path, step=step, quiz=quiz)

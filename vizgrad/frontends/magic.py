@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import ast
-import contextlib
 import re
-import sys
-from importlib.util import find_spec
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -14,7 +11,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..core.autodiff import gradients
 from ..core.tensor import Tensor
-from ..drawing.api import is_drawable, size_of
+from ..drawing.api import is_drawable, size_of, torch_recording
 from ..errors import VizgradError
 from .widget import GraphWidget, show
 
@@ -78,7 +75,7 @@ class VizgradMagics(Magics):
         assigned: list[str] = []
         if cell is not None:
             outer = self.shell.displayhook.exec_result
-            with _torch_recording(cell):
+            with torch_recording(cell):
                 result = self.shell.run_cell(cell, store_history=False)
             self.shell.displayhook.exec_result = outer  # so this cell's result is our widget
             if not result.success:
@@ -109,7 +106,10 @@ class VizgradMagics(Magics):
             except VizgradError as error:
                 raise UsageError(f"%vizgrad: {error}") from None
         extra = [namespace[n] for n in assigned]
-        return show(target, names=namespace, extra=extra)
+        try:
+            return show(target, names=namespace, extra=extra)
+        except VizgradError as error:  # e.g. what cannot be drawn exactly: one line, the fix
+            raise UsageError(f"%vizgrad: {error}") from None
 
     def _target(self, expression: str, assigned: list[str], namespace: dict) -> Tensor:
         if not expression:
@@ -128,14 +128,6 @@ class VizgradMagics(Magics):
                              "not a tensor vizgrad can draw (a vizgrad or PyTorch tensor, or a "
                              "micrograd Value); fix: name a tensor the cell computes")
         return value
-
-
-def _torch_recording(cell: str) -> Any:
-    """``vizgrad.torch.record()`` when the cell uses PyTorch, so its PyTorch ops are drawn."""
-    if "torch" not in sys.modules and ("torch" not in cell or find_spec("torch") is None):
-        return contextlib.nullcontext()
-    from ..torch import record
-    return record()
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -39,6 +39,8 @@ from ..errors import ArgumentError, RenderError, VizgradError
 STATIC = Path(__file__).parent.parent / "static"
 BUNDLE = STATIC / "widget.js"  # lays out in the browser (Graphviz as WebAssembly inside)
 KERNEL_LAYOUT_BUNDLE = STATIC / "widget-kernel-layout.js"  # shows the kernel's layout only
+# the same with quiz mode, sent only to a widget that turns it on (a saved notebook stays light)
+QUIZ_BUNDLE = STATIC / "widget-kernel-layout-quiz.js"
 NOT_BUILT = ("export default { render({ el }) { el.textContent = 'vizgrad: the widget "
              "front-end is not built; run ./dev lab or (cd js && npm ci && npm run build)'; } }")
 # the mark on the saved picture's root element that tells the view it may hide it
@@ -93,9 +95,13 @@ class GraphWidget(anywidget.AnyWidget):
     step = traitlets.Int(0).tag(sync=True)
     # "reverse" steps backpropagation, "forward" pushes tangents forward on the same nodes
     mode = traitlets.Unicode("reverse").tag(sync=True)
+    # the modes this widget can switch between (one: no switch is shown)
+    modes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # text size multiplier: 1.5 draws every text half as large again (projectors)
     scale = traitlets.Float(1.0).tag(sync=True)
+    # quiz mode: each step's result is asked for before it is shown (the view's toggle too)
+    quiz = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, data: Graph, step: int | None = 0, *,
                  collapsed: list[str] | None = None, kernel_layout: bool | None = None,
@@ -107,7 +113,7 @@ class GraphWidget(anywidget.AnyWidget):
         kwargs.setdefault("mode", data.mode)
         self._kernel_layout = kernel_can_lay_out() if kernel_layout is None else kernel_layout
         # an instance attribute, read by AnyWidget.__init__ as the front end to send
-        self._esm = _bundle(KERNEL_LAYOUT_BUNDLE if self._kernel_layout else BUNDLE)
+        self._esm = _bundle(self._bundle_path(kwargs.get("quiz", False)))
         self._picture_id: str | None = None  # the display id of the picture, once shown
         self._picture_timer: asyncio.TimerHandle | None = None
         self._pictures: dict[tuple[int, tuple[str, ...]], str] = {}
@@ -115,9 +121,12 @@ class GraphWidget(anywidget.AnyWidget):
             scope_ids = data.default_collapsed()
             collapsed = [s.name for s in data.scopes if s.id in scope_ids]
         else:
-            collapsed = _scope_names(collapsed)
-            scope_ids = data.scope_ids(collapsed)
+            scope_ids = data.scope_ids(_scope_names(collapsed))
+            names = {s.id: s.name for s in data.scopes}  # "h.0.attn" is the scope "h/0/attn"
+            collapsed = [names[i] for i in scope_ids]
         dot = self._layout_dot(scope_ids)
+        kwargs.setdefault("modes", ["reverse", "forward"] if self._remake is not None
+                          else [data.mode])
         self._constructing = True
         # only what this drawing shows; the view asks for more steps and full values
         graph_dict = data.to_dict(collapse=scope_ids)
@@ -148,8 +157,9 @@ class GraphWidget(anywidget.AnyWidget):
             raise traitlets.TraitError(f"mode={mode!r} is not known; fix: 'reverse' "
                                        "(backpropagation) or 'forward' (tangents forward)")
         if mode not in self._graphs and self._remake is None:
-            raise traitlets.TraitError("this widget was given a Graph, so it has no other mode; "
-                                       f"fix: vg.show(y, mode={mode!r}) with the tensor")
+            raise traitlets.TraitError("this widget draws a Graph, a PyTorch tensor or a micrograd "
+                                       "value, so it has no other mode; fix: vg.show(y, "
+                                       f"mode={mode!r}) with a vizgrad tensor")
         return mode
 
     @traitlets.observe("mode")
@@ -162,6 +172,17 @@ class GraphWidget(anywidget.AnyWidget):
             self._graphs[mode] = self._remake(mode)
         self._graph = self._graphs[mode]
         self._relayout({}, step=min(self.step, self._graph.last_step))
+
+    def _bundle_path(self, quiz: bool) -> Path:
+        if not self._kernel_layout:
+            return BUNDLE  # lays out in the browser, quiz and all
+        return QUIZ_BUNDLE if quiz else KERNEL_LAYOUT_BUNDLE
+
+    @traitlets.observe("quiz")
+    def _quiz_turned(self, change: dict) -> None:
+        """Quiz mode turned on (the view's button): the view gets the bundle that has it."""
+        if change["new"] and not self._constructing:
+            self._esm = _bundle(self._bundle_path(True))
 
     @traitlets.validate("scale")
     def _valid_scale(self, proposal: dict) -> float:
@@ -228,8 +249,8 @@ class GraphWidget(anywidget.AnyWidget):
                 EAGER_OTHER_MODE:
             try:
                 other = self._graphs[other_mode] = self._remake(other_mode)
-            except VizgradError:  # no other mode for this tensor: said if the reader asks
-                other = None
+            except VizgradError:   # no input to move (integers only): no switch offered
+                self._remake = None
         return self._graph.to_dot(collapse=ids, highlight=False, ghost=other)
 
     def _layout(self, dot: str) -> str:
@@ -262,7 +283,8 @@ class GraphWidget(anywidget.AnyWidget):
     def save_html(self, path: str | Path) -> Path:
         """Write one self-contained HTML page that steps through this drawing, offline."""
         from .html import save_html
-        return save_html(self._graph, path, step=self.step, collapsed=self.collapsed)
+        return save_html(self._graph, path, step=self.step, collapsed=self.collapsed,
+                         quiz=self.quiz)
 
     # ---- what a notebook saves --------------------------------------------------------
     def _picture_step(self) -> int:
@@ -390,7 +412,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int | None = 0,
          scale: float = 1.0, collapsed: list[str] | None = None, max_values: int | None = None,
-         mode: str = "reverse", seed: Mapping[Any, Any] | None = None,
+         mode: str = "reverse", seed: Mapping[Any, Any] | None = None, quiz: bool = False,
          **options: Any) -> GraphWidget:
     """A widget that draws ``y``'s graph and steps through backpropagation.
 
@@ -401,8 +423,12 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
     ``names``: a namespace (``locals()``) to name tensors after their variables;
     in a notebook the notebook's own variables are used when it is not given.
     ``scale``: text size multiplier (1.5 for a projector). ``collapsed``: the
-    scopes drawn as one box each (default: those of large graphs); ``[]``
-    expands them all. ``max_values``: show every entry of tensors up to this size.
+    scopes drawn as one box each, by name ("transformer.h.0.attn" or
+    "transformer/h/0/attn"; default: those of large graphs); ``[]`` expands them
+    all. ``depth=N``: groups nested deeper than N start collapsed (0: each top-level
+    group is one box); clicking a group opens one level. ``max_values``: show every
+    entry of tensors up to this size.
+    ``quiz``: predict, then reveal: each step asks for its result before showing it.
 
     >>> import vizgrad as vg
     >>> x = vg.Variable(3.0, name="x")
@@ -413,8 +439,12 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         names = _notebook_namespace()
     if max_values is not None:
         options["max_values"] = max_values
-    if isinstance(y, Graph):
-        return GraphWidget(y, step=step, collapsed=collapsed, scale=scale)
+    if isinstance(y, Graph) or not isinstance(y, Tensor):   # a Graph, PyTorch, micrograd
+        if mode != "reverse" or seed is not None:
+            raise ArgumentError("forward mode draws vizgrad tensors only; fix: vg.show(y, "
+                                "mode='forward', seed=...) with a vizgrad tensor y")
+        data = y if isinstance(y, Graph) else graph(y, names=names, **options)
+        return GraphWidget(data, step=step, collapsed=collapsed, scale=scale, quiz=bool(quiz))
     if seed is not None and mode == "reverse":
         mode = "forward"   # a seed asks for forward mode
     tangents = seed
@@ -435,7 +465,7 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         raise ArgumentError(f"mode={mode!r} is not known; fix: mode='reverse' "
                             "(backpropagation) or mode='forward' (tangents forward)")
     return GraphWidget(remake(mode), step=step, collapsed=collapsed, scale=scale,
-                       remake=remake)
+                       remake=remake, quiz=bool(quiz))
 
 
 def _scope_names(collapsed: Any) -> list[str]:

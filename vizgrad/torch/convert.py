@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from ..drawing.trace import Trace, TracedStep, TracedTensor
-from .record import RECORDED, Pass, Recording, as_numpy
+from ..errors import UnsupportedError
+from .record import RECORDED, Entry, Pass, Recording, as_numpy, module_paths, refusal
 from .walk import FREED
 
 CHANGED = ("changed in place after it was recorded, outside `vizgrad.torch.record()`, so its "
@@ -44,6 +45,11 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
             stack.extend(entries[i].inputs)
     order = sorted(drawn)
     new = {old: k for k, old in enumerate(order)}
+    if t.grad_fn is not None and not entries[target].requires_grad:
+        entries[target].refused = refusal(t.grad_fn)
+    refused = next((entries[i] for i in order if entries[i].refused), None)
+    if refused is not None:
+        raise UnsupportedError(f"cannot draw {refused.look.name} exactly: {refused.refused}.")
 
     chosen = _last_pass_from(recording, target)
     freed = False
@@ -56,6 +62,15 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
             freed = True
 
     labels = _namespace_labels(recording, names or {})
+    module_path, param_path = module_paths(recording, names or {})
+
+    def scope(module: int | None) -> str | None:  # "features.0" -> the group "features/0"
+        path = module_path.get(module) if module is not None else None
+        return path.replace(".", "/") if path else None
+
+    def leaf_name(e: Entry) -> str | None:
+        tensor = e.leaf() if e.leaf is not None and e.look is None else None
+        return param_path.get(id(tensor), e.name) if tensor is not None else e.name
     values: dict[int, np.ndarray | None] = {i: as_numpy(entries[i].current_value())
                                              for i in order}
     tensors = []
@@ -64,12 +79,12 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
         look = e.look
         value = values[old]
         tensors.append(TracedTensor(
-            index=new[old], name=labels.get(old, e.name), op=look.name if look else None,
+            index=new[old], name=labels.get(old) or leaf_name(e), op=look.name if look else None,
             symbol=look.symbol if look else "", formulas=look.formulas if look else (),
             elementwise=look.elementwise if look else False,
             inputs=tuple(new[i] for i in e.inputs),
             input_values=tuple(values[i] for i in e.inputs), value=value,
-            requires_grad=e.requires_grad and look is None, scope=e.scope,
+            requires_grad=e.requires_grad and look is None, scope=scope(e.scope),
             shape=tuple(e.value.shape), dtype=str(e.value.dtype).removeprefix("torch."),
             note=e.note if value is not None else CHANGED))
 

@@ -25,8 +25,9 @@ the nodes, so the steps are PyTorch's, not a re-simulation.
 
 from __future__ import annotations
 
+import inspect
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ import torch
 from torch.overrides import TorchFunctionMode, resolve_name
 from torch.utils.weak import WeakIdKeyDictionary
 
+from ..drawing.graph import paused_gc
 from ..errors import VizgradError
 from .naming import Look, describe
 
@@ -43,7 +45,8 @@ from .naming import Look, describe
 # a tensor alive (the recording holds values as copies or detached aliases, not tensors)
 RECORDED: WeakIdKeyDictionary = WeakIdKeyDictionary()
 
-_NAMES: dict[Any, tuple[str, Look]] = {}  # PyTorch function -> (its name, how it is drawn)
+# PyTorch function -> (its name, how it is drawn, the position of its ``inplace`` argument)
+_NAMES: dict[Any, tuple[str, Look, int | None]] = {}
 
 # functions that read a tensor rather than compute a new one
 _NOT_OPS = frozenset({
@@ -72,13 +75,14 @@ class Entry:
     inputs: tuple[int, ...]
     value: torch.Tensor | None            # the tensor's values when it was made or first used
     requires_grad: bool
-    scope: str | None
+    scope: int | None                     # id() of the innermost module it ran in
     name: str | None = None
     stopped: bool = False                 # made by detach() or under torch.no_grad()
     leaf: weakref.ref | None = None       # a leaf's tensor, for a pass run for the drawing
     note: str | None = None
     external: bool = False                # made by autograd before the recording started
     version: int | None = None            # ``value`` is an alias at this version (None: a copy)
+    refused: str | None = None            # why this tensor cannot be drawn right
 
     def current_value(self) -> torch.Tensor | None:
         """Its values as recorded, or None when an alias was changed in place since."""
@@ -147,10 +151,13 @@ class Recording:
         self._pending: list[tuple] = []           # ops whose autograd nodes need hooks
         self._accumulators: dict[int, Any] = {}   # leaf entry -> its AccumulateGrad node
         self._hooked: set[int] = set()            # leaf entries whose node has a hook
-        self._heads: set[int] = set()             # id() of autograd nodes already owned
+        self._heads: set[int] = set()             # id() of the autograd nodes ops start at
+        self._owned: set[int] = set()             # id() of nodes some op's walk went through
         self._last_task: int | None = None
         self.next_kind = "backward"
-        self.scopes: list[str | None] = [None]
+        self.scopes: list[int | None] = [None]     # id() of the modules running, innermost last
+        # names as the model called at the top knows them ("0.weight" in model.features);
+        # a namespace holding the whole model gives full paths when drawn (module_paths)
         self.module_names: dict[int, str] = {}
         self.param_names: dict[int, str] = {}
 
@@ -199,8 +206,15 @@ class Recording:
         named = _NAMES.get(func)
         if named is None:  # resolve_name is slow (it silences warnings on every call)
             qualified = resolve_name(func) or getattr(func, "__name__", "op")
-            named = _NAMES[func] = (qualified, describe(qualified))
-        qualified, look = named
+            look = describe(qualified)
+            passive = look.name in _NOT_OPS or qualified.endswith(".__get__") and \
+                look.name not in ("T", "mT", "transpose")
+            named = _NAMES[func] = (look, _inplace_position(func), passive)
+        look, inplace_at, passive = named
+        if passive:  # x.shape, x.size(), x.grad: reads a tensor, computes nothing
+            return func(*args, **kwargs)
+        if inplace_at is not None and not look.inplace and _asks_inplace(args, kwargs, inplace_at):
+            look = _in_place(look)  # F.relu(x, inplace=True), nn.ReLU(inplace=True)
         if look.name == "backward":
             self.attach_hooks()
             try:
@@ -211,16 +225,17 @@ class Recording:
                     raise
                 raise explained from error
         tensors, numbers = _operands(args, kwargs, look)
-        if not tensors or look.name in _NOT_OPS or qualified.endswith(".__get__") and \
-                look.name not in ("T", "mT", "transpose") or _updates_a_parameter(look, tensors):
+        if not tensors or (look.inplace or look.name[:1] == "_") and \
+                _updates_a_parameter(look, tensors):
             return func(*args, **kwargs)
         if look.reversed:
             tensors, numbers = tensors[::-1], numbers[::-1]
         inputs = [self.index_of(t) if t is not None else None for t in tensors]
         if look.inplace and inputs[0] is not None:
             self.entries[inputs[0]].own()
-        edges = [self._edge(t, i) if t is not None and t.requires_grad else None
-                 for t, i in zip(tensors, inputs)]
+        grads = [t is not None and t.requires_grad for t in tensors]
+        edges = [self._edge(t, i) if g else None for t, i, g in zip(tensors, inputs, grads)]
+        version = tensors[0]._version if tensors[0] is not None else None
         result = func(*args, **kwargs)
         outputs = [result] if isinstance(result, torch.Tensor) else [
             r for r in result if isinstance(r, torch.Tensor)] if isinstance(
@@ -229,22 +244,29 @@ class Recording:
             outputs = [tensors[0]]
         if not outputs:
             return result
-        if len(outputs) == 1 and outputs[0] is tensors[0] and not look.inplace:
-            return result  # .to() of the same dtype, .contiguous() of a contiguous tensor
+        if len(outputs) == 1 and outputs[0] is tensors[0]:
+            first = outputs[0]
+            if first._version == version:  # .to() of the same dtype, .contiguous() of a
+                return result              # contiguous tensor, dropout(inplace) in eval
+            if first.requires_grad and first.grad_fn is None:
+                return result  # a leaf set under no_grad (nn.init): a new value, not an op
+            look = _in_place(look)  # it changed its input and returned it
         for k, number in enumerate(numbers):  # x * 2: the 2 is drawn as a constant
             if number is not None:
                 inputs[k] = self._constant(number)
-        cut = not torch.is_grad_enabled() and any(t is not None and t.requires_grad
-                                                   for t in tensors)
+        cut = any(grads) and not torch.is_grad_enabled()
+        stopped = cut or look.name == "detach"
+        inputs = tuple(inputs)
+        entries, scope = self.entries, self.scopes[-1]
         for out in outputs:
-            entry = Entry(len(self.entries), look, tuple(inputs), out.detach(),
-                          out.requires_grad, self.scopes[-1],
-                          stopped=cut or look.name == "detach", version=out._version)
-            self.entries.append(entry)
+            grad_fn = out.grad_fn
+            entry = Entry(len(entries), look, inputs, out.detach(), grad_fn is not None or
+                          out.requires_grad, scope, stopped=stopped, version=out._version)
+            entries.append(entry)
             self._remember(out, entry.index)
             RECORDED[out] = (self, entry.index)
-            if out.grad_fn is not None:
-                self._pending.append((entry.index, out.grad_fn, out.output_nr, edges))
+            if grad_fn is not None:
+                self._pending.append((entry.index, grad_fn, out.output_nr, edges))
         return result
 
     def _constant(self, number: float) -> int:
@@ -254,8 +276,12 @@ class Recording:
 
     def _edge(self, t: torch.Tensor, index: int) -> tuple[Any, int]:
         """The autograd node and slot a gradient for ``t`` goes to."""
-        if t.grad_fn is not None:
-            return t.grad_fn, t.output_nr
+        grad_fn = t.grad_fn
+        if grad_fn is not None:
+            entry = self.entries[index]
+            if not entry.requires_grad and entry.look is not None:
+                entry.refused = refusal(grad_fn)
+            return grad_fn, t.output_nr
         node = self._accumulators.get(index)
         if node is None:
             with torch.enable_grad():  # the AccumulateGrad node that adds into .grad
@@ -264,7 +290,8 @@ class Recording:
 
     def finish(self) -> None:
         """End recording: hooks on the autograd graph, and no more strong references."""
-        self.attach_hooks()
+        with paused_gc():  # many small objects, no cycles: a collection would walk them all
+            self.attach_hooks()
         self._alive.clear()
         self._accumulators.clear()
 
@@ -299,7 +326,12 @@ class Recording:
             if edge is not None:
                 wanted.setdefault((id(edge[0]), edge[1]), []).append(position)
         last: dict[tuple[int, int], int] = {}
-        stack, seen = [head], {id(head)}
+        # a node walked once belongs to that op: the next output of one call (GRU's h_n
+        # after its output) or a later op does not count its gradient twice; and so the
+        # walks together visit each autograd node once, however long the chain inside a call
+        owned = self._owned
+        owned.add(id(head))
+        stack = [head]
         while stack:
             node = stack.pop()
             targets = []
@@ -311,9 +343,9 @@ class Recording:
                     queue = wanted[key]
                     last[key] = queue.pop(0) if queue else last[key]
                     targets.append((j, last[key]))
-                elif id(nxt) not in seen and id(nxt) not in self._heads and \
-                        type(nxt).__name__ != "AccumulateGrad" and len(seen) < 64:
-                    seen.add(id(nxt))
+                elif id(nxt) not in owned and id(nxt) not in self._heads and \
+                        type(nxt).__name__ != "AccumulateGrad":
+                    owned.add(id(nxt))
                     stack.append(nxt)
             if targets:
                 yield node, targets
@@ -350,7 +382,8 @@ class Recording:
                 return  # a pass through another recording's graph that shares this leaf
             p = self._pass()
             p.leaf_totals[leaf] = grad_outputs[0]
-            tensor = self.entries[leaf].leaf()
+            ref = self.entries[leaf].leaf
+            tensor = ref() if ref is not None else None
             if tensor is not None and tensor.grad is not None:
                 p.previous[leaf] = _copy(tensor.grad)
         return hook
@@ -379,6 +412,47 @@ class Recording:
             if g is not None:
                 p.leaf_totals[index] = g
         return p
+
+
+def _inplace_position(func: Any) -> int | None:
+    """Where ``func`` takes an ``inplace`` flag (``F.relu(input, inplace=False)``: 1), or None."""
+    try:
+        parameters = list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):  # a builtin without a signature: relu_ says it by name
+        return None
+    return parameters.index("inplace") if "inplace" in parameters else None
+
+
+def _asks_inplace(args: tuple, kwargs: dict, position: int) -> bool:
+    flag = kwargs.get("inplace", args[position] if position < len(args) else False)
+    return bool(flag) and isinstance(flag, bool)
+
+
+_IN_PLACE: dict[Look, Look] = {}
+
+
+def _in_place(look: Look) -> Look:
+    """The look of the in-place form of an op (``relu`` -> ``relu_``)."""
+    if look.inplace:
+        return look
+    found = _IN_PLACE.get(look)
+    if found is None:
+        found = _IN_PLACE[look] = look._replace(name=look.name + "_", inplace=True)
+    return found
+
+
+def refusal(grad_fn: Any) -> str:
+    """Why a tensor whose ops ran without autograd, then gained ``grad_fn``, is not drawn."""
+    name = grad_fn.name()
+    if name.startswith("CheckpointFunction"):
+        return ("torch.utils.checkpoint(..., use_reentrant=True) ran these ops without "
+                "autograd and recomputes them in a separate backward pass that vizgrad cannot "
+                "follow, so their parameters' gradients would be drawn as missing. Fix: pass "
+                "use_reentrant=False (PyTorch's recommended mode), which vizgrad draws exactly")
+    return (f"a custom torch.autograd.Function made this tensor ({name}); its forward ran "
+            "without autograd, so the ops inside it and what each input receives cannot be "
+            "drawn. Fix: draw the code without the Function (its plain PyTorch ops), or draw "
+            "a tensor computed before it")
 
 
 def _updates_a_parameter(look: Look, tensors: list) -> bool:
@@ -463,21 +537,18 @@ _MODEL_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _enter_module(recording: Recording, module: torch.nn.Module) -> None:
-    name = recording.module_names.get(id(module))
-    if name is None:  # a model called at the top: name its submodules and parameters
+    if id(module) not in recording.module_names:  # a model called at the top: name what it has
         count = len(module._modules)
         cached = _MODEL_NAMES.get(module)
         if cached is None or cached[0] != count:  # named once per model, not per step
             cached = _MODEL_NAMES[module] = (
-                count, {id(sub): sub_name.replace(".", "/")
-                        for sub_name, sub in module.named_modules()},
+                count, {id(sub): sub_name for sub_name, sub in module.named_modules()},
                 {id(param): param_name for param_name, param in module.named_parameters()})
         for mine, theirs in ((recording.module_names, cached[1]),
                              (recording.param_names, cached[2])):
             for key, value in theirs.items():
                 mine.setdefault(key, value)
-        name = recording.module_names[id(module)]
-    recording.scopes.append(name or recording.scopes[-1])
+    recording.scopes.append(id(module))
 
 
 def _leave_module(recording: Recording) -> None:
@@ -489,6 +560,35 @@ def as_numpy(t: torch.Tensor | None) -> np.ndarray | None:
     """A private tensor copy as a numpy array (bfloat16 widened to float32)."""
     if t is None:
         return None
+    try:
+        return t.numpy()  # a CPU tensor of a numpy dtype: shares its memory, no copy
+    except (RuntimeError, TypeError):  # bfloat16, on a GPU, with the conjugate bit set
+        pass
     if t.dtype == torch.bfloat16:
         t = t.float()
     return t.cpu().resolve_conj().resolve_neg().numpy()
+
+
+def module_paths(recording: Recording, names: Mapping[str, Any]) -> tuple[dict, dict]:
+    """(module id -> its path, parameter id -> its path), full paths from ``names``' models.
+
+    A model in the namespace names what it holds from its root (``features.0.weight``
+    even when ``model.features`` was called on its own); the longest path wins (``model``
+    over ``features = model.features``). Modules outside the namespace keep the names
+    they had when called.
+    """
+    modules, params = dict(recording.module_names), dict(recording.param_names)
+    found_modules: dict[int, str] = {}
+    found_params: dict[int, str] = {}
+    for key, value in names.items():
+        if key.startswith("_") or not isinstance(value, torch.nn.Module):
+            continue
+        for path, sub in value.named_modules(remove_duplicate=False):
+            if id(sub) in modules and len(path) >= len(found_modules.get(id(sub), "")):
+                found_modules[id(sub)] = path
+        for path, param in value.named_parameters(remove_duplicate=False):
+            if len(path) > len(found_params.get(id(param), "")):
+                found_params[id(param)] = path
+    modules.update(found_modules)
+    params.update(found_params)
+    return modules, params

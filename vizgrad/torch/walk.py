@@ -50,10 +50,14 @@ def trace_of_graph(t: torch.Tensor, *, names: Mapping[str, Any] | None = None,
         return _leaf_alone(t, names or {})
     labels = {id(v): k for k, v in reversed(list((names or {}).items()))
               if isinstance(v, torch.Tensor) and not k.startswith("_")}
-    for key, value in (names or {}).items():  # a model in the namespace names its parameters
+    paths: dict[int, str] = {}  # a model in the namespace names its parameters: full paths
+    for key, value in (names or {}).items():
         if isinstance(value, torch.nn.Module) and not key.startswith("_"):
-            for param_name, param in value.named_parameters():
-                labels.setdefault(id(param), param_name)
+            for param_name, param in value.named_parameters(remove_duplicate=False):
+                if len(param_name) > len(paths.get(id(param), "")):
+                    paths[id(param)] = param_name
+    for param, path in paths.items():
+        labels.setdefault(param, path)
     roots = [t.grad_fn] + [e.grad_fn for e in extra
                            if isinstance(e, torch.Tensor) and e.grad_fn is not None]
     nodes = _topological([r for r in roots if r is not None])
