@@ -14,9 +14,12 @@ import { betterOrientation, frame, MAX_TEXT_PX, maxInlineHeight, MIN_TEXT_PX } f
 
 // in presentation mode the drawing may grow this much larger than inline
 export const PRESENTING_ENLARGE = 2.5;
+// in presentation mode a graph too big to show whole is shown this large around
+// the current op: readable from the back of a room
+export const PRESENTING_CROPPED_TEXT_PX = 18;
 const REVEAL_MARGIN_PX = 24;
-// Graphviz's margin around a drawing, about this much on screen: cut off, it hides nothing
-const CUE_SLACK_PX = 8;
+// Graphviz's margin around a drawing (4 pt), in drawing px: cut off, it hides nothing
+const DRAWING_MARGIN_PX = 5.3;
 // the notebook's own scrolling panel, whose height is the room a cell has on screen
 const SCROLLER = ".jp-WindowedPanel-outer, .jp-Notebook, .jp-NotebookPanel-notebook";
 // kept free below the widget in that panel, so the next cell's top shows
@@ -67,7 +70,7 @@ export function createFraming(viewport, canvas, context) {
       return;
     }
     // the drawing's own margin past an edge is not "more"
-    const slack = CUE_SLACK_PX;
+    const slack = DRAWING_MARGIN_PX * panZoom.scale + 0.5;
     const more = [box.left < -slack && "left", box.right > width + slack && "right",
       box.top < -slack && "top", box.bottom > height + slack && "bottom"].filter(Boolean);
     if (more.length) viewport.setAttribute("data-more", more.join(" "));
@@ -94,6 +97,7 @@ export function createFraming(viewport, canvas, context) {
       textScale,
       enlarge: presenting ? PRESENTING_ENLARGE : 1,
       minTextPx: MIN_TEXT_PX, // whole when readable, as large as the screen allows
+      croppedTextPx: presenting ? PRESENTING_CROPPED_TEXT_PX : MIN_TEXT_PX,
     };
   }
 

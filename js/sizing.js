@@ -24,8 +24,10 @@ export const TEXT_BOX_RATIO = 1.09;
 // (median) font size at scale 1 (its box on screen is TEXT_BOX_RATIO times that); `room.width`: the view's width;
 // `room.maxHeight`: the tallest the view may be (`room.height`, when given,
 // fixes its height, as in presentation mode).
-// `minTextPx`: the smallest text shown whole (presentation mode asks more than 12 px).
-export function frame({ drawing, textPx, room, textScale = 1, enlarge = 1, minTextPx = MIN_TEXT_PX }) {
+// `minTextPx`: the smallest text shown whole; `croppedTextPx`: the text of a graph
+// too big for that, shown in part (presentation mode shows that part larger).
+export function frame({ drawing, textPx, room, textScale = 1, enlarge = 1, minTextPx = MIN_TEXT_PX,
+  croppedTextPx = minTextPx }) {
   const width = Math.max(0, (room.width ?? 0) - PADDING_PX);
   const fixedHeight = room.height != null ? Math.max(0, room.height - PADDING_PX) : null;
   const maxHeight = fixedHeight ?? Math.max(MIN_VIEW_PX, room.maxHeight ?? Infinity) - PADDING_PX;
@@ -43,8 +45,9 @@ export function frame({ drawing, textPx, room, textScale = 1, enlarge = 1, minTe
     return { scale: fitScale, height: room_(height), fits: true };
   }
   // too big to show whole at a readable size: as much of it as the room allows
-  const height = fixedHeight ?? Math.min(maxHeight, Math.max(MIN_VIEW_PX - PADDING_PX, drawing.height * readable));
-  return { scale: readable, height: room_(height), fits: false };
+  const cropped = Math.max(readable, (croppedTextPx * multiplier) / text);
+  const height = fixedHeight ?? Math.min(maxHeight, Math.max(MIN_VIEW_PX - PADDING_PX, drawing.height * cropped));
+  return { scale: cropped, height: room_(height), fits: false };
 }
 
 // The median of the font sizes of a drawing's texts (in the drawing's own

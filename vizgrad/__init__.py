@@ -15,6 +15,7 @@ from .core.autodiff import (
     GradientTape,
     backward,
     custom_gradient,
+    elementwise_grad,
     grad,
     gradients,
     hessian,
@@ -203,7 +204,7 @@ __all__ = [
     "stop_gradient", "subtract", "sum", "tanh", "tensor", "transpose", "where",
     "UnconnectedGradientWarning", "UnsupportedError", "value_and_grad",
     # higher order and forward mode
-    "hessian", "hvp", "jacobian", "jvp",
+    "elementwise_grad", "hessian", "hvp", "jacobian", "jvp",
     # elementwise math
     "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh", "ceil", "cosh",
     "erf", "exp2", "expm1", "floor", "fmax", "fmin", "hypot", "log10", "log1p", "log2",

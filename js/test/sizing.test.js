@@ -114,3 +114,12 @@ describe("orientation", () => {
     expect(svgTextSize('<svg width="75pt" height="30pt" viewBox="0 0 75 30">')).toEqual({ width: 100, height: 40 });
   });
 });
+
+test("full screen shows a graph too big to be whole larger than inline: at the cropped text size", () => {
+  const big = { drawing: { width: 5000, height: 400 }, textPx: 13.3 };
+  const inline = frame({ ...big, room: { width: 1000, maxHeight: 500 } });
+  const presenting = frame({ ...big, room: { width: 1000, height: 500 }, croppedTextPx: 18 });
+  expect(inline.fits).toBe(false);
+  expect(onScreen(big, inline)).toBeCloseTo(MIN_TEXT_PX, 5);
+  expect(onScreen(big, presenting)).toBeCloseTo(18, 5);
+});

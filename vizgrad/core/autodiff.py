@@ -339,7 +339,8 @@ class GradientTape:
         return grads if was_list else grads[0]
 
 
-def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, *,
+         argnum: int | Sequence[int] | None = None) -> Callable[..., Any]:
     """The function that returns the gradient of scalar ``f`` at its arguments (JAX style).
 
     Called inside another ``vg.grad`` (or a GradientTape), it returns a tensor with its own
@@ -349,14 +350,34 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
     array(5.)
     >>> grad(grad(lambda x: x ** 3))(2.0), grad(grad(grad(lambda x: x ** 3)))(2.0)
     (array(12.), array(6.))
+
+    ``argnum=`` is HIPS autograd's spelling of ``argnums``.
     """
-    value_and_gradient = value_and_grad(f, argnums)
+    value_and_gradient = value_and_grad(f, argnums, argnum=argnum)
 
     @functools.wraps(f)
     def gradient_of_f(*args: Any) -> Any:
         return value_and_gradient(*args)[1]
 
     return gradient_of_f
+
+
+def elementwise_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, *,
+                     argnum: int | Sequence[int] | None = None) -> Callable[..., Any]:
+    """The gradient of the sum of ``f``'s outputs (HIPS autograd's ``elementwise_grad``).
+
+    For an elementwise ``f`` that is each entry's own derivative; nested, higher ones:
+
+    >>> elementwise_grad(lambda x: x ** 3)(np.array([1., 2.]))
+    array([ 3., 12.])
+    >>> elementwise_grad(elementwise_grad(lambda x: x ** 3))(np.array([1., 2.]))
+    array([ 6., 12.])
+    """
+    @functools.wraps(f)
+    def summed(*args: Any) -> Any:
+        return np.sum(f(*args))
+
+    return grad(summed, argnums, argnum=argnum)
 
 
 # An argument of a nested vg.grad is a fresh tensor made from the outer one by this
@@ -366,12 +387,15 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
 _ARGUMENT = Op("argument", "arg", lambda a: a, (lambda g, out, a: g,), ("1",))
 
 
-def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, *,
+                   argnum: int | Sequence[int] | None = None) -> Callable[..., Any]:
     """Like :func:`grad`, but the function returns ``(f(...), gradient)``: one forward pass.
 
     >>> value_and_grad(lambda x: x ** 2)(3.0)
     (tensor(9., op='power'), array(6.))
     """
+    if argnum is not None:  # HIPS autograd's spelling
+        argnums = argnum
     many = not isinstance(argnums, int)
     indices = list(argnums) if many else [argnums]
 

@@ -43,6 +43,8 @@ import sysconfig
 from types import FrameType
 from typing import Any
 
+import numpy as np
+
 from ..errors import ConversionError
 from .tensor import Tensor, ancestors, describe, recording
 
@@ -157,6 +159,18 @@ def _variable_name(t: Tensor, frame: FrameType | None) -> str | None:
     return None
 
 
+_MATH_CALL = re.compile(r"\bmath\.(\w+)\(")
+
+
+def read_by_math(frame: FrameType | None) -> bool:
+    """True when the user's line calls a ``math`` function (math.exp(t) reads t with float()),
+    unless it asks for the number itself with float(...) or .item()."""
+    if frame is None or _is_library(frame):
+        return False  # vizgrad's own scalar rules call math on numbers they chose to read
+    line = _line(frame)
+    return bool(_MATH_CALL.search(line)) and not re.search(r"\bfloat\(|\.item\(\)", line)
+
+
 def _user_frame(frame: FrameType | None) -> tuple[FrameType | None, FrameType | None]:
     """(the outermost library frame below the user's code, the user's frame)."""
     library, user = None, frame
@@ -209,6 +223,11 @@ def conversion_error(t: Tensor, frame: FrameType | None, *, element: bool = Fals
         fix = ("numpy turns a list into one array first, which reads the numbers: stack the "
                "list into one tensor with np.stack([...]) and pass that, e.g. "
                "np.mean(np.stack([a, b]))")
+    elif found := _MATH_CALL.search(line):
+        what = f"`{line}`"
+        name = found.group(1)
+        fix = (f"np.{name}({spelled}), which records it" if hasattr(np, name) else
+               "numpy functions on the tensor (np.exp(t), np.sqrt(t) ...), which record")
     else:
         what = f"`{line}`" if line else "a library call"
         fix = ("pass the tensor to numpy functions (np.exp(t), np.sum(t), X @ t ... record) "

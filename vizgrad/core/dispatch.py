@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from . import ops, ops_linalg, ops_math, ops_reduce, ops_shape, ops_special
-from .conversion import library_fix, user_line
+from .conversion import carries_gradient, library_fix, user_line
 from .tensor import Tensor, as_tensor
 
 UFUNCS: dict[np.ufunc, Callable[..., Any]] = {
@@ -226,8 +226,20 @@ def _values(item: Any) -> Any:
 
 
 
+def _into_plain_arrays(inputs: tuple, kwargs: dict) -> bool:
+    """True for ``a -= t`` and other ``out=`` calls that write into plain numpy arrays from
+    tensors without a gradient (cs231n's hand-written ``dx[...] -= num_pos``): values only."""
+    out = kwargs.get("out")
+    outs = out if isinstance(out, tuple) else (out,)
+    return (out is not None and all(o is None or type(o) is np.ndarray for o in outs)
+            and any(o is not None for o in outs)
+            and not any(isinstance(x, Tensor) and carries_gradient(x) for x in inputs))
+
+
 def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> Any:
     """Run a numpy ufunc on tensors as the matching vizgrad op (Tensor.__array_ufunc__)."""
+    if _into_plain_arrays(inputs, kwargs):
+        return getattr(ufunc, method)(*_values(inputs), **kwargs)
     if method == "__call__":
         handler = UFUNCS.get(ufunc)
         if handler is None and ufunc in VALUE_UFUNCS:

@@ -25,7 +25,11 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6,
     >>> import vizgrad as vg
     >>> gradcheck(lambda x: vg.tanh(x) * x, [vg.tensor([0.3, -1.2])])
     True
+    >>> gradcheck(lambda x: vg.tanh(x) * x, vg.tensor([0.3, -1.2]))   # one input alone
+    True
     """
+    if isinstance(inputs, (Tensor, np.ndarray, int, float, np.generic)):
+        inputs = [inputs]  # one array is one input (PyTorch's gradcheck(f, t)), not its rows
     if show:  # the drawing lives in the front ends, which read the core, not the reverse
         from ..frontends.explore import gradcheck_widget
         return gradcheck_widget(f, inputs, eps=eps, atol=atol, rtol=rtol)

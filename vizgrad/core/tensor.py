@@ -532,9 +532,13 @@ class Tensor:
         return bool(np.asarray(self._data))
 
     def __float__(self) -> float:
-        # float(t) is an explicit exit; numpy storing t into an array (out[i] = t) calls it too
-        if conversion.stored_into_array(sys._getframe(1)):
+        # float(t) is an explicit exit; numpy storing t into an array (out[i] = t) calls it
+        # too, and so does math.exp(t)
+        frame = sys._getframe(1)
+        if conversion.stored_into_array(frame):
             conversion.refuse_if_carrying(self, element=True)
+        elif conversion.carries_gradient(self) and conversion.read_by_math(frame):
+            conversion.refuse_if_carrying(self)
         return float(self.item())
 
     def __int__(self) -> int:
