@@ -481,9 +481,10 @@ def _operands(args: tuple, kwargs: dict, look: Look) -> tuple[list, list]:
                 not isinstance(a, bool) and len(tensors) + len(numbers) - numbers.count(None) < 2:
             tensors.append(None)
             numbers.append(float(a))
-    if tensors.count(None) == len(tensors):  # no generator: called for every op
-        return [], []
-    return tensors, numbers
+    for t in tensors:  # a loop, not all(): no generator per op (and no tensor == None)
+        if t is not None:
+            return tensors, numbers
+    return [], []
 
 
 class _Mode(TorchFunctionMode):
