@@ -16,35 +16,43 @@ from .test_real_numpy import check_every_edge
 PCA = '''
 import numpy as np
 
-def pca_svd(X, k):
-    Xc = X - X.mean(axis=0)
-    U, S, Vt = np.linalg.svd(Xc, full_matrices=False)
+def pca_svd(X, Y, k):
+    mean = X.mean(axis=0)
+    U, S, Vt = np.linalg.svd(X - mean, full_matrices=False)
     W = Vt[:k].T
-    return np.sum((Xc - Xc @ W @ W.T) ** 2)
+    Yc = Y - mean
+    return np.sum((Yc - Yc @ W @ W.T) ** 2)
 
-def pca_eigh(X, k):
-    Xc = X - X.mean(axis=0)
-    C = Xc.T @ Xc / (X.shape[0] - 1)
+def pca_eigh(X, Y, k):
+    mean = X.mean(axis=0)
+    C = (X - mean).T @ (X - mean) / (X.shape[0] - 1)
     w, V = np.linalg.eigh(C)
     W = V[:, ::-1][:, :k]
-    return np.sum((Xc - Xc @ W @ W.T) ** 2) + np.sum(w[::-1][k:])
+    Yc = Y - mean
+    return np.sum((Yc - Yc @ W @ W.T) ** 2) + np.sum(w[::-1][k:])
 
-def explained(X, k):
+def explained(X, Y, k):
     S = np.linalg.svd(X - X.mean(axis=0), compute_uv=False)
-    return np.sum(S[:k] ** 2) / np.sum(S ** 2)
+    return np.sum(S[:k] ** 2) / np.sum(S ** 2) * np.sum(Y ** 2)
 '''
 
 
 @pytest.mark.parametrize("function", ["pca_svd", "pca_eigh", "explained"])
 def test_pca_gradients_match_autograd_on_every_edge(function):
-    data = np.random.RandomState(0).randn(8, 4) * np.array([3.0, 2.0, 1.0, 0.5])
+    # fitted on X, the reconstruction error of held-out Y: at X itself the fitted subspace
+    # is optimal and its gradient vanishes, on Y it does not
+    rng = np.random.RandomState(0)
+    scales = np.array([3.0, 2.0, 1.0, 0.5])
+    train, held_out = rng.randn(8, 4) * scales, rng.randn(5, 4) * scales[::-1]
     ours, theirs = run_source(PCA)[function], run_source(PCA, autograd_numpy=True)[function]
-    X = vg.Variable(data, name="X")
-    loss = ours(X, 2)
+    X, Y = vg.Variable(train, name="X"), vg.Variable(held_out, name="Y")
+    loss = ours(X, Y, 2)
     assert check_every_edge(loss, rtol=1e-4, atol=1e-7) >= 5
-    expected = autograd.grad(lambda x: theirs(x, 2))(data)
-    np.testing.assert_allclose(loss.item(), theirs(data, 2), rtol=1e-12)
-    np.testing.assert_allclose(X.grad, expected, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(loss.item(), theirs(train, held_out, 2), rtol=1e-12)
+    expected = autograd.grad(lambda x, y: theirs(x, y, 2), (0, 1))(train, held_out)
+    np.testing.assert_allclose(X.grad, expected[0], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(Y.grad, expected[1], rtol=1e-8, atol=1e-10)
+    assert np.abs(X.grad).max() > 0.1   # the decomposition's gradient is not negligible
 
 
 def test_svd_full_matrices_on_a_non_square_tensor_names_the_fix():

@@ -547,13 +547,15 @@ def _svd_vh_rule(g, out, a):
 
 _SVD_FIX = "give matrices in the last two axes"
 _svd_u = defop("svd_u", "svd U", lambda a: np.linalg.svd(a, full_matrices=False)[0],
-               _svd_u_rule, formulas=("u·(F∘(uᵀg − gᵀu))·diag(s)·vh + (I − uuᵀ)·g·diag(1/s)·vh",),
+               _svd_u_rule, formulas=("u·(F∘(uᵀg − gᵀu))·diag(s)·vh + (I − uuᵀ)·g·diag(1/s)·vh, "
+                         "F = 1/(sⱼ² − sᵢ²)",),
                shape_fix=_SVD_FIX)
 _svdvals = defop("svdvals", "svd S", lambda a: np.linalg.svd(a, compute_uv=False),
                  _svdvals_rule, formulas=("u·diag(g)·vh",), shape_fix=_SVD_FIX)
 _svd_vh = defop("svd_vh", "svd Vh", lambda a: np.linalg.svd(a, full_matrices=False)[2],
                 _svd_vh_rule,
-                formulas=("u·diag(s)·(F∘(vh·gᵀ − g·vhᵀ))·vh + u·diag(1/s)·g·(I − vhᵀvh)",),
+                formulas=("u·diag(s)·(F∘(vh·gᵀ − g·vhᵀ))·vh + u·diag(1/s)·g·(I − vhᵀvh), "
+                          "F = 1/(sⱼ² − sᵢ²)",),
                 shape_fix=_SVD_FIX)
 
 _EighResult = type(np.linalg.eigh(np.eye(1)))   # numpy's named pairs and triples
