@@ -100,3 +100,12 @@ def test_an_unsupported_linalg_function_suggests_linalg_ones():
         np.linalg.eig(vg.Variable(np.eye(2)))
     message = str(error.value)
     assert "np.linalg.eigh" in message and "np.std" not in message and "np.sum" not in message
+
+
+def test_fill_diagonal_of_a_trained_variable_names_the_call_and_the_fix():
+    w = vg.Variable(np.ones((2, 2)), name="W")
+    with pytest.raises(vg.InPlaceError, match=r"np\.fill_diagonal\(W.*no_grad"):
+        np.fill_diagonal(w, 0.0)
+    with vg.no_grad():   # a parameter update: the values change in place
+        np.fill_diagonal(w, 0.0)
+    np.testing.assert_array_equal(w.numpy(), [[0.0, 1.0], [1.0, 0.0]])

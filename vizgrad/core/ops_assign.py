@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import InPlaceError, ShapeError
 from .ops import _plain_index, defop
 from .tensor import Tensor, apply, as_tensor, describe
 
@@ -97,4 +97,8 @@ def fill_diagonal(x: Any, value: Any, wrap: bool = False) -> None:
                 f"{index[0].size}; numpy would repeat or cut them, vizgrad does not. Fix: give "
                 f"one value or exactly {index[0].size}")
         value_t = value_t.reshape(-1)
-    x[index] = value_t
+    try:
+        x[index] = value_t
+    except InPlaceError as error:
+        raise InPlaceError(f"np.fill_diagonal({x.name or 't'}, ...) writes into its argument: "
+                           f"{error}") from None

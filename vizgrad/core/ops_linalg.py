@@ -503,7 +503,8 @@ def _eigh_vectors_rule(g, out, a, UPLO):
     return _read_triangle(np.matmul(np.matmul(out, inner), _mT(out)), UPLO)
 
 
-_SYMMETRIC_FIX = "give symmetric matrices in the last two axes (numpy reads one triangle)"
+_SYMMETRIC_FIX = ("give square symmetric matrices (..., n, n) to np.linalg.eigh (numpy reads "
+                  "one triangle)")
 _eigvalsh = defop("eigvalsh", "eigh w", lambda a, UPLO: np.linalg.eigvalsh(a, UPLO=UPLO),
                   _eigvalsh_rule, formulas=("v·diag(g)·vᵀ",), shape_fix=_SYMMETRIC_FIX)
 _eigh_vectors = defop("eigh_vectors", "eigh v",
