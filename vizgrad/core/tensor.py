@@ -941,7 +941,7 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
     out._id = next(_ids)
     out._scope = state.scope_path
     out._pass = None
-    out._float = None  # set by _float_result: the result of an op that ran on Python floats
+    out._float = None  # set by _float_result: (result, *inputs) of an op run on Python floats
     if state.enabled:
         kind = data.dtype.kind
         # complex values in the middle carry gradients too (real inputs, real result)
@@ -987,7 +987,7 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
                 except (ArithmeticError, ValueError):
                     result = math.nan
                 if result - result == 0:
-                    return _float_result(op, inputs, (a, b), result)
+                    return _float_result(op, inputs, (a, b), (result, fa, fb))
         elif len(inputs) == 1:
             a = inputs[0]._data
             if a.dtype is _FLOAT64 and not a.ndim:
@@ -997,7 +997,7 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
                 except (ArithmeticError, ValueError):
                     result = math.nan
                 if result - result == 0:
-                    return _float_result(op, inputs, (a,), result)
+                    return _float_result(op, inputs, (a,), (result, fa))
     values = tuple([t._data for t in inputs])
     try:
         data = op.forward(*values, **params) if params else op.forward(*values)
@@ -1012,12 +1012,13 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
 
 
 def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, ...],
-                  result: float) -> Tensor:
+                  floats: tuple[float, ...]) -> Tensor:
     """``record`` for an op that ran on floats, written out for the same reason as above.
-    The result is kept as a float too: backpropagation runs the op's rules on floats."""
+    ``floats``: the result, then the inputs' values, kept as floats too: backpropagation
+    runs the op's rules on them."""
     state = _THREAD.state
     out = Tensor.__new__(Tensor)
-    out._data = np.array(result)
+    out._data = np.array(floats[0])
     out._grad = None
     out.name = None
     out._id = next(_ids)
@@ -1034,7 +1035,7 @@ def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, 
     out._op = op
     out._inputs = inputs
     out._saved = values
-    out._float = result
+    out._float = floats
     out.requires_grad = inputs[0].requires_grad or (len(inputs) == 2 and inputs[1].requires_grad)
     if state.tapes:
         for tape in state.tapes:
