@@ -552,16 +552,12 @@ class Tensor:
                             f"{describe(self)} has dtype {self.dtype}")
         return int(self.item())
 
-    # -- operators: each calls one op ----------------------------------------
-    def __add__(self, other): return ops.add(self, other)
+    # -- operators: each calls one op (+, -, *, / and ** are the op functions themselves,
+    # set below the class) --------------------------------------------------------------
     def __radd__(self, other): return ops.add(other, self)
-    def __sub__(self, other): return ops.subtract(self, other)
     def __rsub__(self, other): return ops.subtract(other, self)
-    def __mul__(self, other): return ops.multiply(self, other)
     def __rmul__(self, other): return ops.multiply(other, self)
-    def __truediv__(self, other): return ops.divide(self, other)
     def __rtruediv__(self, other): return ops.divide(other, self)
-    def __pow__(self, other): return ops.power(self, other)
     def __rpow__(self, other): return ops.power(other, self)
     def __matmul__(self, other): return ops.matmul(self, other)
     def __rmatmul__(self, other): return ops.matmul(other, self)
@@ -1046,3 +1042,11 @@ def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, 
 # the operator methods above call into the op modules
 from . import (  # noqa: E402, I001
     conversion, dispatch, ops, ops_assign, ops_linalg, ops_math, ops_reduce, ops_shape)
+
+# x + y, x - y, x * y, x / y and x ** y call the op function directly: a method that only
+# calls it would cost one more Python call per operation of scalar code
+Tensor.__add__ = ops.add
+Tensor.__sub__ = ops.subtract
+Tensor.__mul__ = ops.multiply
+Tensor.__truediv__ = ops.divide
+Tensor.__pow__ = ops.power
