@@ -165,7 +165,9 @@ _MATH_CALL = re.compile(r"\bmath\.(\w+)\(")
 def read_by_math(frame: FrameType | None) -> bool:
     """True when the user's line calls a ``math`` function (math.exp(t) reads t with float()),
     unless it asks for the number itself with float(...) or .item()."""
-    line = _line(_user_frame(frame)[1])
+    if frame is None or _is_library(frame):
+        return False  # vizgrad's own scalar rules call math on numbers they chose to read
+    line = _line(frame)
     return bool(_MATH_CALL.search(line)) and not re.search(r"\bfloat\(|\.item\(\)", line)
 
 
