@@ -257,6 +257,8 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
 }
 .vizgrad-widget.vg-presenting .vg-toolbar { font-size: 0.7em; flex: 0 0 auto; }
 .vizgrad-widget.vg-presenting button { width: 44px; height: 40px; }
+/* buttons that say a word keep their width for it */
+.vizgrad-widget.vg-presenting .vg-mode, .vizgrad-widget.vg-presenting .vg-quiz-toggle { width: auto; padding: 0 10px; }
 .vizgrad-widget.vg-presenting button svg { width: 20px; height: 20px; }
 .vizgrad-widget.vg-presenting .vg-play { width: 52px; }
 .vizgrad-widget.vg-presenting select { height: 40px; }

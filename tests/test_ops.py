@@ -686,6 +686,47 @@ def make_cholesky(data, rng):
         x @ np.swapaxes(x, -1, -2) + np.eye(shape[-1], dtype=x.dtype))
 
 
+def spread_symmetric(x):
+    """A symmetric matrix from any square x, its eigenvalues kept apart (about 3, 6, 9...):
+    eigenvector gradients divide by their gaps."""
+    n = x.shape[-1]
+    spread = np.diag(3.0 * np.arange(1, n + 1)).astype(x.dtype)
+    return 0.2 * (x + np.swapaxes(x, -1, -2)) + spread
+
+
+def make_eigh(part):
+    def make(data, rng):
+        uplo = data.draw(st.sampled_from(["L", "U"]))
+        if part == "values":
+            return [smooth(rng, data.draw(SQUARE))], lambda lib, x: np.linalg.eigvalsh(
+                spread_symmetric(x), UPLO=uplo)
+        # eigenvectors are defined up to sign: their squares are not
+        return [smooth(rng, data.draw(SQUARE))], lambda lib, x: np.linalg.eigh(
+            spread_symmetric(x), UPLO=uplo)[1] ** 2
+    return make
+
+
+MATRICES = st.tuples(hnp.array_shapes(min_dims=0, max_dims=1, max_side=2),
+                     st.integers(1, 3), st.integers(1, 3)).map(lambda t: (*t[0], t[1], t[2]))
+
+
+def spread_singular(x):
+    """x made far from rank-deficient, its singular values kept apart (about 3, 6, 9...)."""
+    m, n = x.shape[-2:]
+    return 0.3 * x + (np.eye(m, n) * 3.0 * np.arange(1, n + 1)).astype(x.dtype)
+
+
+def make_svd(part):
+    def make(data, rng):
+        if part == 1:
+            return [smooth(rng, data.draw(MATRICES))], lambda lib, x: np.linalg.svd(
+                spread_singular(x), compute_uv=False)
+        # U's columns and Vh's rows are defined up to sign: their squares are not
+        return [smooth(rng, data.draw(MATRICES))], lambda lib, x: np.linalg.svd(
+            spread_singular(x), full_matrices=False)[part] ** 2
+    return make
+
+
 def with_specials(rng, shape):
     """Finite values with some NaN and ±inf among them."""
     specials = rng.choice([np.nan, np.inf, -np.inf], shape)
@@ -794,6 +835,11 @@ MORE_CASES: dict[str, Case] = {
     "det": make_matrix_function(np.linalg.det, smooth),
     "slogdet": make_matrix_function(lambda x: np.linalg.slogdet(x)[1]),
     "cholesky": Case(make_cholesky),
+    "eigvalsh": Case(make_eigh("values")),
+    "eigh_vectors": Case(make_eigh("vectors")),
+    "svd_u": Case(make_svd(0)),
+    "svdvals": Case(make_svd(1)),
+    "svd_vh": Case(make_svd(2)),
     "gammaln": Case(make_gammaln),
     "polygamma": Case(make_polygamma),
     "norm_logpdf": make_norm("logpdf"),

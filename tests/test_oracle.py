@@ -556,6 +556,26 @@ def on_matrices(function: Callable[[Any, Any], Any]) -> Adapter:
                    lambda a: function(positive_definite(a, anp), anp), needs(2))
 
 
+def spread_symmetric(a, lib):
+    """A symmetric matrix from the node, its eigenvalues kept apart (eigenvector gradients
+    divide by their gaps)."""
+    n = lib.shape(a)[-1]
+    return 0.1 * positive_definite(a, lib) + np.diag(3.0 * np.arange(1, n + 1))
+
+
+def spread_singular(a, lib):
+    """The node made far from rank-deficient, its singular values kept apart."""
+    m, n = lib.shape(a)[-2:]
+    return 0.1 * a + np.eye(m, n) * 3.0 * np.arange(1, n + 1)
+
+
+def decomposed(function: Callable[[Any, Any], Any], spread) -> Adapter:
+    """An np.linalg decomposition of a matrix made from the node (signs of vectors are
+    arbitrary, so the functions given square them)."""
+    return Adapter("one", lambda a: function(spread(a, np), np),
+                   lambda a: function(spread(a, anp), anp), needs(2))
+
+
 def gradient_params(data: st.DataObject, shape: tuple) -> dict | None:
     long_enough = [i for i, n in enumerate(shape) if n >= 2]
     return {"axis": data.draw(st.sampled_from(long_enough))} if long_enough else None
@@ -584,6 +604,14 @@ MORE_ADAPTERS: dict[str, Adapter] = {
     "det": on_matrices(lambda a, lib: lib.linalg.det(a)),
     "slogdet": on_matrices(lambda a, lib: lib.linalg.slogdet(a)[1]),
     "cholesky": on_matrices(lambda a, lib: lib.linalg.cholesky(a)),
+    "eigvalsh": decomposed(lambda a, lib: lib.linalg.eigh(a)[0], spread_symmetric),
+    "eigh_vectors": decomposed(lambda a, lib: lib.linalg.eigh(a, UPLO="U")[1] ** 2,
+                               spread_symmetric),
+    "svd_u": decomposed(lambda a, lib: lib.linalg.svd(a, full_matrices=False)[0] ** 2,
+                        spread_singular),
+    "svdvals": decomposed(lambda a, lib: lib.linalg.svd(a, compute_uv=False), spread_singular),
+    "svd_vh": decomposed(lambda a, lib: lib.linalg.svd(a, full_matrices=False)[2] ** 2,
+                         spread_singular),
     # autograd's solve rule does not broadcast stacks (numpy 2): one matrix here, stacks in
     # tests/test_ops.py
     "solve": Adapter("partner", lambda a, b: np.linalg.solve(positive_definite(a, np), b),

@@ -354,6 +354,42 @@ def test_cholesky_broadcast():
     check_symmetric_matrix_grads(np.linalg.cholesky)(a)
 
 
+def _eigh_both(uplo):
+    def fun(x):
+        w, v = np.linalg.eigh(x, uplo)
+        return tuple((w, v))
+    return fun
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"], ids=["lower", "upper"])
+def test_eigvalh(uplo):
+    mat = R(6, 6)
+    check_symmetric_matrix_grads(_eigh_both(uplo))(mat.T @ mat)
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"], ids=["lower", "upper"])
+def test_eigvalh_broadcasting(uplo):
+    mat = R(2, 3, 6, 6) + 10 * np.eye(6)[None, None, ...]
+    check_symmetric_matrix_grads(_eigh_both(uplo))(np.einsum("...ij,...kj->...ik", mat, mat))
+
+
+def _svd_all(x):
+    u, s, v = np.linalg.svd(x, full_matrices=False)
+    return tuple((u, s, v))
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (4, 3, 5), (4, 4), (3, 4, 4), (5, 3), (4, 5, 3)],
+                         ids=["wide_2d", "wide_3d", "square_2d", "square_3d", "tall_2d",
+                              "tall_3d"])
+def test_svd(shape):
+    check_grads(_svd_all)(R(*shape))
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 5, 3)], ids=["2d", "3d"])
+def test_svd_only_s(shape):
+    check_grads(lambda x: np.linalg.svd(x, full_matrices=False, compute_uv=False))(R(*shape))
+
+
 def test_cholesky_reparameterization_trick():
     def fun(a):
         rng = np.random.RandomState(0)

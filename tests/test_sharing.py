@@ -342,6 +342,7 @@ def test_three_saved_widgets_weigh_at_most_300_kb_beyond_their_pictures(executed
     turned = [m.get("svg_tb", "") for m in drawn]
     extra = sum(len(svg.encode("utf-8")) for svg in [*pictures(nb), *turned])
     cost = executed.stat().st_size - extra
+    # SPEC: a saved widget costs at most 100 KB beyond its picture
     assert cost <= 300_000, f"{cost / 1e3:.0f} KB beyond the pictures"
 
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnsupportedError
-from . import ops, ops_linalg, ops_math, ops_reduce, ops_shape, ops_special
+from . import ops, ops_assign, ops_linalg, ops_math, ops_reduce, ops_shape, ops_special
 from .conversion import carries_gradient, library_fix, user_line
 from .tensor import Tensor, as_tensor
 
@@ -90,7 +90,9 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.sinc: ops_math.sinc,   # a function in numpy, not a ufunc
     np.nan_to_num: ops_math.nan_to_num, np.convolve: _convolve,
     **{getattr(np.linalg, name): getattr(ops_linalg, name) for name in [
-        "inv", "solve", "det", "slogdet", "cholesky"]},
+        "inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd",
+        *(["svdvals"] if hasattr(np.linalg, "svdvals") else [])]},
+    np.fill_diagonal: ops_assign.fill_diagonal,
     **{getattr(np, name): getattr(ops_linalg, name) for name in [
         "dot", "inner", "outer", "tensordot", "einsum", "kron", "cross", "trace"]},
     **{getattr(np, name): getattr(ops_shape, name) for name in [
@@ -158,9 +160,14 @@ def unsupported(name: str) -> UnsupportedError:
             "off the graph (no gradient flows through that)")
     names = _supported_names()
     bare = name.removeprefix("np.").removeprefix("linalg.").removeprefix("fft.")
+    if name.startswith("np.linalg."):   # a linalg function: the nearest linalg ones
+        names = {key.removeprefix("linalg."): value for key, value in names.items()
+                 if value.startswith("np.linalg.")}
     nearest = _ALTERNATIVES.get(name, []) + [
         names[n] for n in difflib.get_close_matches(bare, list(names), n=5, cutoff=0.6)]
-    nearest = list(dict.fromkeys(nearest))[:5]
+    if not nearest and name.startswith("np.linalg."):
+        nearest = list(names.values())
+    nearest = list(dict.fromkeys(nearest))[:None if name.startswith("np.linalg.") else 5]
     hint = (f"The nearest supported: {', '.join(nearest)}. " if nearest else
             "See the op list in the README (vg.ops.OPS has them all). ")
     return UnsupportedError(

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import InPlaceError, ShapeError
 from .ops import _plain_index, defop
 from .tensor import Tensor, apply, as_tensor, describe
 
@@ -72,3 +72,33 @@ def setitem(x: Tensor, index: Any, value: Any) -> Tensor:
                 "write would land and its gradient would be split wrongly; fix: use each index "
                 "once, e.g. np.unique(indices)")
     return apply(_setitem, (x, as_tensor(value, x)), {"index": plain})
+
+
+def fill_diagonal(x: Any, value: Any, wrap: bool = False) -> None:
+    """numpy's in-place ``np.fill_diagonal(t, value)``: recorded as ``t[diagonal] = value``,
+    so ``t`` afterwards holds the ``setitem`` result (returns None, as numpy does).
+
+    >>> t = Tensor(np.zeros((2, 2))); fill_diagonal(t, 5.0); t.op, t.numpy()
+    ('setitem', array([[5., 0.],
+           [0., 5.]]))
+    """
+    x = as_tensor(x)
+    if x.ndim < 2 or (x.ndim > 2 and len(set(x.shape)) != 1):
+        raise ShapeError(f"np.fill_diagonal needs {describe(x)} to have 2 axes, or more of equal "
+                         f"length, but its shape is {x.shape}; fix: give a matrix")
+    marked = np.zeros(x.shape, dtype=bool)
+    np.fill_diagonal(marked, True, wrap=wrap)
+    index = np.nonzero(marked)
+    value_t = as_tensor(value, x)
+    if value_t.ndim > 0:
+        if value_t.size != index[0].size:
+            raise ShapeError(
+                f"np.fill_diagonal of {describe(x)} got {value_t.size} values for a diagonal of "
+                f"{index[0].size}; numpy would repeat or cut them, vizgrad does not. Fix: give "
+                f"one value or exactly {index[0].size}")
+        value_t = value_t.reshape(-1)
+    try:
+        x[index] = value_t
+    except InPlaceError as error:
+        raise InPlaceError(f"np.fill_diagonal({x.name or 't'}, ...) writes into its argument: "
+                           f"{error}") from None

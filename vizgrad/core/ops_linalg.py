@@ -466,3 +466,162 @@ def cholesky(a: Any, upper: bool = False) -> Tensor:
     """
     lower = apply(_cholesky, (as_tensor(a),))
     return np.swapaxes(lower, -1, -2) if upper else lower
+
+
+# -- eigh and svd: several outputs, one op each --------------------------------------------
+# The engine's ops have one output, so eigh is two ops (eigenvalues, eigenvectors) and svd
+# three (U, S, Vh), each running the whole decomposition forward; each draws as its own node
+# and its rule is the part of HIPS autograd's grad_eigh / grad_svd (both linear in the
+# upstream gradients) that its output contributes. A rule that needs another output calls
+# np.linalg.eigh / svd again: with tensors that records, so the rules differentiate again.
+# Eigenvector and singular-vector rules divide by differences of eigenvalues (squared
+# singular values): equal ones give inf or nan there, as in autograd and PyTorch.
+def _eye_like(n, like):
+    return np.eye(n, dtype=like.dtype)
+
+
+def _read_triangle(grad, UPLO):
+    """The gradient with respect to the entries eigh reads: the diagonal and one triangle
+    (numpy reads only the lower one for UPLO='L'), where both symmetric halves land."""
+    n = grad.shape[-1]
+    ones = np.ones((n, n), dtype=grad.dtype)
+    strict = np.tril(ones, -1) if UPLO == "L" else np.triu(ones, 1)
+    return grad * _eye_like(n, grad) + (grad + _mT(grad)) * strict
+
+
+def _eigvalsh_rule(g, out, a, UPLO):
+    v = np.linalg.eigh(a, UPLO=UPLO)[1]
+    return _read_triangle(np.matmul(v * np.expand_dims(g, -2), _mT(v)), UPLO)
+
+
+def _eigh_vectors_rule(g, out, a, UPLO):
+    w = np.linalg.eigvalsh(a, UPLO=UPLO)
+    n = out.shape[-1]
+    eye = _eye_like(n, out)
+    gaps = np.expand_dims(w, -2) - np.expand_dims(w, -1) + eye   # w_j − w_i, 1 on the diagonal
+    inner = (1 - eye) / gaps * np.matmul(_mT(out), g)
+    return _read_triangle(np.matmul(np.matmul(out, inner), _mT(out)), UPLO)
+
+
+_SYMMETRIC_FIX = ("give square symmetric matrices (..., n, n) to np.linalg.eigh (numpy reads "
+                  "one triangle)")
+_eigvalsh = defop("eigvalsh", "eigh w", lambda a, UPLO: np.linalg.eigvalsh(a, UPLO=UPLO),
+                  _eigvalsh_rule, formulas=("v·diag(g)·vᵀ",), shape_fix=_SYMMETRIC_FIX)
+_eigh_vectors = defop("eigh_vectors", "eigh v",
+                      lambda a, UPLO: np.linalg.eigh(a, UPLO=UPLO)[1], _eigh_vectors_rule,
+                      formulas=("v·(F∘vᵀg)·vᵀ, F = 1/(wⱼ − wᵢ) off the diagonal",),
+                      shape_fix=_SYMMETRIC_FIX)
+
+
+def _svd_parts(a):
+    """u, s, vh (reduced), the identity of s's length and f = 1/(sⱼ² − sᵢ²) off the diagonal."""
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    eye = _eye_like(s.shape[-1], s)
+    f = 1 / (np.expand_dims(s, -2) ** 2 - np.expand_dims(s, -1) ** 2 + eye)
+    return u, s, vh, eye, f
+
+
+def _svd_u_rule(g, out, a):
+    u, s, vh, eye, f = _svd_parts(a)
+    utgu = np.matmul(_mT(u), g)
+    grad = np.matmul(np.matmul(u, f * (utgu - _mT(utgu)) * np.expand_dims(s, -2)), vh)
+    if a.shape[-2] > a.shape[-1]:   # the part of g outside u's columns
+        outside = g - np.matmul(u, utgu)
+        grad = grad + np.matmul(outside / np.expand_dims(s, -2), vh)
+    return grad
+
+
+def _svdvals_rule(g, out, a):
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    return np.matmul(u * np.expand_dims(g, -2), vh)
+
+
+def _svd_vh_rule(g, out, a):
+    u, s, vh, eye, f = _svd_parts(a)
+    vtgv = np.matmul(vh, _mT(g))
+    grad = np.matmul(np.matmul(u, np.expand_dims(s, -1) * (f * (vtgv - _mT(vtgv)))), vh)
+    if a.shape[-2] < a.shape[-1]:   # the part of g outside vh's rows
+        outside = g - np.matmul(np.matmul(g, _mT(vh)), vh)
+        grad = grad + np.matmul(u / np.expand_dims(s, -2), outside)
+    return grad
+
+
+_SVD_FIX = "give matrices in the last two axes"
+_svd_u = defop("svd_u", "svd U", lambda a: np.linalg.svd(a, full_matrices=False)[0],
+               _svd_u_rule, formulas=("u·(F∘(uᵀg − gᵀu))·diag(s)·vh + (I − uuᵀ)·g·diag(1/s)·vh, "
+                         "F = 1/(sⱼ² − sᵢ²)",),
+               shape_fix=_SVD_FIX)
+_svdvals = defop("svdvals", "svd S", lambda a: np.linalg.svd(a, compute_uv=False),
+                 _svdvals_rule, formulas=("u·diag(g)·vh",), shape_fix=_SVD_FIX)
+_svd_vh = defop("svd_vh", "svd Vh", lambda a: np.linalg.svd(a, full_matrices=False)[2],
+                _svd_vh_rule,
+                formulas=("u·diag(s)·(F∘(vh·gᵀ − g·vhᵀ))·vh + u·diag(1/s)·g·(I − vhᵀvh), "
+                          "F = 1/(sⱼ² − sᵢ²)",),
+                shape_fix=_SVD_FIX)
+
+_EighResult = type(np.linalg.eigh(np.eye(1)))   # numpy's named pairs and triples
+_SVDResult = type(np.linalg.svd(np.eye(1)))
+
+
+def _uplo(UPLO: Any) -> str:
+    if UPLO not in ("L", "U"):
+        raise ArgumentError(f"eigh's UPLO must be 'L' or 'U', got {UPLO!r}; fix: UPLO='L' "
+                            "(the lower triangle, numpy's default)")
+    return UPLO
+
+
+def eigvalsh(a: Any, UPLO: str = "L") -> Tensor:
+    """The eigenvalues, ascending, of symmetric matrices (one triangle is read, as in numpy).
+
+    >>> eigvalsh(Tensor([[2., 1.], [1., 2.]])).numpy()
+    array([1., 3.])
+    """
+    return apply(_eigvalsh, (as_tensor(a),), {"UPLO": _uplo(UPLO)})
+
+
+def eigh(a: Any, UPLO: str = "L") -> Any:
+    """(eigenvalues, eigenvectors) of symmetric matrices as numpy's EighResult; both are
+    differentiable (eigenvectors only up to sign, and not where eigenvalues are equal).
+
+    >>> w, v = eigh(Tensor([[2., 0.], [0., 1.]]))
+    >>> w.numpy(), abs(v.numpy())
+    (array([1., 2.]), array([[0., 1.],
+           [1., 0.]]))
+    """
+    a_t = as_tensor(a)
+    params = {"UPLO": _uplo(UPLO)}
+    return _EighResult(apply(_eigvalsh, (a_t,), params), apply(_eigh_vectors, (a_t,), params))
+
+
+def svdvals(a: Any) -> Tensor:
+    """The singular values, descending, of the matrices in the last two axes.
+
+    >>> svdvals(Tensor([[3., 0.], [0., -4.]])).numpy()
+    array([4., 3.])
+    """
+    return apply(_svdvals, (as_tensor(a),))
+
+
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
+        hermitian: bool = False) -> Any:
+    """(U, S, Vh) with a = U·diag(S)·Vh, as numpy's SVDResult; S alone for compute_uv=False.
+
+    >>> u, s, vh = svd(Tensor([[3., 0.], [0., -4.]]))
+    >>> s.numpy(), np.allclose((u * s) @ vh, [[3., 0.], [0., -4.]])
+    (array([4., 3.]), True)
+    """
+    a_t = as_tensor(a)
+    if a_t.ndim < 2:
+        raise ArgumentError(f"svd needs matrices in the last two axes, got shape {a_t.shape}; "
+                            "fix: give a 2-d (or stacked) tensor, e.g. x.reshape(1, -1)")
+    if hermitian:
+        raise UnsupportedError("np.linalg.svd(..., hermitian=True) has no vizgrad op; fix: "
+                               "leave hermitian out (the result is the same up to signs)")
+    if not compute_uv:
+        return svdvals(a_t)
+    if full_matrices and a_t.shape[-2] != a_t.shape[-1]:
+        raise UnsupportedError(
+            f"np.linalg.svd(x, full_matrices=True) of a non-square {a_t.shape[-2]}×"
+            f"{a_t.shape[-1]} matrix: the extra columns of U (or rows of Vh) are not unique, so "
+            "they have no gradient. Fix: np.linalg.svd(x, full_matrices=False)")
+    return _SVDResult(apply(_svd_u, (a_t,)), svdvals(a_t), apply(_svd_vh, (a_t,)))
