@@ -238,22 +238,23 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         g = total(grads, t._id)
         if g is None:
             continue
-        op, result = t._op, t._float
-        if result is not None and scalar_path:
-            # the op ran on floats: its rules run on floats (ops.scalar_form), and numpy's
-            # path takes the step when a rule says no (an error, an inf or a NaN)
+        op, floats = t._op, t._float
+        if floats is not None and scalar_path:
+            # the op ran on floats: its rules run on floats (ops.scalar_form) on the values
+            # it kept (its result, then its inputs'), and numpy's path takes the step when
+            # a rule says no (an error, an inf or a NaN)
             gf = g if type(g) is float else g.item()
-            saved, rules = t._saved, op.scalar_rules  # 0-d float64 values: the op checked
+            rules = op.scalar_rules
             c0 = c1 = None
             try:  # one and two inputs written out: a loop costs more than the rules
-                if len(saved) == 2:
-                    a, b = saved[0].item(), saved[1].item()
+                if len(floats) == 3:
+                    result, a, b = floats
                     if mask & 1:
                         c0 = rules[0](gf, result, a, b) + 0.0  # + 0.0: a float from a bool
                     if mask & 2:
                         c1 = rules[1](gf, result, a, b) + 0.0
                 elif mask & 1:
-                    c0 = rules[0](gf, result, saved[0].item()) + 0.0
+                    c0 = rules[0](gf, floats[0], floats[1]) + 0.0
                 scalar = (c0 is None or c0 - c0 == 0) and (c1 is None or c1 - c1 == 0)
             except (ArithmeticError, ValueError, TypeError):  # TypeError: a rule left to numpy
                 scalar = False
@@ -263,7 +264,7 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
                 if c0 is not None:
                     previous = total(grads, inputs[0]._id)
                     grads[inputs[0]._id] = c0 if previous is None else previous + c0
-                if len(saved) == 2:
+                if len(floats) == 3:
                     flat.append(c1)
                     if c1 is not None:
                         previous = total(grads, inputs[1]._id)
@@ -429,9 +430,10 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
     del reached
 
     # 2. in creation order, which ops lead to a source: only those need a gradient
-    is_needed, need = needed.__contains__, needed.add
+    need = needed.add
     walk: list[Tensor] = []
     masks: list[int] = []
+    add_op, add_mask = walk.append, masks.append
     for tid in sorted(ops):
         t = ops[tid]
         source = not leaf_sources and is_source(t)
@@ -440,15 +442,21 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
             sources.append(t)
         elif t._float is None and t._data.dtype.kind not in "fc":
             continue
-        mask = 0
-        bit = 1
-        for x in t._inputs:
-            if is_needed(x._id):
-                mask |= bit
-            bit <<= 1
+        inputs = t._inputs
+        if len(inputs) == 2:  # written out: most ops have two inputs or one
+            mask = (inputs[0]._id in needed) | ((inputs[1]._id in needed) << 1)
+        elif len(inputs) == 1:
+            mask = int(inputs[0]._id in needed)
+        else:
+            mask = 0
+            bit = 1
+            for x in inputs:
+                if x._id in needed:
+                    mask |= bit
+                bit <<= 1
         if mask or source:
             need(tid)
-            walk.append(t)
-            masks.append(mask)
+            add_op(t)
+            add_mask(mask)
     sources.sort(key=_creation_order)
     return walk, masks, sources

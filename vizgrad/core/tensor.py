@@ -552,16 +552,12 @@ class Tensor:
                             f"{describe(self)} has dtype {self.dtype}")
         return int(self.item())
 
-    # -- operators: each calls one op ----------------------------------------
-    def __add__(self, other): return ops.add(self, other)
+    # -- operators: each calls one op (+, -, *, / and ** are the op functions themselves,
+    # set below the class) --------------------------------------------------------------
     def __radd__(self, other): return ops.add(other, self)
-    def __sub__(self, other): return ops.subtract(self, other)
     def __rsub__(self, other): return ops.subtract(other, self)
-    def __mul__(self, other): return ops.multiply(self, other)
     def __rmul__(self, other): return ops.multiply(other, self)
-    def __truediv__(self, other): return ops.divide(self, other)
     def __rtruediv__(self, other): return ops.divide(other, self)
-    def __pow__(self, other): return ops.power(self, other)
     def __rpow__(self, other): return ops.power(other, self)
     def __matmul__(self, other): return ops.matmul(self, other)
     def __rmatmul__(self, other): return ops.matmul(other, self)
@@ -941,7 +937,7 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
     out._id = next(_ids)
     out._scope = state.scope_path
     out._pass = None
-    out._float = None  # set by _float_result: the result of an op that ran on Python floats
+    out._float = None  # set by _float_result: (result, *inputs) of an op run on Python floats
     if state.enabled:
         kind = data.dtype.kind
         # complex values in the middle carry gradients too (real inputs, real result)
@@ -987,7 +983,7 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
                 except (ArithmeticError, ValueError):
                     result = math.nan
                 if result - result == 0:
-                    return _float_result(op, inputs, (a, b), result)
+                    return _float_result(op, inputs, (a, b), (result, fa, fb))
         elif len(inputs) == 1:
             a = inputs[0]._data
             if a.dtype is _FLOAT64 and not a.ndim:
@@ -997,7 +993,7 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
                 except (ArithmeticError, ValueError):
                     result = math.nan
                 if result - result == 0:
-                    return _float_result(op, inputs, (a,), result)
+                    return _float_result(op, inputs, (a,), (result, fa))
     values = tuple([t._data for t in inputs])
     try:
         data = op.forward(*values, **params) if params else op.forward(*values)
@@ -1012,12 +1008,13 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
 
 
 def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, ...],
-                  result: float) -> Tensor:
+                  floats: tuple[float, ...]) -> Tensor:
     """``record`` for an op that ran on floats, written out for the same reason as above.
-    The result is kept as a float too: backpropagation runs the op's rules on floats."""
+    ``floats``: the result, then the inputs' values, kept as floats too: backpropagation
+    runs the op's rules on them."""
     state = _THREAD.state
     out = Tensor.__new__(Tensor)
-    out._data = np.array(result)
+    out._data = np.array(floats[0])
     out._grad = None
     out.name = None
     out._id = next(_ids)
@@ -1034,7 +1031,7 @@ def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, 
     out._op = op
     out._inputs = inputs
     out._saved = values
-    out._float = result
+    out._float = floats
     out.requires_grad = inputs[0].requires_grad or (len(inputs) == 2 and inputs[1].requires_grad)
     if state.tapes:
         for tape in state.tapes:
@@ -1045,3 +1042,11 @@ def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, 
 # the operator methods above call into the op modules
 from . import (  # noqa: E402, I001
     conversion, dispatch, ops, ops_assign, ops_linalg, ops_math, ops_reduce, ops_shape)
+
+# x + y, x - y, x * y, x / y and x ** y call the op function directly: a method that only
+# calls it would cost one more Python call per operation of scalar code
+Tensor.__add__ = ops.add
+Tensor.__sub__ = ops.subtract
+Tensor.__mul__ = ops.multiply
+Tensor.__truediv__ = ops.divide
+Tensor.__pow__ = ops.power
