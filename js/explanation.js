@@ -67,7 +67,9 @@ export function createExplanation(document, { onOpen } = {}) {
       tallest = Math.max(tallest, probe.offsetHeight);
     }
     probe.remove();
-    element.style.minHeight = tallest ? `${Math.ceil(tallest)}px` : "";
+    // a variable, not min-height itself: full screen caps it (styles.js), so a long pass's
+    // tallest step cannot leave the drawing a sliver of the screen
+    element.style.setProperty("--vg-reserved", tallest ? `${Math.ceil(tallest)}px` : "0px");
   }
 
   // a new width re-wraps the lines: reserve again

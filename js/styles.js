@@ -179,7 +179,7 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
   border: 1px solid var(--vg-border);
   border-radius: 3px;
 }
-.vizgrad-widget .vg-explain { flex: 1 1 320px; }
+.vizgrad-widget .vg-explain { flex: 1 1 320px; min-height: var(--vg-reserved, 0px); }
 .vizgrad-widget .vg-details {
   position: absolute;
   right: 8px;
@@ -266,6 +266,8 @@ ${ON_LIGHT("text.vg-grad")} { fill: var(--vg-grad-light); }
 .vizgrad-widget.vg-presenting .vg-viewport { flex: 1 1 auto; height: auto; min-height: 0; }
 /* the explanation takes its own (reserved) height and never scrolls; the drawing the rest */
 .vizgrad-widget.vg-presenting .vg-panels { flex: 0 0 auto; flex-wrap: nowrap; }
+/* on a screen the drawing comes first: a step taller than this grows the panel for itself */
+.vizgrad-widget.vg-presenting .vg-explain { min-height: min(var(--vg-reserved, 0px), 38vh); }
 .vizgrad-widget.vg-presenting .vg-details { font-size: 0.6em; }
 .vizgrad-widget.vg-presenting .vg-legend { font-size: 0.55em; }
 .vizgrad-widget .vg-quiz-toggle { width: auto; padding: 0 8px; }
