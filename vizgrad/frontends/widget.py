@@ -453,9 +453,6 @@ def show(y: Tensor | Graph, *, names: Mapping[str, Any] | None = None, step: int
         nonlocal tangents
         if wanted == "reverse":
             return graph(y, names=names, **options)
-        if not isinstance(y, Tensor):  # a PyTorch tensor, a micrograd Value
-            raise ArgumentError(f"forward mode is drawn for vizgrad tensors, not for a "
-                                f"{type(y).__name__}; fix: mode='reverse' (backpropagation)")
         if tangents is None:
             from ..core.forward import default_seed
             tangents = default_seed(y)
