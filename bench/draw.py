@@ -44,6 +44,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 import vizgrad as vg  # noqa: E402
+from tests.graphs import recurrence  # noqa: E402  (the tests draw the same graph)
 from vizgrad.drawing.render import render_svg  # noqa: E402
 from vizgrad.errors import RenderError  # noqa: E402
 
@@ -93,19 +94,6 @@ def layers(nodes: int) -> vg.Tensor:
 
 
 RECURRENCE_STEPS = (10, 30, 60, 120)
-
-
-def recurrence(steps: int) -> vg.Tensor:
-    """h = tanh(h @ W + x) over ``steps`` steps of 4-vectors; the loss is the last h summed."""
-    rng = np.random.default_rng(0)
-    w = vg.Variable(rng.normal(size=(4, 4)) * 0.5, name="W")
-    x = vg.constant(rng.normal(size=4), name="x")
-    h = vg.constant(np.zeros(4), name="h0")
-    for _ in range(steps):
-        h = vg.tanh(h @ w + x)
-    loss = h.sum()
-    loss.backward()
-    return loss
 
 
 def micrograd_mlp(sizes: tuple[int, ...] = (2, 16, 16, 1)) -> vg.Tensor:

@@ -10,27 +10,16 @@ Graphviz itself reports (its JSON output gives each text's width, which SVG text
 import json
 import re
 
-import numpy as np
 import pytest
 
 import vizgrad as vg
 from vizgrad.drawing.dot import LABELLED_BOXES, MAX_SPAN
 from vizgrad.drawing.render import _run
 
+from .graphs import recurrence
+
 EDGE = re.compile(r"^ +(\w+) -> (\w+) \[id=\"(e\d+)\"", re.M)
 
-
-def recurrence(steps: int) -> vg.Tensor:
-    """h = tanh(h @ W + x) on 4-vectors: W and x are used by every step."""
-    rng = np.random.default_rng(0)
-    w = vg.Variable(rng.normal(size=(4, 4)) * 0.5, name="W")
-    x = vg.constant(rng.normal(size=4), name="x")
-    h = vg.constant(np.zeros(4), name="h0")
-    for _ in range(steps):
-        h = vg.tanh(h @ w + x)
-    loss = h.sum()
-    loss.backward()
-    return loss
 
 
 def small_mlp(sizes: tuple[int, ...] = (2, 3, 1)) -> vg.Tensor:
