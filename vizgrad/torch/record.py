@@ -30,23 +30,56 @@ import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 from torch.overrides import TorchFunctionMode, resolve_name
-from torch.utils.weak import WeakIdKeyDictionary
 
 from ..drawing.graph import paused_gc
 from ..errors import VizgradError
 from .naming import Look, describe
 
-# tensor -> (the Recording that made it, its entry index there); weak, so it never keeps
-# a tensor alive (the recording holds values as copies or detached aliases, not tensors)
-RECORDED: WeakIdKeyDictionary = WeakIdKeyDictionary()
+
+class _Recorded:
+    """tensor -> (the Recording that made it, its entry index), holding no tensor alive.
+
+    A plain dict by ``id()``, each row with a weak reference to its tensor that deletes the
+    row when the tensor dies: several times cheaper per op than a weak-keyed dictionary.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[Recording, int, weakref.ref]] = {}
+
+    def add(self, t: torch.Tensor, recording: Recording, index: int) -> None:
+        key = id(t)
+        self._rows[key] = (recording, index, weakref.ref(t, partial(self._forget, key)))
+
+    def _forget(self, key: int, ref: weakref.ref) -> None:
+        row = self._rows.get(key)
+        if row is not None and row[2] is ref:
+            del self._rows[key]
+
+    def get(self, t: Any, default: Any = None) -> Any:
+        """(recording, entry index) of ``t``, or ``default`` if no recording made it."""
+        row = self._rows.get(id(t))
+        if row is None or row[2]() is not t:
+            return default
+        return row[0], row[1]
+
+    def __getitem__(self, t: torch.Tensor) -> tuple[Recording, int]:
+        found = self.get(t)
+        if found is None:
+            raise KeyError("this tensor was not made inside vizgrad.torch.record()")
+        return found
+
+
+# every tensor an op made inside record(), weakly: its recording is kept while it lives
+RECORDED = _Recorded()
 
 # PyTorch function -> (its name, how it is drawn, the position of its ``inplace`` argument)
-_NAMES: dict[Any, tuple[str, Look, int | None]] = {}
+_NAMES: dict[Any, tuple[Look, int | None, bool]] = {}
 
 # functions that read a tensor rather than compute a new one
 _NOT_OPS = frozenset({
@@ -62,6 +95,7 @@ _NOT_OPS = frozenset({
     "full_like", "rand_like", "randn_like", "retains_grad", "is_complex", "nelement",
     "_has_symbolic_sizes_strides", "__get__", "__set__", "__torch_function__",
 })
+_ACCUMULATE_GRAD = torch._C._functions.AccumulateGrad  # the node that adds into .grad
 _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "pow", "add_", "sub_", "mul_", "div_",
                          "pow_", "maximum", "minimum"})
 
@@ -144,16 +178,18 @@ class Recording:
     def __init__(self) -> None:
         self.entries: list[Entry] = []
         self.passes: dict[int, Pass] = {}
-        # id(tensor) -> (entry, version, weak reference): a plain dict is several times
-        # faster than a weak-keyed one; the reference tells a reused id from the tensor
-        self._where: dict[int, tuple[int, int, weakref.ref]] = {}
+        # id(tensor) -> (entry, version); ids stay unique while recording, as every tensor
+        # seen is kept alive until ``finish`` (a leaf's entry keeps a weak reference after)
+        self._where: dict[int, tuple[int, int]] = {}
         self._alive: list[torch.Tensor] = []      # kept while recording: ids stay unique
         self._pending: list[tuple] = []           # ops whose autograd nodes need hooks
         self._accumulators: dict[int, Any] = {}   # leaf entry -> its AccumulateGrad node
         self._hooked: set[int] = set()            # leaf entries whose node has a hook
         self._heads: set[int] = set()             # id() of the autograd nodes ops start at
         self._owned: set[int] = set()             # id() of nodes some op's walk went through
+        self._constants: dict[tuple, torch.Tensor] = {}  # the 2 of x * 2, made once
         self._last_task: int | None = None
+        self._current: Pass | None = None          # the pass of ``_last_task``
         self.next_kind = "backward"
         self.scopes: list[int | None] = [None]     # id() of the modules running, innermost last
         # names as the model called at the top knows them ("0.weight" in model.features);
@@ -165,20 +201,19 @@ class Recording:
     def index_of(self, t: torch.Tensor) -> int:
         """The entry of ``t`` as it is now: a new leaf if it is unseen or changed in place."""
         found = self._where.get(id(t))
-        if found is not None and found[2]() is not t:
-            found = None
-        version = t._version
-        if found is not None and found[1] == version:
+        if found is not None and found[1] == t._version:
             return found[0]
+        return self._leaf(t, found is not None)
+
+    def _leaf(self, t: torch.Tensor, changed: bool) -> int:
         # a parameter is copied (an optimizer step will change it in place); anything
         # else is aliased and checked against its version counter when drawn
-        grad_fn, requires_grad = t.grad_fn, t.requires_grad
+        grad_fn, requires_grad, version = t.grad_fn, t.requires_grad, t._version
         variable = requires_grad and grad_fn is None
-        ref = weakref.ref(t)
         entry = Entry(len(self.entries), None, (), _copy(t) if variable else t.detach(),
-                      requires_grad, None, name=self.param_names.get(id(t)), leaf=ref,
-                      version=None if variable else version)
-        if found is not None:
+                      requires_grad, None, name=self.param_names.get(id(t)),
+                      leaf=weakref.ref(t), version=None if variable else version)
+        if changed:
             entry.note = ("changed in place since its earlier use (an optimizer step, or an "
                           "op outside the recording); drawn with the values this op used")
         elif grad_fn is not None:
@@ -186,66 +221,79 @@ class Recording:
             entry.note = ("computed before the recording started, so the ops that made it are "
                           "not drawn; put them inside `with vizgrad.torch.record():` too")
         self.entries.append(entry)
-        self._where[id(t)] = (entry.index, version, ref)
+        self._where[id(t)] = (entry.index, version)
         self._alive.append(t)
         return entry.index
 
     def leaf_index(self, t: torch.Tensor) -> int | None:
         """The leaf entry of a tensor this recording used, or None."""
         found = self._where.get(id(t))
-        if found is None or found[2]() is not t or self.entries[found[0]].look is not None:
+        if found is None:
+            return None
+        entry = self.entries[found[0]]
+        if entry.look is not None or entry.leaf is None or entry.leaf() is not t:
             return None
         return found[0]
-
-    def _remember(self, t: torch.Tensor, index: int) -> None:
-        self._where[id(t)] = (index, t._version, weakref.ref(t))
-        self._alive.append(t)
 
     def call(self, func: Any, args: tuple, kwargs: dict) -> Any:
         """Run one PyTorch function and record it if it computes a tensor from tensors."""
         named = _NAMES.get(func)
-        if named is None:  # resolve_name is slow (it silences warnings on every call)
-            qualified = resolve_name(func) or getattr(func, "__name__", "op")
-            look = describe(qualified)
-            passive = look.name in _NOT_OPS or qualified.endswith(".__get__") and \
-                look.name not in ("T", "mT", "transpose")
-            named = _NAMES[func] = (look, _inplace_position(func), passive)
+        if named is None:
+            named = _name(func)
         look, inplace_at, passive = named
         if passive:  # x.shape, x.size(), x.grad: reads a tensor, computes nothing
             return func(*args, **kwargs)
         if inplace_at is not None and not look.inplace and _asks_inplace(args, kwargs, inplace_at):
             look = _in_place(look)  # F.relu(x, inplace=True), nn.ReLU(inplace=True)
         if look.name == "backward":
-            self.attach_hooks()
-            try:
-                return func(*args, **kwargs)
-            except RuntimeError as error:
-                explained = explain(error)
-                if explained is None:
-                    raise
-                raise explained from error
+            return self._backward(func, args, kwargs)
         tensors, numbers = _operands(args, kwargs, look)
         if not tensors or (look.inplace or look.name[:1] == "_") and \
                 _updates_a_parameter(look, tensors):
             return func(*args, **kwargs)
         if look.reversed:
             tensors, numbers = tensors[::-1], numbers[::-1]
-        inputs = [self.index_of(t) if t is not None else None for t in tensors]
+        where, entries = self._where, self.entries
+        inputs: list = []
+        edges: list = []
+        grads = False
+        for t in tensors:
+            if t is None:
+                inputs.append(None)
+                edges.append(None)
+                continue
+            found = where.get(id(t))
+            index = found[0] if found is not None and found[1] == t._version else \
+                self._leaf(t, found is not None)
+            inputs.append(index)
+            if t.requires_grad:
+                grads = True
+                grad_fn = t.grad_fn
+                if grad_fn is not None:
+                    entry = entries[index]
+                    if not entry.requires_grad and entry.look is not None:
+                        entry.refused = refusal(grad_fn)
+                    edges.append((grad_fn, t.output_nr))
+                else:
+                    edges.append(self._accumulator(t, index))
+            else:
+                edges.append(None)
+        first = tensors[0]
         if look.inplace and inputs[0] is not None:
-            self.entries[inputs[0]].own()
-        grads = [t is not None and t.requires_grad for t in tensors]
-        edges = [self._edge(t, i) if g else None for t, i, g in zip(tensors, inputs, grads)]
-        version = tensors[0]._version if tensors[0] is not None else None
+            entries[inputs[0]].own()
+        version = first._version if first is not None else None
         result = func(*args, **kwargs)
-        outputs = [result] if isinstance(result, torch.Tensor) else [
-            r for r in result if isinstance(r, torch.Tensor)] if isinstance(
-            result, (tuple, list)) else []
+        if type(result) is torch.Tensor or isinstance(result, torch.Tensor):
+            outputs = [result]
+        elif isinstance(result, (tuple, list)):
+            outputs = [r for r in result if isinstance(r, torch.Tensor)]
+        else:
+            outputs = []
         if not outputs and look.inplace:  # x[0] = 5 returns None and changes x
-            outputs = [tensors[0]]
+            outputs = [first]
         if not outputs:
             return result
-        if len(outputs) == 1 and outputs[0] is tensors[0]:
-            first = outputs[0]
+        if len(outputs) == 1 and outputs[0] is first:
             if first._version == version:  # .to() of the same dtype, .contiguous() of a
                 return result              # contiguous tensor, dropout(inplace) in eval
             if first.requires_grad and first.grad_fn is None:
@@ -254,37 +302,49 @@ class Recording:
         for k, number in enumerate(numbers):  # x * 2: the 2 is drawn as a constant
             if number is not None:
                 inputs[k] = self._constant(number)
-        cut = any(grads) and not torch.is_grad_enabled()
-        stopped = cut or look.name == "detach"
+        stopped = grads and not torch.is_grad_enabled() or look.name == "detach"
         inputs = tuple(inputs)
-        entries, scope = self.entries, self.scopes[-1]
+        scope, alive, pending = self.scopes[-1], self._alive, self._pending
         for out in outputs:
-            grad_fn = out.grad_fn
-            entry = Entry(len(entries), look, inputs, out.detach(), grad_fn is not None or
-                          out.requires_grad, scope, stopped=stopped, version=out._version)
-            entries.append(entry)
-            self._remember(out, entry.index)
-            RECORDED[out] = (self, entry.index)
+            grad_fn, version = out.grad_fn, out._version
+            index = len(entries)
+            entries.append(Entry(index, look, inputs, out.detach(), grad_fn is not None or
+                                 out.requires_grad, scope, stopped=stopped, version=version))
+            where[id(out)] = (index, version)
+            alive.append(out)
+            RECORDED.add(out, self, index)
             if grad_fn is not None:
-                self._pending.append((entry.index, grad_fn, out.output_nr, edges))
+                pending.append((index, grad_fn, out.output_nr, edges))
         return result
 
+    def _backward(self, func: Any, args: tuple, kwargs: dict) -> Any:
+        self.attach_hooks()
+        try:
+            return func(*args, **kwargs)
+        except RuntimeError as error:
+            explained = explain(error)
+            if explained is None:
+                raise
+            raise explained from error
+
     def _constant(self, number: float) -> int:
-        entry = Entry(len(self.entries), None, (), torch.tensor(number), False, None)
+        # one tensor per distinct number (never changed in place: no op takes it first);
+        # 0.0 and -0.0 are equal keys but drawn apart, so zero is made each time
+        dtype = torch.get_default_dtype()
+        value = self._constants.get((number, dtype)) if number else None
+        if value is None:
+            value = torch.tensor(number)
+            if number:
+                self._constants[(number, dtype)] = value
+        entry = Entry(len(self.entries), None, (), value, False, None)
         self.entries.append(entry)
         return entry.index
 
-    def _edge(self, t: torch.Tensor, index: int) -> tuple[Any, int]:
-        """The autograd node and slot a gradient for ``t`` goes to."""
-        grad_fn = t.grad_fn
-        if grad_fn is not None:
-            entry = self.entries[index]
-            if not entry.requires_grad and entry.look is not None:
-                entry.refused = refusal(grad_fn)
-            return grad_fn, t.output_nr
+    def _accumulator(self, t: torch.Tensor, index: int) -> tuple[Any, int]:
+        """The AccumulateGrad node that adds into a leaf's ``.grad``, as a gradient edge."""
         node = self._accumulators.get(index)
         if node is None:
-            with torch.enable_grad():  # the AccumulateGrad node that adds into .grad
+            with torch.enable_grad():
                 node = self._accumulators[index] = t.view_as(t).grad_fn.next_functions[0][0]
         return node, 0
 
@@ -294,6 +354,7 @@ class Recording:
             self.attach_hooks()
         self._alive.clear()
         self._accumulators.clear()
+        self._constants.clear()
 
     # -- backward -------------------------------------------------------------------------
     def attach_hooks(self) -> None:
@@ -304,89 +365,111 @@ class Recording:
         """
         pending, self._pending = self._pending, []
         plans: dict[int, tuple[Any, list, list]] = {}
+        heads_seen, owned = self._heads, self._owned
         for op, head, output_nr, edges in pending:
-            plans.setdefault(id(head), (head, [], []))[1].append((op, output_nr))
-            if id(head) in self._heads:
+            key = id(head)
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = (head, [], [])
+            plan[1].append((op, output_nr))
+            if key in heads_seen:
                 continue  # a second output of one node (split, max with indices)
-            self._heads.add(id(head))
-            for node, targets in self._walk(head, edges):
-                plans.setdefault(id(node), (node, [], []))[2].extend(
-                    (op, j, position) for j, position in targets)
+            heads_seen.add(key)
+            owned.add(key)
+            self._walk(op, head, edges, plan, plans)
+        node_hook = self._node_hook
         for node, heads, targets in plans.values():
-            node.register_hook(self._node_hook(heads, targets))
+            node.register_hook(partial(node_hook, tuple(heads), tuple(targets)))
         for leaf, node in self._accumulators.items():
             if leaf not in self._hooked:
                 self._hooked.add(leaf)
-                node.register_prehook(self._leaf_hook(leaf))
+                node.register_prehook(partial(self._leaf_hook, leaf))
 
-    def _walk(self, head: Any, edges: list) -> Iterator[tuple[Any, list[tuple[int, int]]]]:
-        """The nodes from ``head`` that send a gradient to an input: (node, [(slot, input)])."""
-        wanted: dict[tuple[int, int], list[int]] = {}
+    def _walk(self, op: int, head: Any, edges: list, plan: tuple, plans: dict) -> None:
+        """Add to ``plans`` the nodes from ``head`` that send a gradient to an input:
+        node -> [(op, slot, input position)]."""
+        # an edge (node, slot) -> the positions it is the input at (x * x: twice, in order)
+        wanted: dict[tuple[Any, int], list[int]] = {}
         for position, edge in enumerate(edges):
             if edge is not None:
-                wanted.setdefault((id(edge[0]), edge[1]), []).append(position)
-        last: dict[tuple[int, int], int] = {}
+                found = wanted.get(edge)
+                if found is None:
+                    wanted[edge] = [position]
+                else:
+                    found.append(position)
+        last: dict[tuple[Any, int], int] = {}
         # a node walked once belongs to that op: the next output of one call (GRU's h_n
         # after its output) or a later op does not count its gradient twice; and so the
         # walks together visit each autograd node once, however long the chain inside a call
-        owned = self._owned
-        owned.add(id(head))
-        stack = [head]
-        while stack:
-            node = stack.pop()
-            targets = []
-            for j, (nxt, nr) in enumerate(node.next_functions):
-                if nxt is None:
+        owned, heads = self._owned, self._heads
+        node, stack = head, None
+        while True:
+            targets = None
+            for j, pair in enumerate(node.next_functions):
+                queue = wanted.get(pair)
+                if queue is not None:  # the same tensor twice (x * x): its uses in order
+                    if queue:
+                        last[pair] = queue.pop(0)
+                    if targets is None:
+                        targets = plan[2] if node is head else []
+                    targets.append((op, j, last[pair]))
                     continue
-                key = (id(nxt), nr)
-                if key in wanted:  # the same tensor twice (x * x): its uses in order
-                    queue = wanted[key]
-                    last[key] = queue.pop(0) if queue else last[key]
-                    targets.append((j, last[key]))
-                elif id(nxt) not in owned and id(nxt) not in self._heads and \
-                        type(nxt).__name__ != "AccumulateGrad":
-                    owned.add(id(nxt))
-                    stack.append(nxt)
-            if targets:
-                yield node, targets
+                nxt = pair[0]
+                if nxt is None or type(nxt) is _ACCUMULATE_GRAD:
+                    continue
+                key = id(nxt)
+                if key not in owned and key not in heads:
+                    owned.add(key)
+                    if stack is None:
+                        stack = [nxt]
+                    else:
+                        stack.append(nxt)
+            if targets is not None and node is not head:
+                inner = plans.get(id(node))
+                if inner is None:
+                    plans[id(node)] = (node, [], targets)
+                else:
+                    inner[2].extend(targets)
+            if not stack:
+                return
+            node = stack.pop()
 
     def _pass(self) -> Pass:
         task = _task_id()
         if task != self._last_task:
             self._last_task = task
-            self.passes[task] = Pass(self.next_kind)
+            self._current = self.passes[task] = Pass(self.next_kind)
             while len(self.passes) > 4:  # a training loop: keep the last few
                 del self.passes[next(iter(self.passes))]
-        return self.passes[task]
+        return self._current
 
-    def _node_hook(self, heads: list[tuple[int, int]],
-                   targets: list[tuple[int, int, int]]):  # noqa: ANN202
-        def hook(grad_inputs: tuple, grad_outputs: tuple) -> None:
-            p = self._pass()
-            for op, output_nr in heads:
-                g = grad_outputs[output_nr] if output_nr < len(grad_outputs) else None
-                if g is not None:
-                    p.order.append(op)
-                    p.upstream[op] = g
-            for op, j, position in targets:
-                g = grad_inputs[j]
-                if g is not None:
-                    pieces = p.contributions.setdefault(op, {})
+    def _node_hook(self, heads: tuple, targets: tuple, grad_inputs: tuple,
+                   grad_outputs: tuple) -> None:
+        p = self._current if _task_id() == self._last_task else self._pass()
+        for op, output_nr in heads:
+            g = grad_outputs[output_nr] if output_nr < len(grad_outputs) else None
+            if g is not None:
+                p.order.append(op)
+                p.upstream[op] = g
+        for op, j, position in targets:
+            g = grad_inputs[j]
+            if g is not None:
+                pieces = p.contributions.get(op)
+                if pieces is None:
+                    p.contributions[op] = {position: g}
+                else:
                     before = pieces.get(position)
                     pieces[position] = g if before is None else before + g
-        return hook
 
-    def _leaf_hook(self, leaf: int):  # noqa: ANN202
-        def hook(grad_outputs: tuple) -> None:
-            if _task_id() != self._last_task:
-                return  # a pass through another recording's graph that shares this leaf
-            p = self._pass()
-            p.leaf_totals[leaf] = grad_outputs[0]
-            ref = self.entries[leaf].leaf
-            tensor = ref() if ref is not None else None
-            if tensor is not None and tensor.grad is not None:
-                p.previous[leaf] = _copy(tensor.grad)
-        return hook
+    def _leaf_hook(self, leaf: int, grad_outputs: tuple) -> None:
+        if _task_id() != self._last_task:
+            return  # a pass through another recording's graph that shares this leaf
+        p = self._pass()
+        p.leaf_totals[leaf] = grad_outputs[0]
+        ref = self.entries[leaf].leaf
+        tensor = ref() if ref is not None else None
+        if tensor is not None and tensor.grad is not None:
+            p.previous[leaf] = _copy(tensor.grad)
 
     def run_for_drawing(self, target: torch.Tensor) -> Pass | None:
         """Backpropagate from ``target`` to its leaves without touching ``.grad``."""
@@ -412,6 +495,17 @@ class Recording:
             if g is not None:
                 p.leaf_totals[index] = g
         return p
+
+
+def _name(func: Any) -> tuple[Look, int | None, bool]:
+    """How ``func`` is drawn, where it takes ``inplace``, and whether it only reads a tensor;
+    worked out once per function (resolve_name is slow: it silences warnings on every call)."""
+    qualified = resolve_name(func) or getattr(func, "__name__", "op")
+    look = describe(qualified)
+    passive = look.name in _NOT_OPS or qualified.endswith(".__get__") and \
+        look.name not in ("T", "mT", "transpose")
+    named = _NAMES[func] = (look, _inplace_position(func), passive)
+    return named
 
 
 def _inplace_position(func: Any) -> int | None:
