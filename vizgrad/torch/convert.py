@@ -13,13 +13,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
-from ..drawing.trace import Trace, TracedStep, TracedTensor
+from ..drawing.record import _traced
+from ..drawing.trace import LazySteps, Trace, TracedStep
 from ..errors import UnsupportedError
 from .record import RECORDED, Entry, Pass, Recording, as_numpy, module_paths, refusal
 from .walk import FREED
@@ -63,63 +64,133 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
 
     labels = _namespace_labels(recording, names or {})
     module_path, param_path = module_paths(recording, names or {})
-
-    def scope(module: int | None) -> str | None:  # "features.0" -> the group "features/0"
-        path = module_path.get(module) if module is not None else None
-        return path.replace(".", "/") if path else None
-
-    def leaf_name(e: Entry) -> str | None:
-        tensor = e.leaf() if e.leaf is not None and e.look is None else None
-        return param_path.get(id(tensor), e.name) if tensor is not None else e.name
-    values: dict[int, np.ndarray | None] = {i: as_numpy(entries[i].current_value())
-                                             for i in order}
+    scopes = {module: path.replace(".", "/") if path else None  # "features.0" -> "features/0"
+              for module, path in module_path.items()}
+    values: dict[int, np.ndarray | None] = {}
     tensors = []
-    for old in order:
+    for k, old in enumerate(order):
         e = entries[old]
         look = e.look
-        value = values[old]
-        tensors.append(TracedTensor(
-            index=new[old], name=labels.get(old) or leaf_name(e), op=look.name if look else None,
-            symbol=look.symbol if look else "", formulas=look.formulas if look else (),
-            elementwise=look.elementwise if look else False,
-            inputs=tuple(new[i] for i in e.inputs),
-            input_values=tuple(values[i] for i in e.inputs), value=value,
-            requires_grad=e.requires_grad and look is None, scope=scope(e.scope),
-            shape=tuple(e.value.shape), dtype=str(e.value.dtype).removeprefix("torch."),
-            note=e.note if value is not None else CHANGED))
+        value = values[old] = as_numpy(e.current_value())
+        raw = e.value
+        if look is None:
+            tensor = e.leaf() if e.leaf is not None else None
+            name = labels.get(old) or (param_path.get(id(tensor), e.name)
+                                       if tensor is not None else e.name)
+            traced = _traced(k, name, None, "", (), False, (), (), value,
+                             e.requires_grad, None, tuple(raw.shape), _dtype(raw))
+        else:
+            inputs = e.inputs
+            traced = _traced(k, labels.get(old), look.name, look.symbol, look.formulas,
+                             look.elementwise, tuple([new[i] for i in inputs]),
+                             tuple([values[i] for i in inputs]), value, False,
+                             scopes.get(e.scope) if e.scope is not None else None,
+                             tuple(raw.shape), _dtype(raw))
+        note = e.note if value is not None else CHANGED
+        if note is not None:
+            object.__setattr__(traced, "note", note)
+        tensors.append(traced)
 
-    steps: list[TracedStep] = []
-    totals: dict[int, np.ndarray] = {}
+    steps: Sequence[TracedStep] = ()
+    totals: Mapping[int, np.ndarray] = {}
     previous: dict[int, np.ndarray] = {}
     seed = None
     kind = "backward"
     if chosen is not None:
         kind = chosen.kind
-        for op in chosen.order:
-            if op not in drawn:
-                continue
-            pieces = chosen.contributions.get(op, {})
-            upstream = as_numpy(chosen.upstream[op])
-            steps.append(TracedStep(new[op], upstream, tuple(
-                as_numpy(pieces.get(position)) for position in range(len(entries[op].inputs)))))
-            totals[new[op]] = upstream
+        external = [i for i in order if entries[i].external]
+        gradients = _Gradients(chosen, entries, drawn, new, external)
+        steps, totals = gradients.steps(), gradients
         seed = totals.get(new[target])
-        for leaf, total in chosen.leaf_totals.items():
-            if leaf in drawn:
-                totals[new[leaf]] = as_numpy(total)
         for leaf, grad in chosen.previous.items():
             if leaf in drawn:
                 previous[new[leaf]] = as_numpy(grad)
-        _sum_into_external_leaves(steps, tensors, totals,
-                                  {new[i] for i in order if entries[i].external})
     notes = [FREED] if freed else []
     return Trace(
-        tensors=tuple(tensors), target=new[target], seed=seed, steps=tuple(steps),
+        tensors=tuple(tensors), target=new[target], seed=seed, steps=steps,
         totals=totals,
         sources=tuple(k for k, tt in enumerate(tensors) if tt.requires_grad),
         stopped=frozenset(new[i] for i in order if entries[i].stopped),
         kind=kind, notes=tuple(notes), previous_grads=previous,
         stopped_by="detach() / no_grad()")
+
+
+def _dtype(value: torch.Tensor) -> str:
+    return str(value.dtype).removeprefix("torch.")
+
+
+class _Gradients(Mapping[int, np.ndarray]):
+    """One pass's gradients through the drawn tensors, each made a numpy array when first
+    read (a drawing reads those of the boxes it shows): the totals (trace index -> what
+    reached it) and, from ``steps``, what each op sent each input."""
+
+    def __init__(self, chosen: Pass, entries: list[Entry], drawn: set[int],
+                 new: dict[int, int], external: list[int]) -> None:
+        self._pass, self._entries, self._new = chosen, entries, new
+        self._ops = [op for op in chosen.order if op in drawn]  # the steps, in engine order
+        self._made: dict[int, np.ndarray] = {}
+        # trace index -> where its total comes from: an op's upstream, a leaf's total
+        self._sources: dict[int, tuple[dict, int]] = {}
+        for op in self._ops:
+            self._sources[new[op]] = (chosen.upstream, op)
+        for leaf in chosen.leaf_totals:
+            if leaf in drawn:
+                self._sources[new[leaf]] = (chosen.leaf_totals, leaf)
+        if external:  # a tensor made before the recording has no AccumulateGrad
+            self._sum_into(set(external))
+
+    def _sum_into(self, external: set[int]) -> None:
+        """Add up what reached each external leaf, step by step as the engine sent it."""
+        for op in self._ops:
+            pieces = self._pass.contributions.get(op, {})
+            for position, x in enumerate(self._entries[op].inputs):
+                c = pieces.get(position)
+                if c is not None and x in external:
+                    i = self._new[x]
+                    c = as_numpy(c)
+                    self._made[i] = c if i not in self._sources else self[i] + c
+                    self._sources[i] = (self._made, i)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        made = self._made.get(i)
+        if made is None:
+            where, key = self._sources[i]
+            made = self._made[i] = as_numpy(where[key])
+        return made
+
+    def __contains__(self, i: object) -> bool:
+        return i in self._sources
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(sorted(self._sources))
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def indices(self) -> frozenset[int]:
+        """The indices that have a total, without making any array."""
+        return frozenset(self._sources)
+
+    def steps(self) -> LazySteps:
+        """The steps through drawn ops, in the order the engine ran them, made when read."""
+        ops, new, entries = self._ops, self._new, self._entries
+        contributions = self._pass.contributions
+
+        def make(k: int) -> TracedStep:
+            op = ops[k]
+            pieces = contributions.get(op, {})
+            return TracedStep(new[op], self[new[op]], tuple(
+                as_numpy(pieces.get(position)) for position in range(len(entries[op].inputs))))
+
+        def outline() -> list[tuple[int, tuple[bool, ...]]]:
+            sent = []
+            for op in ops:
+                pieces = contributions.get(op, {})
+                sent.append((new[op], tuple(pieces.get(position) is not None
+                                            for position in range(len(entries[op].inputs)))))
+            return sent
+
+        return LazySteps(len(ops), make, outline)
 
 
 def _last_pass_from(recording: Recording, target: int) -> Pass | None:
@@ -142,12 +213,3 @@ def _namespace_labels(recording: Recording, names: Mapping[str, Any]) -> dict[in
         if index is not None:
             labels.setdefault(index, key)
     return labels
-
-
-def _sum_into_external_leaves(steps: list[TracedStep], tensors: list[TracedTensor],
-                              totals: dict[int, np.ndarray], external: set[int]) -> None:
-    """A tensor made before the recording has no AccumulateGrad: add up what reached it."""
-    for s in steps:
-        for x, c in zip(tensors[s.tensor].inputs, s.contributions):
-            if c is not None and x in external:
-                totals[x] = c if x not in totals else totals[x] + c
