@@ -196,7 +196,7 @@ class _Gradients(Mapping[int, np.ndarray]):
 def _last_pass_from(recording: Recording, target: int) -> Pass | None:
     """The last pass that started at ``target`` (one from ``loss`` is not one from ``logits``)."""
     for p in reversed(list(recording.passes.values())):
-        if p.order and p.order[0] == target:
+        if p.settle().order and p.order[0] == target:
             return p
     return None
 

@@ -26,6 +26,7 @@ the nodes, so the steps are PyTorch's, not a re-simulation.
 from __future__ import annotations
 
 import inspect
+import sys
 import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -64,9 +65,13 @@ class _Recorded:
     def get(self, t: Any, default: Any = None) -> Any:
         """(recording, entry index) of ``t``, or ``default`` if no recording made it."""
         row = self._rows.get(id(t))
-        if row is None or row[2]() is not t:
-            return default
-        return row[0], row[1]
+        if row is not None and row[2]() is t:
+            return row[0], row[1]
+        if _active is not None:  # still recording: rows are added when it ends
+            index = _active._made.get(id(t))
+            if index is not None:
+                return _active, index
+        return default
 
     def __getitem__(self, t: torch.Tensor) -> tuple[Recording, int]:
         found = self.get(t)
@@ -75,7 +80,8 @@ class _Recorded:
         return found
 
 
-# every tensor an op made inside record(), weakly: its recording is kept while it lives
+# every tensor an op made inside record() and still used when it ended, weakly: its
+# recording is kept while the tensor lives
 RECORDED = _Recorded()
 
 # PyTorch function -> (its name, how it is drawn, the position of its ``inplace`` argument)
@@ -140,6 +146,30 @@ class Pass:
     contributions: dict[int, dict[int, torch.Tensor]] = field(default_factory=dict)
     leaf_totals: dict[int, torch.Tensor] = field(default_factory=dict)
     previous: dict[int, torch.Tensor] = field(default_factory=dict)   # .grad before it
+    # what each hooked node received and sent, in the order the engine ran them; read
+    # into the fields above by ``settle`` (the hooks do no more than keep it)
+    log: list[tuple[tuple, tuple, tuple]] = field(default_factory=list)
+
+    def settle(self) -> Pass:
+        """Read the nodes' gradients kept so far into ``order``, ``upstream``, ``contributions``."""
+        log, self.log = self.log, []
+        order, upstream, contributions = self.order, self.upstream, self.contributions
+        for (heads, targets), grad_inputs, grad_outputs in log:
+            for op, output_nr in heads:
+                g = grad_outputs[output_nr] if output_nr < len(grad_outputs) else None
+                if g is not None:
+                    order.append(op)
+                    upstream[op] = g
+            for op, j, position in targets:
+                g = grad_inputs[j]
+                if g is not None:
+                    pieces = contributions.get(op)
+                    if pieces is None:
+                        contributions[op] = {position: g}
+                    else:
+                        before = pieces.get(position)
+                        pieces[position] = g if before is None else before + g
+        return self
 
 
 class InPlaceError(VizgradError, RuntimeError):
@@ -168,8 +198,7 @@ def _copy(t: torch.Tensor) -> torch.Tensor:
 # were, and a leaf used once costs one copy (PyTorch's) instead of two.
 
 
-def _task_id() -> int:
-    return torch._C._current_graph_task_id()
+_task_id = torch._C._current_graph_task_id  # the backward pass running now (-1: none)
 
 
 class Recording:
@@ -182,6 +211,7 @@ class Recording:
         # seen is kept alive until ``finish`` (a leaf's entry keeps a weak reference after)
         self._where: dict[int, tuple[int, int]] = {}
         self._alive: list[torch.Tensor] = []      # kept while recording: ids stay unique
+        self._made: dict[int, int] = {}           # id(tensor) -> the last entry an op made it
         self._pending: list[tuple] = []           # ops whose autograd nodes need hooks
         self._accumulators: dict[int, Any] = {}   # leaf entry -> its AccumulateGrad node
         self._hooked: set[int] = set()            # leaf entries whose node has a hook
@@ -304,15 +334,15 @@ class Recording:
                 inputs[k] = self._constant(number)
         stopped = grads and not torch.is_grad_enabled() or look.name == "detach"
         inputs = tuple(inputs)
-        scope, alive, pending = self.scopes[-1], self._alive, self._pending
+        scope, alive, pending, made = self.scopes[-1], self._alive, self._pending, self._made
         for out in outputs:
             grad_fn, version = out.grad_fn, out._version
             index = len(entries)
             entries.append(Entry(index, look, inputs, out.detach(), grad_fn is not None or
                                  out.requires_grad, scope, stopped=stopped, version=version))
             where[id(out)] = (index, version)
+            made[id(out)] = index
             alive.append(out)
-            RECORDED.add(out, self, index)
             if grad_fn is not None:
                 pending.append((index, grad_fn, out.output_nr, edges))
         return result
@@ -352,9 +382,36 @@ class Recording:
         """End recording: hooks on the autograd graph, and no more strong references."""
         with paused_gc():  # many small objects, no cycles: a collection would walk them all
             self.attach_hooks()
-        self._alive.clear()
+            # the tensors ops made that outlive the recording can be drawn (RECORDED); the
+            # others (most: intermediate results) die with the list that kept them
+            made = self._made
+            outputs = {id(t): t for t in self._alive if id(t) in made}
+            self._alive.clear()
+            for key in list(outputs):
+                if sys.getrefcount(outputs[key]) > 2:  # more than ``outputs`` and the argument
+                    RECORDED.add(outputs[key], self, made[key])
+            made.clear()
         self._accumulators.clear()
         self._constants.clear()
+
+    def enter_module(self, module: torch.nn.Module, inputs: Any) -> None:
+        """A forward pre-hook of every module: ops run now are inside ``module``."""
+        if id(module) not in self.module_names:  # a model called at the top: name what it has
+            count = len(module._modules)
+            cached = _MODEL_NAMES.get(module)
+            if cached is None or cached[0] != count:  # named once per model, not per step
+                cached = _MODEL_NAMES[module] = (
+                    count, {id(sub): sub_name for sub_name, sub in module.named_modules()},
+                    {id(param): param_name for param_name, param in module.named_parameters()})
+            for mine, theirs in ((self.module_names, cached[1]), (self.param_names, cached[2])):
+                for key, value in theirs.items():
+                    mine.setdefault(key, value)
+        self.scopes.append(id(module))
+
+    def leave_module(self, module: torch.nn.Module, inputs: Any, output: Any) -> None:
+        """A forward hook of every module: ``module`` has returned."""
+        if len(self.scopes) > 1:
+            self.scopes.pop()
 
     # -- backward -------------------------------------------------------------------------
     def attach_hooks(self) -> None:
@@ -379,7 +436,7 @@ class Recording:
             self._walk(op, head, edges, plan, plans)
         node_hook = self._node_hook
         for node, heads, targets in plans.values():
-            node.register_hook(partial(node_hook, tuple(heads), tuple(targets)))
+            node.register_hook(partial(node_hook, (tuple(heads), tuple(targets))))
         for leaf, node in self._accumulators.items():
             if leaf not in self._hooked:
                 self._hooked.add(leaf)
@@ -443,23 +500,10 @@ class Recording:
                 del self.passes[next(iter(self.passes))]
         return self._current
 
-    def _node_hook(self, heads: tuple, targets: tuple, grad_inputs: tuple,
-                   grad_outputs: tuple) -> None:
-        p = self._current if _task_id() == self._last_task else self._pass()
-        for op, output_nr in heads:
-            g = grad_outputs[output_nr] if output_nr < len(grad_outputs) else None
-            if g is not None:
-                p.order.append(op)
-                p.upstream[op] = g
-        for op, j, position in targets:
-            g = grad_inputs[j]
-            if g is not None:
-                pieces = p.contributions.get(op)
-                if pieces is None:
-                    p.contributions[op] = {position: g}
-                else:
-                    before = pieces.get(position)
-                    pieces[position] = g if before is None else before + g
+    def _node_hook(self, plan: tuple, grad_inputs: tuple, grad_outputs: tuple) -> None:
+        if _task_id() != self._last_task:
+            self._pass()
+        self._current.log.append((plan, grad_inputs, grad_outputs))
 
     def _leaf_hook(self, leaf: int, grad_outputs: tuple) -> None:
         if _task_id() != self._last_task:
@@ -491,6 +535,7 @@ class Recording:
         p = self.passes.get(self._last_task)
         if p is None or p.kind != "gradients":
             return None
+        p.settle()
         for index, g in zip(leaves, grads):
             if g is not None:
                 p.leaf_totals[index] = g
@@ -581,13 +626,16 @@ def _operands(args: tuple, kwargs: dict, look: Look) -> tuple[list, list]:
     return [], []
 
 
+_NO_KEYWORDS: dict = {}  # a call without keyword arguments (never changed)
+
+
 class _Mode(TorchFunctionMode):
     def __init__(self, recording: Recording) -> None:
         super().__init__()
-        self.recording = recording
+        self.call = recording.call
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
-        return self.recording.call(func, args, kwargs or {})
+        return self.call(func, args, kwargs or _NO_KEYWORDS)
 
 
 _active = None
@@ -611,10 +659,8 @@ def record() -> Iterator[Recording]:
         yield _active
         return
     recording = Recording()
-    pre = torch.nn.modules.module.register_module_forward_pre_hook(
-        lambda module, inputs: _enter_module(recording, module))
-    post = torch.nn.modules.module.register_module_forward_hook(
-        lambda module, inputs, output: _leave_module(recording))
+    pre = torch.nn.modules.module.register_module_forward_pre_hook(recording.enter_module)
+    post = torch.nn.modules.module.register_module_forward_hook(recording.leave_module)
     _active = recording
     try:
         with _Mode(recording):
@@ -629,26 +675,6 @@ def record() -> Iterator[Recording]:
 
 # a model -> (its number of modules, module names, parameter names), by object id
 _MODEL_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _enter_module(recording: Recording, module: torch.nn.Module) -> None:
-    if id(module) not in recording.module_names:  # a model called at the top: name what it has
-        count = len(module._modules)
-        cached = _MODEL_NAMES.get(module)
-        if cached is None or cached[0] != count:  # named once per model, not per step
-            cached = _MODEL_NAMES[module] = (
-                count, {id(sub): sub_name for sub_name, sub in module.named_modules()},
-                {id(param): param_name for param_name, param in module.named_parameters()})
-        for mine, theirs in ((recording.module_names, cached[1]),
-                             (recording.param_names, cached[2])):
-            for key, value in theirs.items():
-                mine.setdefault(key, value)
-    recording.scopes.append(id(module))
-
-
-def _leave_module(recording: Recording) -> None:
-    if len(recording.scopes) > 1:
-        recording.scopes.pop()
 
 
 def as_numpy(t: torch.Tensor | None) -> np.ndarray | None:
