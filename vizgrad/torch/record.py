@@ -304,8 +304,8 @@ class Recording:
                     if not entry.requires_grad and entry.look is not None:
                         entry.refused = refusal(grad_fn)
                     edges.append((grad_fn, t.output_nr))
-                else:
-                    edges.append(self._accumulator(t, index))
+                else:  # a leaf: its AccumulateGrad node is found when the graph is walked
+                    edges.append((None, id(t), index))
             else:
                 edges.append(None)
         first = tensors[0]
@@ -370,14 +370,6 @@ class Recording:
         self.entries.append(entry)
         return entry.index
 
-    def _accumulator(self, t: torch.Tensor, index: int) -> tuple[Any, int]:
-        """The AccumulateGrad node that adds into a leaf's ``.grad``, as a gradient edge."""
-        node = self._accumulators.get(index)
-        if node is None:
-            with torch.enable_grad():
-                node = self._accumulators[index] = t.view_as(t).grad_fn.next_functions[0][0]
-        return node, 0
-
     def finish(self) -> None:
         """End recording: hooks on the autograd graph, and no more strong references."""
         with paused_gc():  # many small objects, no cycles: a collection would walk them all
@@ -437,7 +429,7 @@ class Recording:
         node_hook = self._node_hook
         for node, heads, targets in plans.values():
             node.register_hook(partial(node_hook, (tuple(heads), tuple(targets))))
-        for leaf, node in self._accumulators.items():
+        for leaf, node in self._accumulators.items():  # those the walks found
             if leaf not in self._hooked:
                 self._hooked.add(leaf)
                 node.register_prehook(partial(self._leaf_hook, leaf))
@@ -445,16 +437,24 @@ class Recording:
     def _walk(self, op: int, head: Any, edges: list, plan: tuple, plans: dict) -> None:
         """Add to ``plans`` the nodes from ``head`` that send a gradient to an input:
         node -> [(op, slot, input position)]."""
-        # an edge (node, slot) -> the positions it is the input at (x * x: twice, in order)
-        wanted: dict[tuple[Any, int], list[int]] = {}
+        # an edge -> the positions it is the input at (x * x: twice, in order); a leaf's
+        # edge is its AccumulateGrad node, found here by its tensor (id -> entry)
+        wanted: dict[Any, list[int]] = {}
+        leaves: dict[int, int] | None = None
         for position, edge in enumerate(edges):
-            if edge is not None:
-                found = wanted.get(edge)
-                if found is None:
-                    wanted[edge] = [position]
-                else:
-                    found.append(position)
-        last: dict[tuple[Any, int], int] = {}
+            if edge is None:
+                continue
+            if len(edge) == 3:  # (None, id(leaf tensor), its entry)
+                if leaves is None:
+                    leaves = {}
+                leaves[edge[1]] = edge[2]
+                edge = edge[1]
+            found = wanted.get(edge)
+            if found is None:
+                wanted[edge] = [position]
+            else:
+                found.append(position)
+        last: dict[Any, int] = {}
         # a node walked once belongs to that op: the next output of one call (GRU's h_n
         # after its output) or a later op does not count its gradient twice; and so the
         # walks together visit each autograd node once, however long the chain inside a call
@@ -463,24 +463,33 @@ class Recording:
         while True:
             targets = None
             for j, pair in enumerate(node.next_functions):
+                key = pair
                 queue = wanted.get(pair)
-                if queue is not None:  # the same tensor twice (x * x): its uses in order
-                    if queue:
-                        last[pair] = queue.pop(0)
-                    if targets is None:
-                        targets = plan[2] if node is head else []
-                    targets.append((op, j, last[pair]))
-                    continue
-                nxt = pair[0]
-                if nxt is None or type(nxt) is _ACCUMULATE_GRAD:
-                    continue
-                key = id(nxt)
-                if key not in owned and key not in heads:
-                    owned.add(key)
-                    if stack is None:
-                        stack = [nxt]
+                if queue is None:
+                    nxt = pair[0]
+                    if nxt is None:
+                        continue
+                    if type(nxt) is _ACCUMULATE_GRAD:
+                        if leaves is None:
+                            continue
+                        key = id(nxt.variable)
+                        queue = wanted.get(key)
+                        if queue is None:
+                            continue
+                        self._accumulators.setdefault(leaves[key], nxt)
                     else:
-                        stack.append(nxt)
+                        if id(nxt) not in owned and id(nxt) not in heads:
+                            owned.add(id(nxt))
+                            if stack is None:
+                                stack = [nxt]
+                            else:
+                                stack.append(nxt)
+                        continue
+                if queue:  # the same tensor twice (x * x): its uses in order
+                    last[key] = queue.pop(0)
+                if targets is None:
+                    targets = plan[2] if node is head else []
+                targets.append((op, j, last[key]))
             if targets is not None and node is not head:
                 inner = plans.get(id(node))
                 if inner is None:
