@@ -101,6 +101,7 @@ _NOT_OPS = frozenset({
     "full_like", "rand_like", "randn_like", "retains_grad", "is_complex", "nelement",
     "_has_symbolic_sizes_strides", "__get__", "__set__", "__torch_function__",
 })
+_Tensor = torch.Tensor
 _ACCUMULATE_GRAD = torch._C._functions.AccumulateGrad  # the node that adds into .grad
 _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "pow", "add_", "sub_", "mul_", "div_",
                          "pow_", "maximum", "minimum"})
@@ -212,6 +213,7 @@ class Recording:
         self._where: dict[int, tuple[int, int]] = {}
         self._alive: list[torch.Tensor] = []      # kept while recording: ids stay unique
         self._made: dict[int, int] = {}           # id(tensor) -> the last entry an op made it
+        self._gradless: set[int] = set()          # entries of ops that made no gradient path
         self._pending: list[tuple] = []           # ops whose autograd nodes need hooks
         self._accumulators: dict[int, Any] = {}   # leaf entry -> its AccumulateGrad node
         self._hooked: set[int] = set()            # leaf entries whose node has a hook
@@ -277,12 +279,14 @@ class Recording:
             look = _in_place(look)  # F.relu(x, inplace=True), nn.ReLU(inplace=True)
         if look.name == "backward":
             return self._backward(func, args, kwargs)
-        tensors, numbers = _operands(args, kwargs, look)
+        tensors, numbers = _operands(args, kwargs, look.name in _ARITHMETIC)
         if not tensors or (look.inplace or look.name[:1] == "_") and \
                 _updates_a_parameter(look, tensors):
             return func(*args, **kwargs)
         if look.reversed:
-            tensors, numbers = tensors[::-1], numbers[::-1]
+            tensors = tensors[::-1]
+            if numbers is not None:
+                numbers = {len(tensors) - 1 - k: n for k, n in numbers.items()}
         where, entries = self._where, self.entries
         inputs: list = []
         edges: list = []
@@ -300,9 +304,8 @@ class Recording:
                 grads = True
                 grad_fn = t.grad_fn
                 if grad_fn is not None:
-                    entry = entries[index]
-                    if not entry.requires_grad and entry.look is not None:
-                        entry.refused = refusal(grad_fn)
+                    if index in self._gradless:  # made without autograd, then given grad_fn
+                        entries[index].refused = refusal(grad_fn)
                     edges.append((grad_fn, t.output_nr))
                 else:  # a leaf: its AccumulateGrad node is found when the graph is walked
                     edges.append((None, id(t), index))
@@ -313,38 +316,48 @@ class Recording:
             entries[inputs[0]].own()
         version = first._version if first is not None else None
         result = func(*args, **kwargs)
-        if type(result) is torch.Tensor or isinstance(result, torch.Tensor):
-            outputs = [result]
-        elif isinstance(result, (tuple, list)):
-            outputs = [r for r in result if isinstance(r, torch.Tensor)]
+        if isinstance(result, _Tensor):
+            if result is first:
+                if first._version == version:  # .to() of the same dtype, .contiguous() of a
+                    return result              # contiguous tensor, dropout(inplace) in eval
+                if first.requires_grad and first.grad_fn is None:
+                    return result  # a leaf set under no_grad (nn.init): a new value, not an op
+                look = _in_place(look)  # it changed its input and returned it
+            outputs = (result,)
         else:
-            outputs = []
-        if not outputs and look.inplace:  # x[0] = 5 returns None and changes x
-            outputs = [first]
-        if not outputs:
-            return result
-        if len(outputs) == 1 and outputs[0] is first:
-            if first._version == version:  # .to() of the same dtype, .contiguous() of a
-                return result              # contiguous tensor, dropout(inplace) in eval
-            if first.requires_grad and first.grad_fn is None:
-                return result  # a leaf set under no_grad (nn.init): a new value, not an op
-            look = _in_place(look)  # it changed its input and returned it
-        for k, number in enumerate(numbers):  # x * 2: the 2 is drawn as a constant
-            if number is not None:
+            if isinstance(result, (tuple, list)):
+                outputs = [r for r in result if isinstance(r, _Tensor)]
+            else:
+                outputs = []
+            if not outputs and look.inplace:  # x[0] = 5 returns None and changes x
+                outputs = [first]
+            if not outputs:
+                return result
+            if len(outputs) == 1 and outputs[0] is first:
+                if first._version == version:
+                    return result
+                if first.requires_grad and first.grad_fn is None:
+                    return result
+                look = _in_place(look)
+        if numbers is not None:  # x * 2: the 2 is drawn as a constant
+            for k, number in numbers.items():
                 inputs[k] = self._constant(number)
         stopped = grads and not torch.is_grad_enabled() or look.name == "detach"
         inputs = tuple(inputs)
-        scope, alive, pending, made = self.scopes[-1], self._alive, self._pending, self._made
+        scope, alive, made = self.scopes[-1], self._alive, self._made
         for out in outputs:
             grad_fn, version = out.grad_fn, out._version
             index = len(entries)
-            entries.append(Entry(index, look, inputs, out.detach(), grad_fn is not None or
-                                 out.requires_grad, scope, stopped=stopped, version=version))
+            requires_grad = grad_fn is not None or out.requires_grad
+            entries.append(Entry(index, look, inputs, out.detach(), requires_grad, scope, None,
+                                 stopped, None, None, False, version))
             where[id(out)] = (index, version)
             made[id(out)] = index
             alive.append(out)
             if grad_fn is not None:
-                pending.append((index, grad_fn, out.output_nr, edges))
+                self._pending.append((index, grad_fn, out.output_nr, edges))
+            elif not requires_grad:
+                self._gradless.add(index)
         return result
 
     def _backward(self, func: Any, args: tuple, kwargs: dict) -> Any:
@@ -612,27 +625,30 @@ def _updates_a_parameter(look: Look, tensors: list) -> bool:
         first.grad_fn is None and not torch.is_grad_enabled()
 
 
-def _operands(args: tuple, kwargs: dict, look: Look) -> tuple[list, list]:
-    """The tensor operands of a call, in order; numbers of ``x * 2`` kept beside them."""
+def _operands(args: tuple, kwargs: dict, arithmetic: bool) -> tuple[list, dict | None]:
+    """The tensor operands of a call, in order, and the numbers of ``x * 2`` (an arithmetic
+    op's, by position among them; None without any)."""
     tensors: list = []
-    numbers: list = []
-    for a in (*args, *kwargs.values()):
-        if isinstance(a, torch.Tensor):
+    numbers: dict | None = None
+    for a in (*args, *kwargs.values()) if kwargs else args:
+        if isinstance(a, _Tensor):
             tensors.append(a)
-            numbers.append(None)
         elif isinstance(a, (list, tuple)):
             for item in a:
-                if isinstance(item, torch.Tensor):
+                if isinstance(item, _Tensor):
                     tensors.append(item)
-                    numbers.append(None)
-        elif look.name in _ARITHMETIC and isinstance(a, (int, float)) and \
-                not isinstance(a, bool) and len(tensors) + len(numbers) - numbers.count(None) < 2:
+        elif arithmetic and isinstance(a, (int, float)) and not isinstance(a, bool) and \
+                len(tensors) + (0 if numbers is None else len(numbers)) < 2:
+            if numbers is None:
+                numbers = {}
+            numbers[len(tensors)] = float(a)
             tensors.append(None)
-            numbers.append(float(a))
+    if numbers is None:
+        return tensors, None
     for t in tensors:  # a loop, not all(): no generator per op (and no tensor == None)
         if t is not None:
             return tensors, numbers
-    return [], []
+    return [], None
 
 
 _NO_KEYWORDS: dict = {}  # a call without keyword arguments (never changed)
