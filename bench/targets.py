@@ -1,6 +1,6 @@
 """The cost targets, measured side by side in one run and repeated: every ratio printed.
 
-    python bench/targets.py [--rounds 3]
+    python bench/targets.py [--rounds 3] [--only layout,scalars,trace]
 
 - layout: the 60-step recurrence ``h = tanh(h @ W + x)`` (bench/draw.py) drawn whole, as
   ``vg.show`` opens it with the kernel's Graphviz layout, against a 10,000-op scalar
@@ -95,10 +95,19 @@ def trace_ratio() -> tuple[float, float, float]:
     return drawn, recording, drawn / recording
 
 
+PARTS = ("layout", "scalars", "trace")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times to measure everything")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help="comma-separated parts to measure (default: all): "
+                             + ", ".join(PARTS))
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    if not parts <= set(PARTS):
+        raise SystemExit(f"--only takes parts among {', '.join(PARTS)}, got {args.only!r}")
     if not core.has("micrograd"):
         raise SystemExit("micrograd is not installed: pip install -e '.[bench]'")
     gc.collect()
@@ -111,12 +120,16 @@ def main() -> None:
         ratios.setdefault(name, []).append(ratio)
 
     for round_number in range(1, args.rounds + 1):
-        drawn, scalar, ratio = layout_ratio()
-        add("layout", f"{drawn * 1000:.0f} / {scalar * 1000:.0f} ms = {ratio:.1f}x", ratio)
-        for name, (ours, theirs, ratio) in micrograd_ratios().items():
-            add(name, f"{ours:.1f} / {theirs:.1f} ms = {ratio:.2f}x", ratio)
-        drawn, recording, ratio = trace_ratio()
-        add("trace", f"{drawn * 1000:.0f} / {recording * 1000:.0f} ms = {ratio:.2f}x", ratio)
+        if "layout" in parts:
+            drawn, scalar, ratio = layout_ratio()
+            add("layout", f"{drawn * 1000:.0f} / {scalar * 1000:.0f} ms = {ratio:.1f}x", ratio)
+        if "scalars" in parts:
+            for name, (ours, theirs, ratio) in micrograd_ratios().items():
+                add(name, f"{ours:.1f} / {theirs:.1f} ms = {ratio:.2f}x", ratio)
+        if "trace" in parts:
+            drawn, recording, ratio = trace_ratio()
+            add("trace", f"{drawn * 1000:.0f} / {recording * 1000:.0f} ms = {ratio:.2f}x",
+                ratio)
         print(f"  round {round_number}: done", file=sys.stderr, flush=True)
 
     labels = {
@@ -130,6 +143,8 @@ def main() -> None:
           + " | median |")
     print("|" + " --- |" * (args.rounds + 3))
     for name, label in labels.items():
+        if name not in ratios:
+            continue
         median = statistics.median(ratios[name])
         print(f"| {label} | {targets[name]} | " + " | ".join(rows[name])
               + f" | {median:.2f}x |")
