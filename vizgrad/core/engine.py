@@ -410,8 +410,8 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
 
     # 1. every tensor reachable from the roots, walking with an explicit stack; a tensor
     # the walk stops at (a leaf, a stopped op) is a source or not, once and for all
-    reached: set[int] = set()
     ops: dict[int, Tensor] = {}  # the ops the walk goes through, by id
+    ends: set[int] = set()       # the tensors it stops at
     needed: set[int] = set()
     sources: list[Tensor] = []
     stack = list(roots)
@@ -419,15 +419,16 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
     while stack:
         t = pop()
         tid = t._id
-        if tid not in reached:
-            reached.add(tid)
-            if t._op is not None and (everywhere or passable(tid)):
+        if t._op is not None and (everywhere or passable(tid)):
+            if tid not in ops:
                 ops[tid] = t
                 push(t._inputs)
-            elif is_source(t):
+        elif tid not in ends:
+            ends.add(tid)
+            if is_source(t):
                 needed.add(tid)
                 sources.append(t)
-    del reached
+    del ends
 
     # 2. in creation order, which ops lead to a source: only those need a gradient
     need = needed.add
@@ -444,7 +445,8 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
             continue
         inputs = t._inputs
         if len(inputs) == 2:  # written out: most ops have two inputs or one
-            mask = (inputs[0]._id in needed) | ((inputs[1]._id in needed) << 1)
+            a, b = inputs
+            mask = (a._id in needed) | ((b._id in needed) << 1)
         elif len(inputs) == 1:
             mask = int(inputs[0]._id in needed)
         else:
