@@ -224,7 +224,9 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
                                        masks, reached_sources)
 
     # 3. the reverse walk; each step is kept as its tensor id and its contributions
-    grads = Gradients()
+    # a plain dict while the walk runs (a dict subclass's item assignment costs more), made
+    # Gradients once it is done; floats from the scalar path stay floats in it
+    grads: dict[int, Any] = {}
     for root, seed in zip(roots, seeds):
         previous = grads.get(root._id)
         grads[root._id] = seed if previous is None else previous + seed
@@ -232,7 +234,7 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
     step_ids: list[int] = []
     offsets: list[int] = [0]
     flat: list[np.ndarray | float | None] = []
-    total = dict.get  # the raw entries: floats stay floats on the scalar path
+    total = dict.get
     while walk:  # popped, not iterated: the list shrinks as the pass grows
         t, mask = walk.pop(), masks.pop()
         g = total(grads, t._id)
@@ -296,8 +298,8 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         offsets.append(len(flat))
 
     result = BackwardPass(kind, roots, seeds, tuple(sources), array("q", step_ids),
-                          array("I" if len(flat) < 2**32 else "Q", offsets), flat, grads,
-                          reached_sources, allowed, stops)
+                          array("I" if len(flat) < 2**32 else "Q", offsets), flat,
+                          Gradients(grads), reached_sources, allowed, stops)
     for root in roots:
         root._pass = result
     return result
