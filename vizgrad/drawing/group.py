@@ -91,8 +91,11 @@ def group(columns: Columns, node_count: int) -> Grouping:
     n = len(columns)
     is_leaf = columns.is_leaf
     # scope_code: each tensor's scope as a position in ``table`` (its distinct scopes)
-    scope_code, found = codes_of(columns.scopes)
-    table = list(found)
+    if columns.scopes.count(None) == n:  # no scope at all
+        scope_code, table = np.zeros(n, np.int64), [None]
+    else:
+        scope_code, found = codes_of(columns.scopes)
+        table = list(found)
     if None not in table:
         table.append(None)
     none = table.index(None)
@@ -176,11 +179,16 @@ def _coded(paths: list, table: list) -> tuple[np.ndarray, list]:
 def _depths(columns: Columns) -> list[int]:
     """Each tensor's depth: the longest path to it from a leaf (index order is a
     topological order: inputs come before their users)."""
-    starts, inputs = columns.starts.tolist(), columns.inputs.tolist()
+    starts, inputs = columns.starts, columns.inputs
+    counts = np.diff(starts)
+    ops = np.flatnonzero(counts)
+    several = set(ops[counts[ops] > 1].tolist())
     depth = [0] * len(columns)
-    for i in np.flatnonzero(np.diff(columns.starts)).tolist():
-        a, b = starts[i], starts[i + 1]
-        depth[i] = depth[inputs[a]] + 1 if b - a == 1 else 1 + max([depth[x] for x in inputs[a:b]])
+    for i, x in zip(ops.tolist(), inputs[starts[ops]].tolist()):  # x: its first input
+        if i in several:
+            depth[i] = 1 + max([depth[k] for k in inputs[starts[i]:starts[i + 1]].tolist()])
+        else:
+            depth[i] = depth[x] + 1
     return depth
 
 

@@ -70,9 +70,8 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
     aliases = [key for key, value in (names or {}).items()
                if value is y and not key.startswith("_")]
     roots = [root for root in result.roots if root is not None]
-    drawn, on_path = _walk(y, [*(t for t in extra if isinstance(t, Tensor)), *result.sources,
-                               *roots])
-    ids = np.fromiter(map(_ID, drawn), np.int64, len(drawn))  # ascending: creation order
+    drawn, ids, on_path = _walk(y, [*(t for t in extra if isinstance(t, Tensor)),
+                                    *result.sources, *roots])
     index = _Index(ids)
     tensors = _tensors(drawn, ids, on_path, names or {})
     op_codes, op_names = tensors.columns.op_codes, tensors.columns.op_names
@@ -100,29 +99,35 @@ _OP, _INPUTS, _NAME, _SCOPE, _GRAD = (attrgetter(a) for a in (
 _VALUE, _SAVED = attrgetter("_data"), attrgetter("_saved")
 
 
-def _walk(first: Tensor, more: Sequence[Tensor]) -> tuple[list[Tensor], np.ndarray]:
-    """Every tensor ``first`` and ``more`` were computed from (and they), in creation order,
-    and which of them lead to ``first``."""
+def _walk(first: Tensor, more: Sequence[Tensor]
+          ) -> tuple[list[Tensor], np.ndarray, np.ndarray]:
+    """Every tensor ``first`` and ``more`` were computed from (and they) in creation order,
+    their ids (ascending), and which of them lead to ``first``."""
     seen: dict[int, Tensor] = {}
     stack = [first]
     pop, push = stack.pop, stack.extend
     for phase in (0, 1):
         while stack:
             t = pop()
-            tid = t._id
-            if tid not in seen:
+            while True:  # along a run of one-input ops without the stack
+                tid = t._id
+                if tid in seen:
+                    break
                 seen[tid] = t
-                push(t._inputs)
+                inputs = t._inputs
+                if len(inputs) != 1:
+                    push(inputs)
+                    break
+                t = inputs[0]
         if phase == 0:
             leading = len(seen)
             stack.extend(more)
     order = sorted(seen)
     drawn = list(map(seen.__getitem__, order))
+    ids = np.fromiter(order, np.int64, len(order))
     if leading == len(seen):
-        return drawn, np.ones(len(drawn), dtype=bool)
-    on_path = np.isin(np.array(order, dtype=np.int64),
-                      np.fromiter(islice(seen, leading), np.int64, leading))
-    return drawn, on_path
+        return drawn, ids, np.ones(len(drawn), dtype=bool)
+    return drawn, ids, np.isin(ids, np.fromiter(islice(seen, leading), np.int64, leading))
 
 
 class _Index:
@@ -165,16 +170,15 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
     n = len(drawn)
     op_ids, op_table = codes_of(list(map(_OP, drawn)))
     inputs = list(map(_INPUTS, drawn))
-    starts = offsets(list(map(len, inputs)))
+    starts = np.zeros(n + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, inputs), np.int64, n), out=starts[1:])
     flat = positions(ids, np.fromiter(map(_ID, chain.from_iterable(inputs)), np.int64,
                                       int(starts[-1])))
     del inputs
     values = list(map(_VALUE, drawn))
     saved = list(map(_SAVED, drawn))
     requires_grad = np.fromiter(map(_GRAD, drawn), bool, n)
-    tensor_names = list(map(_NAME, drawn))
-    if "" in tensor_names:  # an empty name is no name
-        tensor_names = [name or None for name in tensor_names]
+    tensor_names = list(map(_NAME, drawn))  # an empty name is no name: read as None
     scopes = list(map(_SCOPE, drawn))
     leaf_code = next((k for k, op in enumerate(op_table) if op is None), -1)
     leaves = np.flatnonzero(op_ids == leaf_code).tolist()
@@ -209,21 +213,20 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
     columns = Columns(op_ids, tuple(None if op is None else op.name for op in op_table),
                       starts, flat, tensor_names, scopes, requires_grad, literal, on_path)
     formulas: dict[tuple[int, int], tuple[str, ...]] = {}
-    flat_list = flat.tolist()
-    starts_list = starts.tolist()
 
     def make(i: int) -> TracedTensor:
         op = op_table[op_ids[i]]
         data = values[i]
         if op is None:
-            return _traced(i, tensor_names[i], None, "", (), False, (), (),
+            return _traced(i, tensor_names[i] or None, None, "", (), False, (), (),
                            first_seen.get(i, data), bool(requires_grad[i]), scopes[i],
                            data.shape, dtype_name(data.dtype))
-        its = tuple(flat_list[starts_list[i]:starts_list[i + 1]])
+        its = tuple(flat[starts[i]:starts[i + 1]].tolist())
         key = (id(op), len(its))
         if key not in formulas:
             formulas[key] = tuple(op.formula(j) for j in range(len(its)))
-        return _traced(i, tensor_names[i], op.name, op.symbol, formulas[key], op.elementwise,
+        return _traced(i, tensor_names[i] or None, op.name, op.symbol, formulas[key],
+                       op.elementwise,
                        its, saved[i], data, bool(requires_grad[i]), scopes[i], data.shape,
                        dtype_name(data.dtype))
 
