@@ -90,7 +90,7 @@ class Drawing:
         # edges: one per (tensor, input), in tensor order; edge k of tensor t is
         # edge_start[t] + its input's position
         starts, sources = columns.starts, columns.inputs
-        targets = np.repeat(np.arange(n, dtype=np.int64), np.diff(starts))
+        targets = np.repeat(np.arange(n, dtype=np.int64), columns.counts)
         self.edge_start = starts.tolist()
         fan_out = np.bincount(sources, minlength=n)
         self.fan_out = fan_out.tolist()
@@ -110,11 +110,11 @@ class Drawing:
         count = len(outline.tensors)
         step_at = np.zeros(n, np.int64)
         np.maximum.at(step_at, outline.tensors, np.arange(1, count + 1))
-        sent_per_step = np.diff(outline.starts)
+        sent_per_step = outline.starts[1:] - outline.starts[:-1]
         step = np.repeat(np.arange(1, count + 1), sent_per_step)
         place = np.arange(len(outline.sent)) - np.repeat(outline.starts[:-1], sent_per_step)
         tensor = np.repeat(outline.tensors, sent_per_step)
-        arrived = outline.sent & (place < np.diff(starts)[tensor])  # inputs it has
+        arrived = outline.sent & (place < columns.counts[tensor])  # inputs it has
         arrival_at = np.zeros(n, np.int64)
         np.maximum.at(arrival_at, sources[starts[tensor[arrived]] + place[arrived]],
                       step[arrived])
@@ -157,9 +157,9 @@ class Drawing:
         groups = grouping.group_of
         edge_sources, edge_targets = sources, targets
         if self.has_output:
-            groups = np.append(groups, -1)
-            edge_sources = np.append(sources, target)
-            edge_targets = np.append(targets, n)
+            groups = np.concatenate((groups, [-1]))
+            edge_sources = np.concatenate((sources, [target]))
+            edge_targets = np.concatenate((targets, [n]))
         node_scopes = np.array([*scope_ids, None], dtype=object)[groups].tolist()
         node_greyed = (~on_path.astype(bool)).tolist()
         if self.has_output:

@@ -67,7 +67,7 @@ def common_scope(paths: Iterable[str | None]) -> str | None:
 
 def leaf_uses(columns: Columns, is_leaf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each use of a leaf as an input, in tensor order: (the leaf, the tensor using it)."""
-    users = np.repeat(np.arange(len(columns)), np.diff(columns.starts))
+    users = np.repeat(np.arange(len(columns)), columns.counts)
     at = np.flatnonzero(is_leaf[columns.inputs])
     return columns.inputs[at], users[at]
 
@@ -180,7 +180,7 @@ def _depths(columns: Columns) -> list[int]:
     """Each tensor's depth: the longest path to it from a leaf (index order is a
     topological order: inputs come before their users)."""
     starts, inputs = columns.starts, columns.inputs
-    counts = np.diff(starts)
+    counts = columns.counts
     ops = np.flatnonzero(counts)
     several = set(ops[counts[ops] > 1].tolist())
     depth = [0] * len(columns)

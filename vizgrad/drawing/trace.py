@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -78,11 +79,16 @@ class Columns:
     def __len__(self) -> int:
         return len(self.op_codes)
 
-    @property
+    @cached_property
     def is_leaf(self) -> np.ndarray:
         """Per tensor: True for a leaf (no op made it)."""
         leaf_ops = np.array([name is None for name in self.op_names], dtype=bool)
         return leaf_ops[self.op_codes]
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Per tensor: how many inputs it has."""
+        return self.starts[1:] - self.starts[:-1]
 
     def op(self, i: int) -> str | None:
         """The op name of tensor ``i`` (None: a leaf)."""
