@@ -91,10 +91,9 @@ class Drawing:
         # edge_start[t] + its input's position
         starts, sources = columns.starts, columns.inputs
         targets = np.repeat(np.arange(n, dtype=np.int64), columns.counts)
-        self.edge_start = starts.tolist()
-        fan_out = np.bincount(sources, minlength=n)
-        self.fan_out = fan_out.tolist()
-        self.out_edges = _OutEdges(sources, fan_out)
+        self.edge_start = starts
+        self.fan_out = np.bincount(sources, minlength=n)
+        self.out_edges = _OutEdges(sources, self.fan_out)
 
         on_path = columns.on_path
         if on_path is None:
@@ -127,11 +126,9 @@ class Drawing:
             present[[i for i in totals if 0 <= i < n]] = True
         grad_at = np.where(is_leaf, arrival_at, step_at)
         grad_at[~present] = 0
-        grad_step = grad_at.astype(object)
-        grad_step[grad_at == 0] = None
-        self.grad_step: list[int | None] = grad_step.tolist()
         if target in totals:
-            self.grad_step[target] = 1 if trace.steps else None
+            grad_at[target] = 1 if trace.steps else 0
+        self.grad_step: Any = _StepAt(grad_at)   # tensor -> the step its total shows at
         if self.forward:  # the tangents take the gradients' place, at the forward steps
             self.step_of, self.arrival = self.forward_step_of, {}
             tangents = trace.tangents
@@ -160,14 +157,15 @@ class Drawing:
             groups = np.concatenate((groups, [-1]))
             edge_sources = np.concatenate((sources, [target]))
             edge_targets = np.concatenate((targets, [n]))
-        node_scopes = np.array([*scope_ids, None], dtype=object)[groups].tolist()
-        node_greyed = (~on_path.astype(bool)).tolist()
+        node_scopes = np.array([*scope_ids, None], dtype=object)[groups]
+        node_greyed = ~on_path.astype(bool)
         if self.has_output:
-            node_greyed.append(False)
-        step_tensors = [s.tensor for s in self.step_list] if self.forward else \
-            outline.tensors.tolist()
+            node_greyed = np.concatenate((node_greyed, [False]))
+        step_nodes = np.empty(len(self.step_list) + 1, dtype=object)  # step 0: none
+        step_nodes[1:] = [s.tensor for s in self.step_list] if self.forward else \
+            outline.tensors
         self.structure = Structure(node_scopes, node_greyed, edge_sources.tolist(),
-                                   edge_targets.tolist(), [None, *step_tensors],
+                                   edge_targets.tolist(), step_nodes,
                                    (groups, scope_ids, edge_sources, edge_targets))
         self.node_count = node_count
         self._texts: dict[int, tuple[Any, str, bool]] = {}
@@ -261,7 +259,7 @@ class Drawing:
             stopped=i in trace.stopped,
             nonfinite=value is not None and self.nonfinite(value) and not any(
                 v is not None and has_nonfinite(v) for v in t.input_values),
-            fan_out=self.fan_out[i], size=math.prod(shape),
+            fan_out=int(self.fan_out[i]), size=math.prod(shape),
             details=self.details(value, total))
         notes = narrate.node_notes(node, self.target_name, self.trace.stopped_by)
         if self.trace.checks:  # a hand-written _backward, checked
@@ -308,7 +306,7 @@ class Drawing:
                         grad_step=self.seed_step, size=int(np.size(t.value)),
                         details=self.details(t.value, seed))
         t = trace.tensors[target]
-        position = k - self.edge_start[target]
+        position = k - int(self.edge_start[target])
         c = self.contribution(target, position)
         step = self.step_of.get(target) if c is not None else None
         value = t.input_values[position] if t.input_values else trace.tensors[source].value
@@ -345,7 +343,8 @@ class Drawing:
 
 
 class _StepAt:
-    """Tensor index -> a step (read as a mapping), from an array where 0 means none."""
+    """Tensor index -> a step, or None (read as a mapping), from an array where 0 means
+    none."""
 
     def __init__(self, steps: np.ndarray) -> None:
         self._steps = steps
@@ -354,14 +353,8 @@ class _StepAt:
         k = int(self._steps[i]) if 0 <= i < len(self._steps) else 0
         return k if k else default
 
-    def __getitem__(self, i: int) -> int:
-        k = self.get(i)
-        if k is None:
-            raise KeyError(i)
-        return k
-
-    def __contains__(self, i: int) -> bool:
-        return self.get(i) is not None
+    def __getitem__(self, i: int) -> int | None:
+        return self.get(i)
 
 
 class _OutEdges:

@@ -176,20 +176,32 @@ def _coded(paths: list, table: list) -> tuple[np.ndarray, list]:
     return np.array(codes, dtype=np.int64), table
 
 
-def _depths(columns: Columns) -> list[int]:
+def _depths(columns: Columns) -> np.ndarray:
     """Each tensor's depth: the longest path to it from a leaf (index order is a
-    topological order: inputs come before their users)."""
-    starts, inputs = columns.starts, columns.inputs
-    counts = columns.counts
-    ops = np.flatnonzero(counts)
-    several = set(ops[counts[ops] > 1].tolist())
-    depth = [0] * len(columns)
-    for i, x in zip(ops.tolist(), inputs[starts[ops]].tolist()):  # x: its first input
-        if i in several:
-            depth[i] = 1 + max([depth[k] for k in inputs[starts[i]:starts[i + 1]].tolist()])
-        else:
-            depth[i] = depth[x] + 1
-    return depth
+    topological order: inputs come before their users).
+
+    A run of one-input ops each taking the tensor just before it (sin(tanh(sin(x)))) adds
+    one per op: only the tensor heading each run is worked out one by one.
+    """
+    starts, inputs, counts = columns.starts, columns.inputs, columns.counts
+    n = len(columns)
+    index = np.arange(n)
+    follows = counts == 1
+    follows[follows] = inputs[starts[:-1][follows]] == index[follows] - 1
+    heads = np.flatnonzero(~follows)
+    head_of = np.maximum.accumulate(np.where(follows, 0, index)) if n else index
+    depth = [0] * n
+    beyond = (index - head_of).tolist()     # how far into its run a tensor is
+    head_list = head_of.tolist()
+    for i in heads[counts[heads] > 0].tolist():
+        found = 0
+        for x in inputs[starts[i]:starts[i + 1]].tolist():
+            d = depth[head_list[x]] + beyond[x]
+            if d > found:
+                found = d
+        depth[i] = found + 1
+    depths = np.array(depth, dtype=np.int64)
+    return depths[head_of] + index - head_of
 
 
 def _chunk(columns: Columns, is_leaf: np.ndarray, leaves: np.ndarray, users: np.ndarray,
@@ -198,7 +210,7 @@ def _chunk(columns: Columns, is_leaf: np.ndarray, leaves: np.ndarray, users: np.
     """Cut the unscoped ops into about CHUNKS groups, bands of depth (the longest path
     from a leaf), so edges run from one group to a later one and the collapsed drawing
     reads left to right."""
-    depth = np.array(_depths(columns), dtype=np.int64)
+    depth = _depths(columns)
     order = unscoped_ops[np.argsort(depth[unscoped_ops], kind="stable")]  # ties: index order
     size = math.ceil(len(order) / CHUNKS)
     rank = np.full(len(columns), -1, np.int64)
