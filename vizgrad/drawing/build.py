@@ -20,6 +20,7 @@ them: a drawing formats what it draws.
 from __future__ import annotations
 
 import math
+from operator import truth
 from typing import Any
 
 import numpy as np
@@ -169,6 +170,7 @@ class Drawing:
                                    (groups, scope_ids, edge_sources, edge_targets))
         self.node_count = node_count
         self._texts: dict[int, tuple[Any, str, bool]] = {}
+        self._lines: dict[int, tuple[Any, str]] = {}
 
     def _forward_structure(self, n: int) -> None:
         """Forward mode: step k pushes the tangents through the k-th op, in the order run."""
@@ -204,7 +206,10 @@ class Drawing:
         """A value as one line of an explanation: summed up when it is long."""
         if array is None:
             return NOT_RECORDED
-        return inline(array, self.max_values)
+        made = self._lines.get(id(array))
+        if made is None or made[0] is not array:  # once per array, however often said
+            made = self._lines[id(array)] = (array, inline(array, self.max_values))
+        return made[1]
 
     def nonfinite(self, array: Any) -> bool:
         """True when the value holds NaN or inf."""
@@ -425,7 +430,7 @@ class Labels:
     def _work_out(self) -> None:
         columns, n = self._columns, len(self._columns)
         names = columns.names
-        named = np.fromiter(map(bool, names), bool, n)
+        named = np.fromiter(map(truth, names), bool, n)
         if 0 <= self._unnamed < n:
             named[self._unnamed] = False
         op_kinds = [None if name is None else SHORT_OP_NAMES.get(name, name)
@@ -437,12 +442,14 @@ class Labels:
         kind[self._is_leaf] = np.where(columns.requires_grad[self._is_leaf],
                                        kinds.index("var"), kinds.index("const"))
         generated = np.flatnonzero(~named & ~columns.literal)
-        used_kinds = {kinds[k] for k in np.unique(kind[generated]).tolist()}
+        present = np.bincount(kind[generated], minlength=len(kinds))
+        used_kinds = {k for k, count in zip(kinds, present.tolist()) if count}
         if _may_collide(used_kinds, {name for name in set(names) if name}):
             self._made = self._one_by_one(named, kind, kinds)
             return
         # the k-th unnamed tensor of a kind is "kind{k}": its rank among them
-        order = generated[np.argsort(kind[generated], kind="stable")]
+        small = np.uint16 if len(kinds) < 2**16 else np.int64   # sorted in one pass
+        order = generated[np.argsort(kind[generated].astype(small), kind="stable")]
         sorted_kinds = kind[order]
         count = np.zeros(n, np.int64)
         count[order] = np.arange(len(order)) - np.searchsorted(sorted_kinds, sorted_kinds) + 1

@@ -259,11 +259,10 @@ def _steps(result: BackwardPass, ids: np.ndarray) -> LazySteps:
                    else np.zeros(0, np.int64))
     kept = np.flatnonzero(at >= 0)
     tensor_of = at[kept]
-    kept_list, tensor_list = kept.tolist(), tensor_of.tolist()
 
     def make(j: int) -> TracedStep:
-        _, upstream, contributions = steps.step(kept_list[j])
-        return TracedStep(tensor_list[j], upstream, contributions)
+        _, upstream, contributions = steps.step(int(kept[j]))
+        return TracedStep(int(tensor_of[j]), upstream, contributions)
 
     def outline() -> Outline:
         starts, sent = steps.sent_flags()
