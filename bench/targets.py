@@ -1,6 +1,6 @@
 """The cost targets, measured side by side in one run and repeated: every ratio printed.
 
-    python bench/targets.py [--rounds 3] [--only layout,scalars,trace,torch]
+    python bench/targets.py [--rounds 3]
 
 - layout: the 60-step recurrence ``h = tanh(h @ W + x)`` (bench/draw.py) drawn whole, as
   ``vg.show`` opens it with the kernel's Graphviz layout, against a 10,000-op scalar
@@ -99,6 +99,7 @@ def trace_ratio() -> tuple[float, float, float]:
     return drawn, recording, drawn / recording
 
 
+ROWS = ("layout", "scalars", "trace", "torch")  # what --only picks
 TRANSFORMERS = {"nanoGPT, 2 blocks": "nanoGPT", "nn.TransformerEncoderLayer": "encoder"}
 
 
@@ -120,19 +121,13 @@ def torch_ratios() -> dict[str, tuple[float, float, float]]:
     return found
 
 
-PARTS = ("layout", "scalars", "trace", "torch")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times to measure everything")
-    parser.add_argument("--only", default=",".join(PARTS),
-                        help="comma-separated parts to measure (default: all): "
-                             + ", ".join(PARTS))
+    parser.add_argument("--only", choices=ROWS, action="append",
+                        help="measure only this row (repeatable; default: every row)")
     args = parser.parse_args()
-    parts = set(args.only.split(","))
-    if not parts <= set(PARTS):
-        raise SystemExit(f"--only takes parts among {', '.join(PARTS)}, got {args.only!r}")
+    wanted = set(args.only or ROWS)
     if not core.has("micrograd"):
         raise SystemExit("micrograd is not installed: pip install -e '.[bench]'")
     gc.collect()
@@ -145,17 +140,17 @@ def main() -> None:
         ratios.setdefault(name, []).append(ratio)
 
     for round_number in range(1, args.rounds + 1):
-        if "layout" in parts:
+        if "layout" in wanted:
             drawn, scalar, ratio = layout_ratio()
             add("layout", f"{drawn * 1000:.0f} / {scalar * 1000:.0f} ms = {ratio:.1f}x", ratio)
-        if "scalars" in parts:
+        if "scalars" in wanted:
             for name, (ours, theirs, ratio) in micrograd_ratios().items():
                 add(name, f"{ours:.1f} / {theirs:.1f} ms = {ratio:.2f}x", ratio)
-        if "trace" in parts:
+        if "trace" in wanted:
             drawn, recording, ratio = trace_ratio()
             add("trace", f"{drawn * 1000:.0f} / {recording * 1000:.0f} ms = {ratio:.2f}x",
                 ratio)
-        if "torch" in parts:
+        if "torch" in wanted:
             for name, (drawn, plain, ratio) in torch_ratios().items():
                 add(name, f"{drawn:.1f} / {plain:.1f} ms = {ratio:.2f}x", ratio)
         print(f"  round {round_number}: done", file=sys.stderr, flush=True)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import repeat
+from operator import is_not
 from typing import Any
 
 import numpy as np
@@ -104,6 +106,13 @@ class StepRecord:
         flat, offsets = self._flat, self._offsets
         return [tuple([c is not None for c in flat[offsets[k]:offsets[k + 1]]])
                 for k in range(len(self.step_ids))]
+
+    def sent_flags(self) -> tuple[np.ndarray, np.ndarray]:
+        """The same for every step at once: where each step's contributions start (and the
+        last ends), and per contribution whether it was sent."""
+        flat = self._flat
+        return (np.array(self._offsets, dtype=np.int64),
+                np.fromiter(map(is_not, flat, repeat(None)), bool, len(flat)))
 
 
 class BackwardPass:
