@@ -9,12 +9,16 @@
   (a'), "W1"), and the 10,000-op expression with 0.5 written inline ((a)), against
   micrograd; target at most 1.5x for (a');
 - trace: ``vg.show`` of a 100,000-op chain against the forward + backward that recorded
-  it; target at most 0.7x.
+  it; target at most 0.7x;
+- PyTorch: a training step of the two small transformers of bench/torch.py (nanoGPT's
+  blocks and an ``nn.TransformerEncoderLayer``) recorded with ``vizgrad.torch.record()``
+  and drawn with ``vg.graph``, against the plain step; target at most 2x (skipped when
+  PyTorch is not installed; bench/torch.py gives every model and record() alone).
 
 Times are CPU seconds of this process and its children (the layout runs as one), the
 fastest of a few runs; the machine may be shared, and CPU time is the steady number
 there. Each round measures everything once; the table gives every round's ratios and
-their median. PyTorch's recording cost is measured by bench/torch.py.
+their median.
 """
 
 from __future__ import annotations
@@ -95,10 +99,35 @@ def trace_ratio() -> tuple[float, float, float]:
     return drawn, recording, drawn / recording
 
 
+ROWS = ("layout", "scalars", "trace", "torch")  # what --only picks
+TRANSFORMERS = {"nanoGPT, 2 blocks": "nanoGPT", "nn.TransformerEncoderLayer": "encoder"}
+
+
+def torch_ratios() -> dict[str, tuple[float, float, float]]:
+    """(record() + vg.graph ms, plain ms, ratio) of each small transformer's training step;
+    empty when PyTorch is not installed."""
+    if not core.has("torch"):
+        return {}
+    bench_torch = _bench("torch")
+    bench_torch.torch.set_num_threads(1)
+    found = {}
+    for name, (model, forward) in bench_torch.workloads().items():
+        if name in TRANSFORMERS:
+            steps = bench_torch.steps(model, forward)
+            times = bench_torch.measure({"plain": steps["plain"],
+                                         "drawn": steps["record() + vg.graph"]}, 20)
+            found[TRANSFORMERS[name]] = (times["drawn"], times["plain"],
+                                         times["drawn"] / times["plain"])
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times to measure everything")
+    parser.add_argument("--only", choices=ROWS, action="append",
+                        help="measure only this row (repeatable; default: every row)")
     args = parser.parse_args()
+    wanted = set(args.only or ROWS)
     if not core.has("micrograd"):
         raise SystemExit("micrograd is not installed: pip install -e '.[bench]'")
     gc.collect()
@@ -111,12 +140,19 @@ def main() -> None:
         ratios.setdefault(name, []).append(ratio)
 
     for round_number in range(1, args.rounds + 1):
-        drawn, scalar, ratio = layout_ratio()
-        add("layout", f"{drawn * 1000:.0f} / {scalar * 1000:.0f} ms = {ratio:.1f}x", ratio)
-        for name, (ours, theirs, ratio) in micrograd_ratios().items():
-            add(name, f"{ours:.1f} / {theirs:.1f} ms = {ratio:.2f}x", ratio)
-        drawn, recording, ratio = trace_ratio()
-        add("trace", f"{drawn * 1000:.0f} / {recording * 1000:.0f} ms = {ratio:.2f}x", ratio)
+        if "layout" in wanted:
+            drawn, scalar, ratio = layout_ratio()
+            add("layout", f"{drawn * 1000:.0f} / {scalar * 1000:.0f} ms = {ratio:.1f}x", ratio)
+        if "scalars" in wanted:
+            for name, (ours, theirs, ratio) in micrograd_ratios().items():
+                add(name, f"{ours:.1f} / {theirs:.1f} ms = {ratio:.2f}x", ratio)
+        if "trace" in wanted:
+            drawn, recording, ratio = trace_ratio()
+            add("trace", f"{drawn * 1000:.0f} / {recording * 1000:.0f} ms = {ratio:.2f}x",
+                ratio)
+        if "torch" in wanted:
+            for name, (drawn, plain, ratio) in torch_ratios().items():
+                add(name, f"{drawn:.1f} / {plain:.1f} ms = {ratio:.2f}x", ratio)
         print(f"  round {round_number}: done", file=sys.stderr, flush=True)
 
     labels = {
@@ -124,16 +160,22 @@ def main() -> None:
         "W1 (a')": "W1: 2,000 steps, leaves made beforehand, vizgrad ÷ micrograd",
         "(a)": "(a): 10,000 ops, 0.5 inline, vizgrad ÷ micrograd",
         "trace": "vg.show of a 100,000-op chain ÷ its forward + backward",
+        "nanoGPT": "PyTorch nanoGPT step, record() + vg.graph ÷ plain",
+        "encoder": "PyTorch nn.TransformerEncoderLayer step, record() + vg.graph ÷ plain",
     }
-    targets = {"layout": "≤ 20x", "W1 (a')": "≤ 1.5x", "(a)": "—", "trace": "≤ 0.7x"}
+    targets = {"layout": "≤ 20x", "W1 (a')": "≤ 1.5x", "(a)": "—", "trace": "≤ 0.7x",
+               "nanoGPT": "≤ 2x", "encoder": "≤ 2x"}
     print("| ratio | target | " + " | ".join(f"round {k + 1}" for k in range(args.rounds))
           + " | median |")
     print("|" + " --- |" * (args.rounds + 3))
     for name, label in labels.items():
+        if name not in ratios:
+            continue
         median = statistics.median(ratios[name])
         print(f"| {label} | {targets[name]} | " + " | ".join(rows[name])
               + f" | {median:.2f}x |")
-    print("\nCPU time of this process and its children; PyTorch's recording: bench/torch.py.")
+    print("\nCPU time of this process and its children; every PyTorch model, and record()"
+          " alone: bench/torch.py.")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
     python bench/torch.py [--repeats N] [--only NAME]
 
 One SGD training step (zero_grad, forward, loss, ``loss.backward()``,
-``optimizer.step()``) of four models, each timed three ways on the same
+``optimizer.step()``) of five models, each timed three ways on the same
 weights and batch (made before timing):
 
 - plain PyTorch;
@@ -16,9 +16,11 @@ The models: an MLP 784-128-10 (batch 64); nanoGPT (its Block, twice, with
 token and position embeddings and a head: makemore's small transformer,
 n_embd 64, 4 heads, 16 tokens, batch 16); makemore's GRU (n_embd 64, 16
 steps, batch 32); a torchvision ResNet BasicBlock (32 channels, 16x16,
-batch 8). The vendored models are in tests/torch_programs.py. Prints a
-markdown table of median CPU times and the ratios to plain PyTorch; the targets
-are record() <= 1.5x and record() + vg.graph <= 2x.
+batch 8); an ``nn.TransformerEncoderLayer`` (d_model 64, 4 heads, feed-forward
+128, 16 tokens, batch 16) under a linear head. The vendored models are in
+tests/torch_programs.py. Prints a markdown table of median CPU times and the
+ratios to plain PyTorch; the targets are record() <= 1.5x and record() +
+vg.graph <= 2x.
 """
 
 from __future__ import annotations
@@ -71,11 +73,16 @@ def workloads() -> dict[str, tuple[nn.Module, Callable[[nn.Module], torch.Tensor
 
     block = P.BasicBlock(32, 32)
     images = torch.randn(8, 32, 16, 16)
+
+    encoder = nn.Sequential(nn.TransformerEncoderLayer(64, 4, dim_feedforward=128, dropout=0.0,
+                                                       batch_first=True), nn.Linear(64, 1))
+    sequences = torch.randn(16, 16, 64)
     return {
         "MLP 784-128-10": (mlp, lambda m: F.cross_entropy(m(x), labels)),
         "nanoGPT, 2 blocks": (gpt, lambda m: m(idx, targets)),
         "makemore GRU, 16 steps": (gru, lambda m: m(words, next_chars)[1]),
         "ResNet BasicBlock": (block, lambda m: m(images).square().mean()),
+        "nn.TransformerEncoderLayer": (encoder, lambda m: m(sequences).square().mean()),
     }
 
 

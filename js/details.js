@@ -41,6 +41,8 @@ export function createDetails(document, { onClose } = {}) {
 // { term, value, className }.
 export function describe({ kind, data }, graph, step) {
   const rows = [];
+  // forward mode's orange numbers are tangents, as the legend says
+  const carried = graph?.mode === "forward" ? "tangent" : "gradient";
   const row = (term, value, className = "") => rows.push({ term, value: String(value), className });
   let title;
   if (kind === "edge") {
@@ -50,24 +52,24 @@ export function describe({ kind, data }, graph, step) {
     title = `${source} → ${target}`;
     if (data.input_index != null) row("input", `${Number(data.input_index) + 1} of ${target}`);
     row("value", data.detail?.value ?? data.value ?? "", "vg-value-text");
-    row("gradient", gradientText(data, data.detail?.grad ?? data.grad, step), "vg-grad-text");
+    row(carried, gradientText(data, data.detail?.grad ?? data.grad, step, carried), "vg-grad-text");
   } else {
     title = data.label;
     row("kind", data.op ? `${data.kind} (${data.op})` : data.kind);
     row("shape", formatShape(data.shape));
     row("dtype", data.dtype ?? "");
     row("value", data.detail?.value ?? data.value ?? "", "vg-value-text");
-    row("gradient", gradientText(data, data.detail?.grad ?? data.grad, step), "vg-grad-text");
+    row(carried, gradientText(data, data.detail?.grad ?? data.grad, step, carried), "vg-grad-text");
     // the notes are written in Python (vizgrad/drawing/narrate.py), never here
     for (const note of data.notes ?? []) row("note", note.text);
   }
   return { title, rows };
 }
 
-// A gradient as of `step`: none, not yet arrived, or its text.
-export function gradientText(data, fullText, step) {
+// A gradient (or a tangent) as of `step`: none, not yet arrived, or its text.
+export function gradientText(data, fullText, step, carried = "gradient") {
   if (data.grad_step == null || fullText == null) return "none";
-  if (step < data.grad_step) return `no gradient yet (arrives at step ${data.grad_step})`;
+  if (step < data.grad_step) return `no ${carried} yet (arrives at step ${data.grad_step})`;
   return fullText;
 }
 

@@ -205,6 +205,42 @@ def test_lstm_matches_autograd_on_every_edge_and_its_callback_reads_numbers_in_n
     np.testing.assert_array_equal(shown, oracle.predicted_characters(init, seqs))
 
 
+def test_grad_takes_autograds_parameter_dict_and_list_of_tuples_as_autograd_does():
+    # autograd's examples call grad(objective)(params, ...) with params a dict (rnn.py) or a
+    # list of (W, b) tuples (neural_net.py): the gradient comes back in the same shape
+    rnn, rnn_oracle = load("char_rnn", vizgrad_port()), load("char_rnn", TO_AUTOGRAD)
+    rs = np.random.RandomState(3)
+    init = rnn.create_rnn_params(input_size=4, state_size=3, output_size=4, rs=rs)
+    seqs = np.eye(4)[rs.randint(0, 4, (3, 2))]
+    got = vg.grad(rnn.rnn_log_likelihood)(init, seqs, seqs)
+    want = autograd.grad(rnn_oracle.rnn_log_likelihood)(init, seqs, seqs)
+    assert isinstance(got, dict) and list(got) == list(want)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-10, atol=1e-12, err_msg=key)
+
+    net, net_oracle = load("mlp_classifier", vizgrad_port()), load("mlp_classifier", TO_AUTOGRAD)
+    layers = net.init_random_params(0.5, [4, 3, 2], rs)
+    inputs, targets = rs.randn(5, 4), np.eye(2)[rs.randint(0, 2, 5)]
+    got = vg.grad(net.log_posterior)(layers, inputs, targets, 0.1)
+    want = autograd.grad(net_oracle.log_posterior)(layers, inputs, targets, 0.1)
+    assert type(got) is list and all(type(layer) is tuple for layer in got)
+    for (gw, gb), (ww, wb) in zip(got, want):
+        np.testing.assert_allclose(gw, ww, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(gb, wb, rtol=1e-10, atol=1e-12)
+
+
+def test_a_parameter_the_loss_never_uses_is_named_by_its_key_and_a_list_of_numbers_is_one_array():
+    params = {"W": np.ones(2), "unused": np.ones(3)}
+    with pytest.warns(vg.UnconnectedGradientWarning, match=r"argument 0 \('unused'\)"):
+        got = vg.grad(lambda p: np.sum(p["W"] ** 2))(params)
+    np.testing.assert_array_equal(got["unused"], np.zeros(3))
+    np.testing.assert_array_equal(got["W"], [2., 2.])
+    with pytest.warns(vg.UnconnectedGradientWarning, match=r"\('layers\[1\]\[0\]'\)"):
+        vg.grad(lambda layers: np.sum(layers[0][0]) + np.sum(layers[0][1]))(
+            [(np.ones(2), np.ones(1)), (np.ones(1),)])
+    np.testing.assert_array_equal(vg.grad(lambda v: v[0] * v[1])([2.0, 5.0]), [5.0, 2.0])
+
+
 def test_lenet_pooling_and_dense_layers_match_autograd_on_every_edge():
     lenet, oracle = load("lenet_parts"), load("lenet_parts", TO_AUTOGRAD)
 

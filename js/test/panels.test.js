@@ -43,6 +43,16 @@ test("details stay hidden until something is clicked, and have a close button af
   expect(closed).toBe(1);
 });
 
+test("in forward mode the details name the orange number a tangent, not a gradient", () => {
+  const item = { kind: "node", data: { label: "y", kind: "op", op: "mul", shape: [], value: "6",
+    grad: "2", grad_step: 2 } };
+  const terms = (graph, step) => describe(item, graph, step).rows.map((row) => `${row.term}: ${row.value}`);
+  expect(terms({ mode: "forward" }, 1)).toContain("tangent: no tangent yet (arrives at step 2)");
+  expect(terms({ mode: "forward" }, 2)).toContain("tangent: 2");
+  expect(terms({ mode: "reverse" }, 2)).toContain("gradient: 2");
+  expect(terms({ mode: "forward" }, 2).some((text) => text.startsWith("gradient"))).toBe(false);
+});
+
 test("a line that sums a long value up opens the full value; the group holding the op is named", () => {
   const opened = [];
   const explanation = createExplanation(document, { onOpen: (id) => opened.push(id) });

@@ -405,17 +405,20 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, *,
         state = recording()
         # inside another vg.grad or a tape, the gradient must itself be differentiable
         nested = state.enabled and bool(state.grad_sources or state.tapes)
+        what = getattr(f, "__name__", "f")
+        leaves: dict[int, list[tuple[str, Tensor]]] = {}
         for i in indices:
+            # a dict, list or tuple of arrays (autograd's parameters) is differentiated leaf
+            # by leaf, each leaf named by its key, and its gradient has the same shape
             value = args[i]
-            if nested and isinstance(value, Tensor):
-                args[i] = record(_ARGUMENT, (value,), value._data, None)
-                args[i].name = value.name
-            else:
-                args[i] = Tensor(value._data if isinstance(value, Tensor) else value,
-                                 requires_grad=False, name=getattr(value, "name", None))
-            require_floating(args[i], f"vg.grad differentiates with respect to argument {i} "
-                                      f"of {getattr(f, '__name__', 'f')}")
-        state.grad_sources.append(frozenset(args[i]._id for i in indices))
+            top = None if isinstance(value, dict) else _argument_name(f, i) or f"args[{i}]"
+            named = _leaves(value, top) if _is_container(value) else [(None, value)]
+            made = [(name, _argument(value, nested, name, f"argument {i} of {what}"))
+                    for name, value in named]
+            leaves[i] = made
+            args[i] = _rebuild(args[i], iter([t for _, t in made]))
+        sources = [t for i in indices for _, t in leaves[i]]
+        state.grad_sources.append(frozenset(t._id for t in sources))
         try:
             y = as_tensor(f(*args))
         finally:
@@ -424,21 +427,76 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, *,
             raise NonScalarBackwardError(f"grad(f) needs f to return a scalar, but it returned "
                                          f"shape {y.shape}; fix: return y.sum() or use "
                                          "vg.gradients(y, xs, grad_ys=...)")
-        result = gradients(y, [args[i] for i in indices], create_graph=nested)
-        for i, g in zip(indices, result):
-            if g is None:
-                _warn_unconnected(f"vg.grad({getattr(f, '__name__', 'f')})",
-                                  f"argument {i}" + (f" ({args[i].name!r})" if args[i].name
-                                                     else ""))
-        if nested:
-            out = [Tensor(np.zeros(args[i].shape, args[i].dtype)) if g is None else g
-                   for i, g in zip(indices, result)]
-        else:
-            out = [np.zeros(args[i].shape, args[i].dtype) if g is None else g.numpy()
-                   for i, g in zip(indices, result)]
+        result = iter(gradients(y, sources, create_graph=nested))
+        out = []
+        for i in indices:
+            found = []
+            for name, t in leaves[i]:
+                g = next(result)
+                if g is None:
+                    _warn_unconnected(f"vg.grad({what})", f"argument {i}"
+                                      + (f" ({name!r})" if name else ""))
+                    g = np.zeros(t.shape, t.dtype)
+                    found.append(Tensor(g) if nested else g)
+                else:
+                    found.append(g if nested else g.numpy())
+            out.append(_rebuild(args[i], iter(found)))
         return y, (tuple(out) if many else out[0])
 
     return value_and_gradient_of_f
+
+
+def _argument(value: Any, nested: bool, name: str | None, what: str) -> Tensor:
+    """The tensor ``vg.grad`` differentiates with respect to, made from one argument (or
+    one leaf of a dict, list or tuple of them)."""
+    if nested and isinstance(value, Tensor):
+        made = record(_ARGUMENT, (value,), value._data, None)
+        made.name = value.name
+    else:
+        made = Tensor(value._data if isinstance(value, Tensor) else value,
+                      requires_grad=False, name=getattr(value, "name", None) or name)
+    require_floating(made, f"vg.grad differentiates with respect to {what}"
+                           + (f" ({name!r})" if name else ""))
+    return made
+
+
+def _is_container(value: Any) -> bool:
+    """A dict, or a list or tuple holding arrays, tensors or containers: autograd's way of
+    passing many parameters. A list of plain numbers stays one array, as before."""
+    if isinstance(value, dict):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(item, (np.ndarray, Tensor, dict)) or _is_container(item)
+                   for item in value)
+    return False
+
+
+def _leaves(value: Any, name: str | None) -> list[tuple[str | None, Any]]:
+    """(name, leaf) for every array in ``value``, in order, named by the keys and positions
+    on the way: ``W`` for a dict's key, ``layer1.W`` below it, ``params[1][0]`` in lists."""
+    if not _is_container(value):
+        return [(name, value)]
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in
+                _leaves(item, str(key) if name is None else f"{name}.{key}")]
+    return [leaf for k, item in enumerate(value) for leaf in _leaves(item, f"{name}[{k}]")]
+
+
+def _rebuild(template: Any, values: Iterator[Any]) -> Any:
+    """``template``'s dicts, lists and tuples with its leaves replaced by ``values``."""
+    if not _is_container(template):
+        return next(values)
+    if isinstance(template, dict):
+        return {key: _rebuild(item, values) for key, item in template.items()}
+    return type(template)(_rebuild(item, values) for item in template)
+
+
+def _argument_name(f: Callable[..., Any], i: int) -> str | None:
+    """The name of ``f``'s positional parameter ``i`` (``params``), if it has one."""
+    code = getattr(f, "__code__", None)
+    if code is None or i >= code.co_argcount:
+        return None
+    return code.co_varnames[i]
 
 
 def _warn_unconnected(api: str, what: str) -> None:

@@ -20,6 +20,7 @@ them: a drawing formats what it draws.
 from __future__ import annotations
 
 import math
+from operator import truth
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from .graph import Edge, Graph, GraphStep, Items, Node, Scope, Structure, paused
 from .group import COLLAPSE_LIMIT, group
 from .options import OPTIONS, check_max_values
 from .palette import COLORS
-from .trace import Trace, step_outline
+from .trace import Trace, columns_of, offsets, step_outline
 
 NOT_RECORDED = "not recorded"  # the text of a value the Trace does not hold (None)
 
@@ -80,49 +81,24 @@ class Drawing:
         self.trace = trace
         self.max_values = max_values
         self.edges_made: dict[int, Edge] = {}  # the Graph's edges, as made so far
-        tensors = trace.tensors
-        n = len(tensors)
+        columns = self.columns = columns_of(trace.tensors)
+        n = len(columns)
         self.n = n
         target = trace.target
-        self.has_output = tensors[target].op is not None
+        is_leaf = self.is_leaf = columns.is_leaf
+        self.has_output = not is_leaf[target]
 
         # edges: one per (tensor, input), in tensor order; edge k of tensor t is
-        # edge_start[t] + its input's position. Who uses whom is kept only where it is
-        # read: the edges leaving a tensor used twice or more (its gradient is a sum)
-        # and the users of leaves (a leaf is drawn in its users' group)
-        fan_out = [0] * n
-        first_edge: dict[int, int] = {}
-        out_edges: dict[int, list[int]] = {}
-        leaf_users: dict[int, list[int]] = {}
-        sources: list[int] = []
-        targets: list[int] = []
-        edge_start = [0] * n
-        for t in tensors:
-            i = t.index
-            edge_start[i] = len(sources)
-            for x in t.inputs:
-                k = len(sources)
-                sources.append(x)
-                targets.append(i)
-                fan_out[x] += 1
-                if fan_out[x] == 1:
-                    first_edge[x] = k
-                elif fan_out[x] == 2:
-                    out_edges[x] = [first_edge[x], k]
-                else:
-                    out_edges[x].append(k)
-                if tensors[x].op is None:
-                    leaf_users.setdefault(x, []).append(i)
-        self.fan_out, self.out_edges, self.edge_start = fan_out, out_edges, edge_start
-        self.leaf_users = leaf_users
+        # edge_start[t] + its input's position
+        starts, sources = columns.starts, columns.inputs
+        targets = np.repeat(np.arange(n, dtype=np.int64), columns.counts)
+        self.edge_start = starts
+        self.fan_out = np.bincount(sources, minlength=n)
+        self.out_edges = _OutEdges(sources, self.fan_out)
 
-        on_path = bytearray(n)
-        stack = [target]
-        while stack:
-            i = stack.pop()
-            if not on_path[i]:
-                on_path[i] = 1
-                stack.extend(tensors[i].inputs)
+        on_path = columns.on_path
+        if on_path is None:
+            on_path = _leading_to(target, starts, sources)
         self.on_path = on_path
 
         self.forward = trace.mode == "forward"
@@ -130,35 +106,42 @@ class Drawing:
             self._forward_structure(n)
         # when each gradient arrives: an op's at the step that ran it, a leaf's at the
         # last step that sent it something
-        self.step_of: dict[int, int] = {}
-        arrival: dict[int, int] = {}
         outline = step_outline(trace.steps)
-        for k, (tensor, sent) in enumerate(outline, start=1):
-            self.step_of[tensor] = k
-            for x, arrived in zip(tensors[tensor].inputs, sent):
-                if arrived:
-                    arrival[x] = k
+        count = len(outline.tensors)
+        step_at = np.zeros(n, np.int64)
+        np.maximum.at(step_at, outline.tensors, np.arange(1, count + 1))
+        sent_per_step = outline.starts[1:] - outline.starts[:-1]
+        step = np.repeat(np.arange(1, count + 1), sent_per_step)
+        place = np.arange(len(outline.sent)) - np.repeat(outline.starts[:-1], sent_per_step)
+        tensor = np.repeat(outline.tensors, sent_per_step)
+        arrived = outline.sent & (place < columns.counts[tensor])  # inputs it has
+        arrival_at = np.zeros(n, np.int64)
+        np.maximum.at(arrival_at, sources[starts[tensor[arrived]] + place[arrived]],
+                      step[arrived])
+        self.step_of: Any = _StepAt(step_at)
+        self.arrival: Any = _StepAt(arrival_at)  # tensor -> the last step that sent it one
         totals = trace.totals
-        # a lazy mapping (a long pass's totals) says which indices it holds without arrays
-        present = totals.indices() if hasattr(totals, "indices") else totals
-        grad_step: list[int | None] = [None] * n
-        for i, t in enumerate(tensors):
-            if i in present:
-                grad_step[i] = self.step_of.get(i) if t.op is not None else arrival.get(i)
+        present = getattr(totals, "mask", None)
+        if present is None:  # a plain mapping
+            present = np.zeros(n, dtype=bool)
+            present[[i for i in totals if 0 <= i < n]] = True
+        grad_at = np.where(is_leaf, arrival_at, step_at)
+        grad_at[~present] = 0
         if target in totals:
-            grad_step[target] = 1 if trace.steps else None
-        self.grad_step = grad_step
-        self.arrival = arrival  # tensor -> the last step that sent it a gradient
+            grad_at[target] = 1 if trace.steps else 0
+        self.grad_step: Any = _StepAt(grad_at)   # tensor -> the step its total shows at
         if self.forward:  # the tangents take the gradients' place, at the forward steps
             self.step_of, self.arrival = self.forward_step_of, {}
-            self.grad_step = [0 if i in trace.tangents and t.op is None else
-                              self.forward_step_of.get(i) for i, t in enumerate(tensors)]
+            tangents = trace.tangents
+            self.grad_step = [0 if i in tangents and is_leaf[i] else
+                              self.forward_step_of.get(i) for i in range(n)]
 
-        self.labels = self._labels()
-        named = trace.target_name or tensors[target].name
+        self.labels = Labels(columns, is_leaf, target if self.has_output and
+                             not trace.target_name else -1)
+        named = trace.target_name or columns.names[target]
         self.target_name = named if named else "f"
         node_count = n + self.has_output
-        grouping = group(tensors, leaf_users, node_count)
+        grouping = group(columns, node_count)
         levels: list[int] = []  # 1 for a group at the top, 2 for one inside it, ...
         for parent in grouping.parents or [None] * len(grouping.names):
             levels.append(1 if parent is None else levels[parent] + 1)
@@ -168,19 +151,26 @@ class Drawing:
             for k, (name, size, parent) in enumerate(zip(
                 grouping.names, grouping.sizes, grouping.parents or [None] * len(levels))))
         self.large = grouping.collapsed
-        node_scopes: list[str | None] = [None if g is None else f"s{g}"
-                                         for g in grouping.group_of]
-        node_greyed = [not flag for flag in on_path]
+        scope_ids = [s.id for s in self.scopes]
+        groups = grouping.group_of
+        edge_sources, edge_targets = sources, targets
         if self.has_output:
-            node_scopes.append(None)
-            node_greyed.append(False)
-            sources.append(target)
-            targets.append(n)
-        self.structure = Structure(node_scopes, node_greyed, sources, targets,
-                                   [None, *((s.tensor for s in self.step_list) if self.forward
-                                            else (tensor for tensor, _ in outline))])
+            groups = np.concatenate((groups, [-1]))
+            edge_sources = np.concatenate((sources, [target]))
+            edge_targets = np.concatenate((targets, [n]))
+        node_scopes = np.array([*scope_ids, None], dtype=object)[groups]
+        node_greyed = ~on_path.astype(bool)
+        if self.has_output:
+            node_greyed = np.concatenate((node_greyed, [False]))
+        step_nodes = np.empty(len(self.step_list) + 1, dtype=object)  # step 0: none
+        step_nodes[1:] = [s.tensor for s in self.step_list] if self.forward else \
+            outline.tensors
+        self.structure = Structure(node_scopes, node_greyed, edge_sources.tolist(),
+                                   edge_targets.tolist(), step_nodes,
+                                   (groups, scope_ids, edge_sources, edge_targets))
         self.node_count = node_count
         self._texts: dict[int, tuple[Any, str, bool]] = {}
+        self._lines: dict[int, tuple[Any, str]] = {}
 
     def _forward_structure(self, n: int) -> None:
         """Forward mode: step k pushes the tangents through the k-th op, in the order run."""
@@ -197,35 +187,15 @@ class Drawing:
         return (self.trace.tangents if self.forward else self.trace.totals).get(i)
 
     # -- names ----------------------------------------------------------------------
-    def _labels(self) -> list[str | None]:
-        """Each tensor's label; None for a literal, drawn by its value (``label``)."""
-        labels: list[str | None] = []
-        counters: dict[str, int] = {}
-        used: set[str] = set()
-        # the op that makes the target is not labelled like the output box after it
-        target = self.trace.target if self.has_output and not self.trace.target_name else -1
-        for t in self.trace.tensors:
-            label = t.name if t.index != target else None
-            if not label:
-                if t.op is None and not t.requires_grad and t.value is not None and \
-                        np.ndim(t.value) == 0:
-                    labels.append(None)  # a literal such as the 2 of x * 2
-                    continue
-                kind = SHORT_OP_NAMES.get(t.op, t.op) if t.op is not None else (
-                    "var" if t.requires_grad else "const")
-                counters[kind] = counters.get(kind, 0) + 1
-                label = f"{kind}{counters[kind]}"
-                while label in used:
-                    counters[kind] += 1
-                    label = f"{kind}{counters[kind]}"
-            used.add(label)
-            labels.append(label)
-        return labels
-
     def label(self, i: int) -> str:
         """How tensor ``i`` is named in the drawing and the explanations."""
         label = self.labels[i]
         return self.text(self.trace.tensors[i].value) if label is None else label
+
+    def leaves(self, requires_grad: bool = False) -> list[int]:
+        """The indices of the leaves (only the variables, with ``requires_grad``)."""
+        wanted = self.is_leaf & self.columns.requires_grad if requires_grad else self.is_leaf
+        return np.flatnonzero(wanted).tolist()
 
     # -- texts, made once per array -------------------------------------------------
     def text(self, array: Any) -> str:
@@ -236,7 +206,10 @@ class Drawing:
         """A value as one line of an explanation: summed up when it is long."""
         if array is None:
             return NOT_RECORDED
-        return inline(array, self.max_values)
+        made = self._lines.get(id(array))
+        if made is None or made[0] is not array:  # once per array, however often said
+            made = self._lines[id(array)] = (array, inline(array, self.max_values))
+        return made[1]
 
     def nonfinite(self, array: Any) -> bool:
         """True when the value holds NaN or inf."""
@@ -291,7 +264,7 @@ class Drawing:
             stopped=i in trace.stopped,
             nonfinite=value is not None and self.nonfinite(value) and not any(
                 v is not None and has_nonfinite(v) for v in t.input_values),
-            fan_out=self.fan_out[i], size=math.prod(shape),
+            fan_out=int(self.fan_out[i]), size=math.prod(shape),
             details=self.details(value, total))
         notes = narrate.node_notes(node, self.target_name, self.trace.stopped_by)
         if self.trace.checks:  # a hand-written _backward, checked
@@ -338,7 +311,7 @@ class Drawing:
                         grad_step=self.seed_step, size=int(np.size(t.value)),
                         details=self.details(t.value, seed))
         t = trace.tensors[target]
-        position = k - self.edge_start[target]
+        position = k - int(self.edge_start[target])
         c = self.contribution(target, position)
         step = self.step_of.get(target) if c is not None else None
         value = t.input_values[position] if t.input_values else trace.tensors[source].value
@@ -372,3 +345,156 @@ class Drawing:
                       self.structure, "micrograd" if self.trace.kind == "micrograd" else "")
         drawn.mode = self.trace.mode
         return drawn
+
+
+class _StepAt:
+    """Tensor index -> a step, or None (read as a mapping), from an array where 0 means
+    none."""
+
+    def __init__(self, steps: np.ndarray) -> None:
+        self._steps = steps
+
+    def get(self, i: int, default: Any = None) -> Any:
+        k = int(self._steps[i]) if 0 <= i < len(self._steps) else 0
+        return k if k else default
+
+    def __getitem__(self, i: int) -> int | None:
+        return self.get(i)
+
+
+class _OutEdges:
+    """Tensor index -> the edges leaving it, for a tensor used twice or more (its gradient
+    is a sum); worked out for all tensors when first asked."""
+
+    def __init__(self, sources: np.ndarray, fan_out: np.ndarray) -> None:
+        self._sources, self._fan_out = sources, fan_out
+        self._order: list[int] | None = None
+        self._starts: list[int] = []
+
+    def get(self, i: int, default: Any = None) -> Any:
+        if not 0 <= i < len(self._fan_out) or self._fan_out[i] < 2:
+            return default
+        if self._order is None:
+            self._order = np.argsort(self._sources, kind="stable").tolist()
+            self._starts = offsets(self._fan_out).tolist()
+        return self._order[self._starts[i]:self._starts[i + 1]]
+
+
+def _leading_to(target: int, starts: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+    """Per tensor: True when it leads to ``target`` (it is the target or one of its inputs,
+    at any depth)."""
+    on_path = bytearray(len(starts) - 1)
+    begin, flat = starts.tolist(), inputs.tolist()
+    stack = [target]
+    while stack:
+        i = stack.pop()
+        if not on_path[i]:
+            on_path[i] = 1
+            stack.extend(flat[begin[i]:begin[i + 1]])
+    return np.frombuffer(bytes(on_path), dtype=bool)
+
+
+class Labels:
+    """Each tensor's label: its name, or its kind and a count ("mul2"), or None for a
+    literal (drawn by its value). Worked out for every tensor at once when first read,
+    spelled only for those read.
+
+    >>> import numpy as np
+    >>> from vizgrad.drawing.trace import TracedTensor, columns_of
+    >>> x = TracedTensor(0, "x", None, "", (), False, (), (), np.array(3.0), True, None)
+    >>> f = TracedTensor(1, None, "multiply", "×", (), True, (0, 0), (), np.array(9.0), False, None)
+    >>> g = TracedTensor(2, None, "multiply", "×", (), True, (1, 0), (), np.array(27.), False, None)
+    >>> columns = columns_of((x, f, g))
+    >>> labels = Labels(columns, columns.is_leaf, -1); [labels[i] for i in range(3)]
+    ['x', 'mul1', 'mul2']
+    """
+
+    def __init__(self, columns: Any, is_leaf: np.ndarray, unnamed: int) -> None:
+        self._columns, self._is_leaf = columns, is_leaf
+        self._unnamed = unnamed  # a tensor whose name is not its label (-1: none)
+        self._made: list[str | None] | None = None
+        self._kinds: list[str] = []
+        self._kind = self._count = np.zeros(0, np.int64)
+        self._named = np.zeros(0, dtype=bool)
+
+    def __getitem__(self, i: int) -> str | None:
+        if self._made is None and not len(self._named):
+            self._work_out()
+        if self._made is not None:
+            return self._made[i]
+        if self._named[i]:
+            return self._columns.names[i]
+        count = int(self._count[i])
+        return f"{self._kinds[self._kind[i]]}{count}" if count else None
+
+    def _work_out(self) -> None:
+        columns, n = self._columns, len(self._columns)
+        names = columns.names
+        named = np.fromiter(map(truth, names), bool, n)
+        if 0 <= self._unnamed < n:
+            named[self._unnamed] = False
+        op_kinds = [None if name is None else SHORT_OP_NAMES.get(name, name)
+                    for name in columns.op_names]
+        kinds = list(dict.fromkeys([*(k for k in op_kinds if k is not None), "var", "const"]))
+        code = np.array([-1 if k is None else kinds.index(k) for k in op_kinds],
+                        dtype=np.int64)
+        kind = code[columns.op_codes]
+        kind[self._is_leaf] = np.where(columns.requires_grad[self._is_leaf],
+                                       kinds.index("var"), kinds.index("const"))
+        generated = np.flatnonzero(~named & ~columns.literal)
+        present = np.bincount(kind[generated], minlength=len(kinds))
+        used_kinds = {k for k, count in zip(kinds, present.tolist()) if count}
+        if _may_collide(used_kinds, {name for name in set(names) if name}):
+            self._made = self._one_by_one(named, kind, kinds)
+            return
+        # the k-th unnamed tensor of a kind is "kind{k}": its rank among them
+        small = np.uint16 if len(kinds) < 2**16 else np.int64   # sorted in one pass
+        order = generated[np.argsort(kind[generated].astype(small), kind="stable")]
+        sorted_kinds = kind[order]
+        count = np.zeros(n, np.int64)
+        count[order] = np.arange(len(order)) - np.searchsorted(sorted_kinds, sorted_kinds) + 1
+        self._kinds, self._kind, self._count, self._named = kinds, kind, count, named
+
+    def _one_by_one(self, named: np.ndarray, kind: np.ndarray, kinds: list[str]
+                    ) -> list[str | None]:
+        """Every label in tensor order, a count skipped where it would repeat a label
+        already given (a tensor named "mul1" by the user)."""
+        labels: list[str | None] = []
+        counters: dict[str, int] = {}
+        used: set[str] = set()
+        names, literal = self._columns.names, self._columns.literal
+        for i in range(len(named)):
+            label = names[i] if named[i] else None
+            if not label:
+                if literal[i]:
+                    labels.append(None)  # a literal such as the 2 of x * 2
+                    continue
+                k = kinds[kind[i]]
+                counters[k] = counters.get(k, 0) + 1
+                label = f"{k}{counters[k]}"
+                while label in used:
+                    counters[k] += 1
+                    label = f"{k}{counters[k]}"
+            used.add(label)
+            labels.append(label)
+        return labels
+
+
+def _may_collide(kinds: set[str], names: set[str]) -> bool:
+    """True when a counted label ("mul1") could equal a name or another kind's label: a
+    name, or a kind, is one of ``kinds`` followed by a number (then labels are given one
+    by one, skipping those taken).
+
+    >>> _may_collide({"mul", "add"}, {"x", "mul"}), _may_collide({"mul"}, {"mul2"})
+    (False, True)
+    >>> _may_collide({"log", "log2"}, set())
+    True
+    """
+    for word in (*names, *kinds):
+        end = len(word)
+        while end and word[end - 1].isdigit():
+            end -= 1
+        for cut in range(end, len(word)):
+            if word[cut] != "0" and word[:cut] in kinds:
+                return True
+    return False

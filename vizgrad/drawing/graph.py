@@ -23,6 +23,7 @@ from . import dot as _dot
 from . import group as _group
 from . import render as _render
 from .palette import COLORS
+from .trace import codes_of
 
 INLINE_DETAIL = 64   # to_dict sends the click-for-details text of values up to this size
 STEP_WINDOW = 500    # to_dict sends the explanations of this many steps; more on request
@@ -179,6 +180,23 @@ class Structure:
     edge_sources: Sequence[int]         # edge index -> node index
     edge_targets: Sequence[int]
     step_nodes: Sequence[int | None]    # step -> node index of its op (None: step 0)
+    # the same as arrays, when the builder has them at hand (see ``arrays``)
+    made_arrays: tuple[np.ndarray, list[str], np.ndarray, np.ndarray] | None = None
+
+    def arrays(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+        """(each node's scope as a position in the list of scope ids, -1 for none; that
+        list; each edge's source; each edge's target), as numpy arrays."""
+        if self.made_arrays is None:
+            codes, table = codes_of(self.node_scopes)
+            ids = list(table)
+            if None in ids:
+                codes[codes == ids.index(None)] = -1
+                codes[codes > ids.index(None)] -= 1
+                ids.remove(None)
+            object.__setattr__(self, "made_arrays", (
+                codes, ids, np.asarray(self.edge_sources, dtype=np.int64),
+                np.asarray(self.edge_targets, dtype=np.int64)))
+        return self.made_arrays  # type: ignore[return-value]
 
 
 class Graph:
@@ -358,10 +376,8 @@ class Graph:
         if key not in cache:  # the widget asks twice per layout: for its data and the DOT
             if len(cache) > 8:
                 cache.clear()
-            s = self.structure
             parents = {scope.id: scope.parent for scope in self.scopes}
-            cache[key] = _group.drawn_parts(s.node_scopes, s.edge_sources, s.edge_targets, key,
-                                            parents)
+            cache[key] = _group.drawn_parts(self.structure, key, parents)
         return cache[key]
 
     def scopes_within(self, scope_id: str) -> set[str]:

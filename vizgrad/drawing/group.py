@@ -9,18 +9,24 @@ left to right.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .trace import TracedTensor
+import numpy as np
+
+from .trace import Columns, codes_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .graph import Structure
 
 COLLAPSE_LIMIT = 300     # graphs with more nodes than this start collapsed
 CHUNKS = 40              # an unscoped graph past the limit is drawn as about this many groups
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Grouping:
-    """The groups in order of first appearance, and each tensor's group (None: on its own).
+    """The groups in order of first appearance, and each tensor's group (-1: on its own).
 
     Groups nest: ``names`` are full paths ("transformer/h/0"), a group comes after
     the group it is in (``parents``), and ``sizes`` count the nodes of nested groups too.
@@ -29,7 +35,7 @@ class Grouping:
     names: tuple[str, ...]
     sizes: tuple[int, ...]
     collapsed: bool                   # the graph is large: its groups start collapsed
-    group_of: list[int | None]        # tensor index -> position in ``names`` (innermost)
+    group_of: np.ndarray              # tensor index -> position in ``names`` (innermost)
     parents: tuple[int | None, ...] = ()   # group -> the group it is in
 
 
@@ -59,9 +65,15 @@ def common_scope(paths: Iterable[str | None]) -> str | None:
     return "/".join(shared) if shared else None
 
 
-def group(tensors: Sequence[TracedTensor], leaf_users: Mapping[int, Sequence[int]],
-          node_count: int) -> Grouping:
-    """Group the tensors of a trace; ``leaf_users[i]``: the tensors that take leaf i as input.
+def leaf_uses(columns: Columns, is_leaf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each use of a leaf as an input, in tensor order: (the leaf, the tensor using it)."""
+    users = np.repeat(np.arange(len(columns)), columns.counts)
+    at = np.flatnonzero(is_leaf[columns.inputs])
+    return columns.inputs[at], users[at]
+
+
+def group(columns: Columns, node_count: int) -> Grouping:
+    """Group the tensors of a trace (its ``Columns``).
 
     Each scope path is a group, and so is each of its prefixes: ``layer1/inner`` is
     drawn inside ``layer1``. A leaf goes with its users, in the innermost group that
@@ -72,34 +84,68 @@ def group(tensors: Sequence[TracedTensor], leaf_users: Mapping[int, Sequence[int
     >>> x = vg.Variable(1.0)
     >>> with vg.scope("layer1/inner"):
     ...     y = vg.tanh(x)
-    >>> grouping = group(trace_of_tensor(y).tensors, {0: [1]}, node_count=3)
-    >>> grouping.names, grouping.parents, grouping.group_of
+    >>> grouping = group(trace_of_tensor(y).tensors.columns, node_count=3)
+    >>> grouping.names, grouping.parents, grouping.group_of.tolist()
     (('layer1', 'layer1/inner'), (None, 0), [1, 1])
     """
-    scope_of: list[str | None] = [None if t.scope is None or t.op is None else t.scope
-                                  for t in tensors]
-    for t in tensors:
-        if t.op is None:  # a leaf goes with its users, in the group that holds them all
-            users = leaf_users.get(t.index, ())
-            scope_of[t.index] = common_scope(scope_of[u] for u in users) if users else \
-                t.scope
+    n = len(columns)
+    is_leaf = columns.is_leaf
+    # scope_code: each tensor's scope as a position in ``table`` (its distinct scopes)
+    if columns.scopes.count(None) == n:  # no scope at all
+        scope_code, table = np.zeros(n, np.int64), [None]
+    else:
+        scope_code, found = codes_of(columns.scopes)
+        table = list(found)
+    if None not in table:
+        table.append(None)
+    none = table.index(None)
+    scope_code[is_leaf] = none            # a leaf goes with its users (below)
+    leaves, users = leaf_uses(columns, is_leaf)
+    used = np.zeros(n, dtype=bool)
+    used[leaves] = True
+    own = np.flatnonzero(is_leaf & ~used)   # a leaf no op uses keeps its own scope
+    scope_code[own], _ = _coded([columns.scopes[i] for i in own.tolist()], table)
+    if len(leaves) and len(table) > 1:
+        # the distinct (leaf, scope of a user) pairs, and a leaf's common scope of them
+        pairs = np.unique(leaves * len(table) + scope_code[users])
+        leaf_of, code = np.divmod(pairs, len(table))
+        bounds = np.flatnonzero(np.diff(leaf_of)) + 1
+        start, end = np.r_[0, bounds], np.r_[bounds, len(pairs)]
+        single = end - start == 1
+        scope_code[leaf_of[start[single]]] = code[start[single]]
+        for a, b in zip(start[~single].tolist(), end[~single].tolist()):
+            path = common_scope(table[c] for c in code[a:b].tolist())
+            if path not in table:
+                table.append(path)
+            scope_code[leaf_of[a]] = table.index(path)
+        if "" in table:  # a leaf used in the scope "" alone is in no scope
+            scope_code[leaves[scope_code[leaves] == table.index("")]] = none
+    blank = np.array([not path for path in table], dtype=bool)   # None or ""
     large = node_count > COLLAPSE_LIMIT
     chunks: dict[str, int] = {}  # the groups made for a large graph, in order
     if large:
-        unscoped_ops = [t.index for t in tensors if t.op is not None and not scope_of[t.index]]
-        tops = {path.split("/")[0] for path in scope_of if path}
-        visible = len(tops) + scope_of.count(None)
-        if visible > COLLAPSE_LIMIT and unscoped_ops:
-            _chunk(tensors, leaf_users, scope_of, unscoped_ops, chunks)
+        unscoped_ops = np.flatnonzero(~is_leaf & blank[scope_code])
+        present = np.bincount(scope_code, minlength=len(table)) > 0
+        tops = {path.split("/")[0] for k, path in enumerate(table) if path and present[k]}
+        visible = len(tops) + int(np.count_nonzero(scope_code == none))
+        if visible > COLLAPSE_LIMIT and len(unscoped_ops):
+            _chunk(columns, is_leaf, leaves, users, scope_code, table, blank, unscoped_ops,
+                   chunks)
     # scopes in order of first appearance (index order is creation order), each after
     # the scopes it is in; then the groups made for a large graph
+    counts = np.bincount(scope_code, minlength=len(table))
+    codes_present = np.flatnonzero(counts)
+    first = np.full(len(table), n, np.int64)
+    np.minimum.at(first, scope_code, np.arange(n))
     sizes: dict[str, int] = {}
     parent_of: dict[str, str | None] = {}
-    for name in scope_of:
+    chunk_counts = dict.fromkeys(chunks, 0)
+    for code in sorted(codes_present.tolist(), key=first.__getitem__):
+        name = table[code]
         if not name:
             continue
-        if name in chunks:
-            chunks[name] += 1
+        if name in chunk_counts:
+            chunk_counts[name] += int(counts[code])
             continue
         parent = None
         parts = name.split("/")
@@ -108,48 +154,87 @@ def group(tensors: Sequence[TracedTensor], leaf_users: Mapping[int, Sequence[int
             if path not in sizes:
                 sizes[path] = 0
                 parent_of[path] = parent
-            sizes[path] += 1
+            sizes[path] += int(counts[code])
             parent = path
-    sizes.update(chunks)
+    sizes.update(chunk_counts)
     position = {name: k for k, name in enumerate(sizes)}
     parents = tuple(None if parent_of.get(name) is None else position[parent_of[name]]
                     for name in sizes)
-    position[None] = None  # type: ignore[index]
-    return Grouping(tuple(sizes), tuple(sizes.values()), large,
-                    [position[name] for name in scope_of], parents)
+    group_of_code = np.array([position.get(path, -1) if path else -1 for path in table],
+                             dtype=np.int64)
+    return Grouping(tuple(sizes), tuple(sizes.values()), large, group_of_code[scope_code],
+                    parents)
 
 
-def _chunk(tensors: Sequence[TracedTensor], leaf_users: Mapping[int, Sequence[int]],
-           scope_of: list[str | None], unscoped_ops: list[int], chunks: dict[str, int]) -> None:
+def _coded(paths: list, table: list) -> tuple[np.ndarray, list]:
+    """``paths`` as positions in ``table`` (paths it lacks are added to it)."""
+    codes = []
+    for path in paths:
+        if path not in table:
+            table.append(path)
+        codes.append(table.index(path))
+    return np.array(codes, dtype=np.int64), table
+
+
+def _depths(columns: Columns) -> np.ndarray:
+    """Each tensor's depth: the longest path to it from a leaf (index order is a
+    topological order: inputs come before their users).
+
+    A run of one-input ops each taking the tensor just before it (sin(tanh(sin(x)))) adds
+    one per op: only the tensor heading each run is worked out one by one.
+    """
+    starts, inputs, counts = columns.starts, columns.inputs, columns.counts
+    n = len(columns)
+    index = np.arange(n)
+    follows = counts == 1
+    follows[follows] = inputs[starts[:-1][follows]] == index[follows] - 1
+    heads = np.flatnonzero(~follows)
+    head_of = np.maximum.accumulate(np.where(follows, 0, index)) if n else index
+    depth = [0] * n
+    beyond = (index - head_of).tolist()     # how far into its run a tensor is
+    head_list = head_of.tolist()
+    for i in heads[counts[heads] > 0].tolist():
+        found = 0
+        for x in inputs[starts[i]:starts[i + 1]].tolist():
+            d = depth[head_list[x]] + beyond[x]
+            if d > found:
+                found = d
+        depth[i] = found + 1
+    depths = np.array(depth, dtype=np.int64)
+    return depths[head_of] + index - head_of
+
+
+def _chunk(columns: Columns, is_leaf: np.ndarray, leaves: np.ndarray, users: np.ndarray,
+           scope_code: np.ndarray, table: list, blank: np.ndarray, unscoped_ops: np.ndarray,
+           chunks: dict[str, int]) -> None:
     """Cut the unscoped ops into about CHUNKS groups, bands of depth (the longest path
     from a leaf), so edges run from one group to a later one and the collapsed drawing
     reads left to right."""
-    depth = [0] * len(tensors)
-    for t in tensors:  # index order: inputs before their users
-        inputs = t.inputs
-        if len(inputs) == 1:
-            depth[t.index] = depth[inputs[0]] + 1
-        elif inputs:
-            depth[t.index] = 1 + max([depth[x] for x in inputs])
-    order = sorted(unscoped_ops, key=depth.__getitem__)  # stable: ties stay in index order
+    depth = _depths(columns)
+    order = unscoped_ops[np.argsort(depth[unscoped_ops], kind="stable")]  # ties: index order
     size = math.ceil(len(order) / CHUNKS)
-    rank = [-1] * len(tensors)
-    for first in range(0, len(order), size):
-        band = order[first:first + size]
-        name = f"ops {first + 1}–{first + len(band)}"
+    rank = np.full(len(columns), -1, np.int64)
+    rank[order] = np.arange(len(order))
+    band_code = np.empty(math.ceil(len(order) / size), np.int64)
+    for b, first in enumerate(range(0, len(order), size)):
+        last = min(first + size, len(order))
+        name = f"ops {first + 1}–{last}"
         chunks[name] = 0
-        for r, i in enumerate(band, start=first):
-            scope_of[i] = name
-            rank[i] = r
-    for t in tensors:  # a leaf goes with the first group that uses it
-        if t.op is None and not scope_of[t.index]:
-            ranked = [u for u in leaf_users.get(t.index, ()) if rank[u] >= 0]
-            if ranked:
-                scope_of[t.index] = scope_of[min(ranked, key=rank.__getitem__)]
+        if name not in table:
+            table.append(name)
+        band_code[b] = table.index(name)
+    scope_code[order] = band_code[np.arange(len(order)) // size]
+    # a leaf without a scope goes with the first group that uses it
+    ranked = rank[users]
+    keep = blank[scope_code[leaves]] & (ranked >= 0)
+    if keep.any():
+        best = np.full(len(columns), len(order), np.int64)
+        np.minimum.at(best, leaves[keep], ranked[keep])
+        placed = np.flatnonzero(best < len(order))
+        scope_code[placed] = band_code[best[placed] // size]
 
 
-def drawn_parts(node_scopes: Sequence[str | None], edge_sources: Sequence[int],
-                edge_targets: Sequence[int], collapsed: Iterable[str],
+def drawn_parts(structure: Structure, collapsed: Iterable[str],
                 parents: Mapping[str, str | None] | None = None
                 ) -> tuple[list[int], list[tuple[int, str, str, int, int]]]:
     """What a drawing with the scopes ``collapsed`` shows.
@@ -164,9 +249,10 @@ def drawn_parts(node_scopes: Sequence[str | None], edge_sources: Sequence[int],
     """
     collapsed = set(collapsed)
     if not collapsed:
-        return (list(range(len(node_scopes))),
+        return (list(range(len(structure.node_scopes))),
                 [(k, f"n{s}", f"n{t}", 1, 1) for k, (s, t) in
-                 enumerate(zip(edge_sources, edge_targets))])
+                 enumerate(zip(structure.edge_sources, structure.edge_targets))])
+    codes, table, sources, targets = structure.arrays()
     box_of_scope: dict[str | None, str | None] = {None: None}
 
     def outermost(scope: str | None) -> str | None:  # its box, or None when it is open
@@ -176,23 +262,35 @@ def drawn_parts(node_scopes: Sequence[str | None], edge_sources: Sequence[int],
             box_of_scope[scope] = above or (scope if scope in collapsed else None)
         return box_of_scope[scope]
 
-    box = [outermost(scope) or f"n{i}" for i, scope in enumerate(node_scopes)]
-    nodes = [i for i, b in enumerate(box) if b[0] == "n"]
-    bundles: dict[tuple[str, str], list] = {}
-    edges: list[list] = []
-    for k, (s, t) in enumerate(zip(edge_sources, edge_targets)):
-        source, target = box[s], box[t]
-        if source == target and source[0] != "n":
-            continue  # inside one collapsed scope
-        if source[0] != "n" or target[0] != "n":
-            bundle = bundles.get((source, target))
-            if bundle is not None:
-                bundle[3] += 1
-                bundle[5].add(s)
-                continue
-            bundle = bundles[(source, target)] = [k, source, target, 1, 1, {s}]
-            edges.append(bundle)
-        else:
-            edges.append([k, source, target, 1, 1, None])
-    return nodes, [(k, source, target, count, len(sources) if sources else 1)
-                   for k, source, target, count, _, sources in edges]
+    boxes = list(dict.fromkeys(b for b in map(outermost, table) if b is not None))
+    box_code = np.array([-1 if outermost(scope) is None else boxes.index(outermost(scope))
+                         for scope in table] + [-1], dtype=np.int64)
+    box = box_code[codes]   # per node: its collapsed box, or -1 (drawn on its own)
+    nodes = np.flatnonzero(box < 0).tolist()
+    n = len(box)
+    source_box, target_box = box[sources], box[targets]
+    shown = (source_box != target_box) | (source_box < 0)   # not inside one box
+    plain = np.flatnonzero(shown & (source_box < 0) & (target_box < 0))
+    bundled = np.flatnonzero(shown & ((source_box >= 0) | (target_box >= 0)))
+    # a bundle per pair of ends, a box's end numbered after the nodes
+    source_end = np.where(source_box >= 0, n + source_box, sources)[bundled]
+    target_end = np.where(target_box >= 0, n + target_box, targets)[bundled]
+    _, first, which, count = np.unique(source_end * (n + len(boxes)) + target_end,
+                                       return_index=True, return_inverse=True,
+                                       return_counts=True)
+    tensors = np.bincount(np.unique(which * n + sources[bundled]) // n, minlength=len(first))
+
+    def end(code: int) -> str:
+        return f"n{code}" if code < n else boxes[code - n]
+
+    edges = [(k, f"n{s}", f"n{t}", 1, 1) for k, s, t in zip(
+        plain.tolist(), sources[plain].tolist(), targets[plain].tolist())]
+    edges += [(k, end(s), end(t), c, m) for k, s, t, c, m in zip(
+        bundled[first].tolist(), source_end[first].tolist(), target_end[first].tolist(),
+        count.tolist(), tensors.tolist())]
+    edges.sort(key=_first)
+    return nodes, edges
+
+
+def _first(item: tuple) -> int:
+    return item[0]

@@ -195,8 +195,7 @@ def step(drawing: Drawing, k: int) -> GraphStep:
     lines.extend(note["text"] for note in rule_notes(drawing, s.tensor))
     if k == len(steps):
         done = [f"∂{target}/∂{label(i)} = {drawing.line_text(drawing.trace.totals[i])}"
-                for i, u in enumerate(drawing.trace.tensors)
-                if u.op is None and u.requires_grad and drawing.grad_step[i] is not None]
+                for i in drawing.leaves(requires_grad=True) if drawing.grad_step[i] is not None]
         if done:
             lines.append("Done: " + ", ".join(done))
             items.append(None)
@@ -392,8 +391,8 @@ def _forward_first_lines(drawing: Drawing) -> list[str]:
     trace, target, label = drawing.trace, drawing.target_name, drawing.label
     seeds = ", ".join(f"{dotted(label(i))} = {drawing.text(trace.tangents[i])}"
                       for i in trace.seeded)
-    still = [dotted(label(i)) for i, t in enumerate(trace.tensors)
-             if t.op is None and i in trace.tangents and i not in trace.seeded]
+    still = [dotted(label(i)) for i in drawing.leaves()
+             if i in trace.tangents and i not in trace.seeded]
     lines = [f"Forward pass: each edge carries the value that flowed along it (blue); "
              f"{target} = {drawing.text(trace.tensors[trace.target].value)}.",
              f"Forward mode starts from the seed {seeds}"

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import MISSING, fields
+from itertools import chain, islice
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,18 @@ from ..core.forward import forward_pass, op_contribution, seed_tangents
 from ..core.tensor import Tensor, ancestors, is_floating
 from ..errors import ArgumentError
 from .format import dtype_name
-from .trace import LazySteps, Trace, TracedForwardStep, TracedStep, TracedTensor
+from .trace import (
+    Columns,
+    LazySteps,
+    LazyTensors,
+    Outline,
+    Trace,
+    TracedForwardStep,
+    TracedStep,
+    TracedTensor,
+    codes_of,
+    offsets,
+)
 
 
 def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
@@ -53,61 +66,171 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
                             "pass the tensor you want to differentiate, e.g. vg.graph(loss)")
     result = backward_pass if backward_pass is not None else (
         y._pass if y._pass is not None else fresh_pass(y))
-    namespace = _namespace_names(names or {})
     # a target bound to two names (v5 = v4 - v3; y = v5): the output box takes the later
     aliases = [key for key, value in (names or {}).items()
                if value is y and not key.startswith("_")]
     roots = [root for root in result.roots if root is not None]
-    drawn = ancestors([y, *(t for t in extra if isinstance(t, Tensor)), *result.sources,
-                       *roots])
-    index = {t._id: i for i, t in enumerate(drawn)}
-
-    # a leaf is drawn with the value its first user saw (a later optimizer step changes
-    # nothing), so leaves are made after the ops
-    first_seen: dict[int, np.ndarray] = {}
-    formulas: dict[tuple[int, int], tuple[str, ...]] = {}
-    tensors: list[TracedTensor | None] = []
-    leaves: list[int] = []
-    for i, t in enumerate(drawn):
-        op = t._op
-        if op is None:
-            tensors.append(None)
-            leaves.append(i)
-            continue
-        inputs = t._inputs
-        for x, value in zip(inputs, t._saved):
-            if x._op is None and x._id not in first_seen:
-                first_seen[x._id] = value
-        key = (id(op), len(inputs))
-        if key not in formulas:
-            formulas[key] = tuple(op.formula(j) for j in range(len(inputs)))
-        data = t._data
-        tensors.append(_traced(
-            i, t.name or namespace.get(id(t)), op.name, op.symbol, formulas[key],
-            op.elementwise, tuple([index[x._id] for x in inputs]), t._saved, data,
-            t.requires_grad, t._scope, data.shape, dtype_name(data.dtype)))
-    for i in leaves:
-        t = drawn[i]
-        data = t._data
-        name = t.name or namespace.get(id(t)) or (
-            None if t.requires_grad else _array_name(names or {}, t._data))
-        tensors[i] = _traced(
-            i, name, None, "", (), False, (), (),
-            first_seen.get(t._id, data), t.requires_grad, t._scope, data.shape,
-            dtype_name(data.dtype))
+    drawn, ids, on_path = _walk(y, [*(t for t in extra if isinstance(t, Tensor)),
+                                    *result.sources, *roots])
+    index = _Index(ids)
+    tensors = _tensors(drawn, ids, on_path, names or {})
+    op_codes, op_names = tensors.columns.op_codes, tensors.columns.op_names
 
     seed = next((s for rid, s in zip(result.root_ids, result.seeds) if rid == y._id), None)
     allowed = result.allowed
     forward = _forward_parts(y, tangent_seed, index) if mode == "forward" else {}
+    is_op = np.array([name is not None for name in op_names], dtype=bool)[op_codes]
     return Trace(
-        tensors=tuple(tensors), target=index[y._id], seed=seed, steps=_steps(result, index),
-        totals=_Totals(result.grads, index, [t._id for t in drawn]),
+        tensors=tensors, target=index[y._id], seed=seed, steps=_steps(result, ids),
+        totals=_Totals(result.grads, ids),
         sources=tuple(index[s._id] for s in result.sources if s._id in index),
         stopped=frozenset(index[tid] for tid in result.stops if tid in index),
-        outside_tape=frozenset() if allowed is None else frozenset(
-            i for i, t in enumerate(drawn) if t._op is not None and t._id not in allowed),
+        outside_tape=frozenset() if allowed is None else frozenset(np.flatnonzero(
+            is_op & ~np.isin(ids, np.fromiter(allowed, np.int64, len(allowed)))).tolist()),
         kind=result.kind,
         target_name=aliases[-1] if len(aliases) > 1 else None, **forward)
+
+
+_ID = attrgetter("_id")
+# what the drawing keeps of each tensor, read in one C loop each (``map``); a tensor's value
+# is read through _VALUE and the values its op ran on through _SAVED, nowhere else
+_OP, _INPUTS, _NAME, _SCOPE, _GRAD = (attrgetter(a) for a in (
+    "_op", "_inputs", "name", "_scope", "requires_grad"))
+_VALUE, _SAVED = attrgetter("_data"), attrgetter("_saved")
+
+
+def _walk(first: Tensor, more: Sequence[Tensor]
+          ) -> tuple[list[Tensor], np.ndarray, np.ndarray]:
+    """Every tensor ``first`` and ``more`` were computed from (and they) in creation order,
+    their ids (ascending), and which of them lead to ``first``."""
+    seen: dict[int, Tensor] = {}
+    stack = [first]
+    pop, push = stack.pop, stack.extend
+    for phase in (0, 1):
+        while stack:
+            t = pop()
+            while True:  # along a run of one-input ops without the stack
+                tid = t._id
+                if tid in seen:
+                    break
+                seen[tid] = t
+                inputs = t._inputs
+                if len(inputs) != 1:
+                    push(inputs)
+                    break
+                t = inputs[0]
+        if phase == 0:
+            leading = len(seen)
+            stack.extend(more)
+    order = sorted(seen)
+    drawn = list(map(seen.__getitem__, order))
+    ids = np.fromiter(order, np.int64, len(order))
+    if leading == len(seen):
+        return drawn, ids, np.ones(len(drawn), dtype=bool)
+    return drawn, ids, np.isin(ids, np.fromiter(islice(seen, leading), np.int64, leading))
+
+
+class _Index:
+    """Tensor id -> its position in the trace, found in the ascending ids."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids
+
+    def get(self, tid: int) -> int | None:
+        k = int(np.searchsorted(self.ids, tid))
+        return k if k < len(self.ids) and self.ids[k] == tid else None
+
+    def __contains__(self, tid: object) -> bool:
+        return self.get(tid) is not None  # type: ignore[arg-type]
+
+    def __getitem__(self, tid: int) -> int:
+        k = self.get(tid)
+        if k is None:
+            raise KeyError(tid)
+        return k
+
+
+def positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The position of each of ``wanted`` in the ascending ``ids`` (-1: not there).
+
+    >>> positions(np.array([2, 5, 9]), np.array([9, 3, 2])).tolist()
+    [2, -1, 0]
+    """
+    found = np.searchsorted(ids, wanted)
+    found[found >= len(ids)] = len(ids) - 1 if len(ids) else 0
+    if not len(ids):
+        return np.full(len(wanted), -1, np.int64)
+    return np.where(ids[found] == wanted, found, -1)
+
+
+def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
+             names: Mapping[str, Any]) -> LazyTensors:
+    """The tensors of a trace as columns read now (plain data, no tensor kept), each
+    TracedTensor made from them when first read."""
+    n = len(drawn)
+    op_ids, op_table = codes_of(list(map(_OP, drawn)))
+    inputs = list(map(_INPUTS, drawn))
+    starts = np.zeros(n + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, inputs), np.int64, n), out=starts[1:])
+    flat = positions(ids, np.fromiter(map(_ID, chain.from_iterable(inputs)), np.int64,
+                                      int(starts[-1])))
+    del inputs
+    values = list(map(_VALUE, drawn))
+    saved = list(map(_SAVED, drawn))
+    requires_grad = np.fromiter(map(_GRAD, drawn), bool, n)
+    tensor_names = list(map(_NAME, drawn))  # an empty name is no name: read as None
+    scopes = list(map(_SCOPE, drawn))
+    leaf_code = next((k for k, op in enumerate(op_table) if op is None), -1)
+    leaves = np.flatnonzero(op_ids == leaf_code).tolist()
+
+    # a tensor without a name of its own is named by the namespace's variable holding it
+    for t, key in _namespace_names(names).values():
+        k = int(np.searchsorted(ids, t._id))
+        if k < n and drawn[k] is t and not tensor_names[k]:
+            tensor_names[k] = key
+    # a constant leaf by the numpy array it was made from (its variable's name)
+    if any(isinstance(value, np.ndarray) for value in names.values()):
+        for i in leaves:
+            if not tensor_names[i] and not requires_grad[i]:
+                tensor_names[i] = _array_name(names, values[i])
+
+    # a leaf is drawn with the value its first user saw (a later optimizer step changes
+    # nothing): the first place it is an input, in tensor order
+    first_seen: dict[int, Any] = {}
+    if leaves and len(flat):
+        is_leaf = op_ids == leaf_code
+        at = np.flatnonzero(is_leaf[flat])
+        used, first = np.unique(flat[at], return_index=True)
+        where = at[first]
+        users = np.searchsorted(starts, where, side="right") - 1
+        for leaf, user, place in zip(used.tolist(), users.tolist(), where.tolist()):
+            first_seen[leaf] = saved[user][place - starts[user]]
+    literal = np.zeros(n, dtype=bool)
+    for i in leaves:
+        if not requires_grad[i] and np.ndim(first_seen.get(i, values[i])) == 0:
+            literal[i] = True
+
+    columns = Columns(op_ids, tuple(None if op is None else op.name for op in op_table),
+                      starts, flat, tensor_names, scopes, requires_grad, literal, on_path)
+    formulas: dict[tuple[int, int], tuple[str, ...]] = {}
+
+    def make(i: int) -> TracedTensor:
+        op = op_table[op_ids[i]]
+        data = values[i]
+        if op is None:
+            return _traced(i, tensor_names[i] or None, None, "", (), False, (), (),
+                           first_seen.get(i, data), bool(requires_grad[i]), scopes[i],
+                           data.shape, dtype_name(data.dtype))
+        its = tuple(flat[starts[i]:starts[i + 1]].tolist())
+        key = (id(op), len(its))
+        if key not in formulas:
+            formulas[key] = tuple(op.formula(j) for j in range(len(its)))
+        return _traced(i, tensor_names[i] or None, op.name, op.symbol, formulas[key],
+                       op.elementwise,
+                       its, saved[i], data, bool(requires_grad[i]), scopes[i], data.shape,
+                       dtype_name(data.dtype))
+
+    return LazyTensors(make, columns)
 
 
 def _forward_parts(y: Tensor, seed: Mapping[Any, Any], index: Mapping[int, int]) -> dict:
@@ -128,19 +251,24 @@ def _forward_parts(y: Tensor, seed: Mapping[Any, Any], index: Mapping[int, int])
             "seeded": tuple(index[tid] for tid in seeds if tid in index)}
 
 
-def _steps(result: BackwardPass, index: dict[int, int]) -> LazySteps:
+def _steps(result: BackwardPass, ids: np.ndarray) -> LazySteps:
     """The pass's steps through drawn tensors, each made (its arrays too) when first read;
     what is kept of the pass is plain data (no tensor, no reference to the pass)."""
     steps = result.step_record()
-    kept = [k for k, tid in enumerate(steps.step_ids) if tid in index]
+    at = positions(ids, np.frombuffer(steps.step_ids, np.int64) if len(steps.step_ids)
+                   else np.zeros(0, np.int64))
+    kept = np.flatnonzero(at >= 0)
+    tensor_of = at[kept]
 
     def make(j: int) -> TracedStep:
-        tid, upstream, contributions = steps.step(kept[j])
-        return TracedStep(index[tid], upstream, contributions)
+        _, upstream, contributions = steps.step(int(kept[j]))
+        return TracedStep(int(tensor_of[j]), upstream, contributions)
 
-    def outline() -> list[tuple[int, tuple[bool, ...]]]:
-        sent, ids = steps.sent(), steps.step_ids
-        return [(index[ids[k]], sent[k]) for k in kept]
+    def outline() -> Outline:
+        starts, sent = steps.sent_flags()
+        counts = (starts[1:] - starts[:-1])[kept]
+        take = np.repeat(starts[kept] - offsets(counts)[:-1], counts) + np.arange(counts.sum())
+        return Outline(tensor_of, offsets(counts), sent[take])
 
     return LazySteps(len(kept), make, outline)
 
@@ -148,28 +276,28 @@ def _steps(result: BackwardPass, index: dict[int, int]) -> LazySteps:
 class _Totals(Mapping[int, np.ndarray]):
     """Trace index -> the total gradient that reached it, made an array when first read."""
 
-    def __init__(self, grads: Mapping[int, Any], index: dict[int, int], ids: list[int]) -> None:
+    def __init__(self, grads: Mapping[int, Any], ids: np.ndarray) -> None:
         self._grads, self._ids = grads, ids
         # the pass's own keys, read without making any array
-        self._present = frozenset([index[tid] for tid in dict.keys(grads) if tid in index])
+        keys = np.fromiter(dict.keys(grads), np.int64, len(grads))
+        at = positions(ids, keys)
+        self.mask = np.zeros(len(ids), dtype=bool)
+        self.mask[at[at >= 0]] = True
 
     def __contains__(self, i: object) -> bool:
-        return i in self._present
+        return isinstance(i, (int, np.integer)) and 0 <= i < len(self.mask) and \
+            bool(self.mask[i])
 
     def __getitem__(self, i: int) -> np.ndarray:
-        if i not in self._present:
+        if i not in self:
             raise KeyError(i)
-        return self._grads[self._ids[i]]
+        return self._grads[int(self._ids[i])]
 
     def __iter__(self) -> Iterator[int]:
-        return iter(sorted(self._present))
+        return iter(np.flatnonzero(self.mask).tolist())
 
     def __len__(self) -> int:
-        return len(self._present)
-
-    def indices(self) -> frozenset[int]:
-        """The indices that have a total, as a set (no array is made)."""
-        return self._present
+        return int(self.mask.sum())
 
 
 _NAMES = ("index", "name", "op", "symbol", "formulas", "elementwise", "inputs", "input_values",
@@ -224,10 +352,10 @@ def _array_name(names: Mapping[str, Any], data: np.ndarray) -> str | None:
     return None
 
 
-def _namespace_names(names: Mapping[str, Any]) -> dict[int, str]:
-    """id of each tensor in a namespace -> its first public variable name."""
-    found: dict[int, str] = {}
+def _namespace_names(names: Mapping[str, Any]) -> dict[int, tuple[Tensor, str]]:
+    """id of each tensor in a namespace -> the tensor and its first public variable name."""
+    found: dict[int, tuple[Tensor, str]] = {}
     for key, value in names.items():
         if isinstance(value, Tensor) and not key.startswith("_") and id(value) not in found:
-            found[id(value)] = key
+            found[id(value)] = (value, key)
     return found

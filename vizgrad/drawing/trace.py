@@ -21,8 +21,9 @@ comes after its inputs (creation order), so index order is a topological order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -56,19 +57,136 @@ class TracedStep:
     contributions: tuple[np.ndarray | None, ...]  # the gradient sent to each input (None: none)
 
 
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """Every tensor of a trace at once, column by column: what the drawing's structure
+    (edges, paths, groups, labels) reads of all of them, with no TracedTensor made.
+
+    Tensor ``i``'s inputs are ``inputs[starts[i]:starts[i + 1]]``; its op is
+    ``op_names[op_codes[i]]`` (None: a leaf).
+    """
+
+    op_codes: np.ndarray                # int, per tensor: its op's position in op_names
+    op_names: tuple[str | None, ...]    # each distinct op's name (None: a leaf)
+    starts: np.ndarray                  # int64, n + 1 offsets into ``inputs``
+    inputs: np.ndarray                  # int64: every tensor's inputs, in tensor order
+    names: Sequence[str | None]
+    scopes: Sequence[str | None]
+    requires_grad: np.ndarray           # bool, per tensor
+    literal: np.ndarray                 # bool: a leaf drawn by its value (the 2 of x * 2)
+    on_path: np.ndarray | None = None   # bool: leads to the target (None: not worked out)
+
+    def __len__(self) -> int:
+        return len(self.op_codes)
+
+    @cached_property
+    def is_leaf(self) -> np.ndarray:
+        """Per tensor: True for a leaf (no op made it)."""
+        leaf_ops = np.array([name is None for name in self.op_names], dtype=bool)
+        return leaf_ops[self.op_codes]
+
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """Per tensor: how many inputs it has."""
+        return self.starts[1:] - self.starts[:-1]
+
+    def op(self, i: int) -> str | None:
+        """The op name of tensor ``i`` (None: a leaf)."""
+        return self.op_names[self.op_codes[i]]
+
+
+def offsets(counts: Sequence[int]) -> np.ndarray:
+    """Where each of a run of parts starts, and (last) where the run ends.
+
+    >>> offsets([2, 0, 1]).tolist()
+    [0, 2, 2, 3]
+    """
+    starts = np.zeros(len(counts) + 1, np.int64)
+    starts[1:] = np.cumsum(np.asarray(counts, dtype=np.int64))
+    return starts
+
+
+def codes_of(values: Sequence) -> tuple[np.ndarray, tuple]:
+    """Each value's position among the distinct values, and those values in order of first
+    appearance (hashable values; one pass in C).
+
+    >>> codes, table = codes_of(["sin", None, "sin"]); codes.tolist(), table
+    ([0, 1, 0], ('sin', None))
+    """
+    table = dict.fromkeys(values)
+    position = {value: k for k, value in enumerate(table)}
+    return np.fromiter(map(position.__getitem__, values), np.int64, len(values)), tuple(table)
+
+
+def columns_of(tensors: Sequence[TracedTensor]) -> Columns:
+    """The columns of a trace's tensors: those a recorder made with them, or read here from
+    the TracedTensors (a trace built by hand, by PyTorch's recorder, by micrograd's).
+
+    >>> x = TracedTensor(0, "x", None, "", (), False, (), (), np.array(3.0), True, None)
+    >>> f = TracedTensor(1, None, "multiply", "×", (), True, (0, 0), (), np.array(9.0), False, None)
+    >>> columns_of((x, f)).inputs.tolist(), columns_of((x, f)).op(1)
+    ([0, 0], 'multiply')
+    """
+    made = getattr(tensors, "columns", None)
+    if made is not None:
+        return made
+    op_codes, op_names = codes_of([t.op for t in tensors])
+    starts = offsets([len(t.inputs) for t in tensors])
+    inputs = np.fromiter((x for t in tensors for x in t.inputs), np.int64, int(starts[-1]))
+    return Columns(
+        op_codes, op_names, starts, inputs, [t.name for t in tensors],
+        [t.scope for t in tensors], np.array([t.requires_grad for t in tensors], dtype=bool),
+        np.array([t.op is None and not t.requires_grad and t.value is not None and
+                  np.ndim(t.value) == 0 for t in tensors], dtype=bool))
+
+
+class LazyTensors(Sequence[TracedTensor]):
+    """The tensors of a large trace, each TracedTensor made when first read: a drawing of 41
+    boxes reads a few of 100,000. ``columns`` holds what the drawing reads of every one.
+
+    >>> x = TracedTensor(0, "x", None, "", (), False, (), (), np.array(3.0), True, None)
+    >>> tensors = LazyTensors(lambda i: x, columns_of((x,))); len(tensors), tensors[0].name
+    (1, 'x')
+    """
+
+    def __init__(self, make: Callable[[int], TracedTensor], columns: Columns) -> None:
+        self._count = len(columns)
+        self._make = make
+        self._made: dict[int, TracedTensor] = {}
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._count))]
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError(i)
+        made = self._made.get(i)
+        if made is None:
+            made = self._made[i] = self._make(i)
+        return made
+
+    def __iter__(self) -> Iterator[TracedTensor]:
+        return (self[i] for i in range(self._count))
+
+
 class LazySteps(Sequence[TracedStep]):
     """The steps of a long backward pass, each made when first read: a drawing of 41 boxes
-    reads a few of 100,000. ``outline`` gives, per step, its tensor and which inputs it sent
-    a gradient, without making any step (what the drawing's structure needs).
+    reads a few of 100,000. ``outline`` gives, without making any step, what the drawing's
+    structure needs: each step's tensor, and which inputs it sent a gradient (``Outline``).
 
-    >>> steps = LazySteps(2, lambda k: TracedStep(k, np.array(1.0), (None,)),
-    ...                   lambda: [(0, (False,)), (1, (False,))])
+    >>> outline = Outline(np.array([1, 0]), np.array([0, 1, 2]), np.array([True, False]))
+    >>> steps = LazySteps(2, lambda k: TracedStep(k, np.array(1.0), (None,)), lambda: outline)
     >>> len(steps), steps[1].tensor
     (2, 1)
     """
 
     def __init__(self, count: int, make: Callable[[int], TracedStep],
-                 outline: Callable[[], list[tuple[int, tuple[bool, ...]]]]) -> None:
+                 outline: Callable[[], Outline]) -> None:
         self._count = count
         self._make = make
         self._made: dict[int, TracedStep] = {}
@@ -90,11 +208,27 @@ class LazySteps(Sequence[TracedStep]):
         return step
 
 
-def step_outline(steps: Sequence[TracedStep]) -> list[tuple[int, tuple[bool, ...]]]:
-    """Each step's tensor and which of its inputs it sent a gradient (made steps or lazy)."""
+@dataclass(frozen=True, eq=False)
+class Outline:
+    """Each step's tensor and which of its inputs it sent a gradient, as arrays: step k's
+    flags are ``sent[starts[k]:starts[k + 1]]``, one per input of ``tensors[k]``."""
+
+    tensors: np.ndarray     # int64, per step
+    starts: np.ndarray      # int64, steps + 1
+    sent: np.ndarray        # bool
+
+
+def step_outline(steps: Sequence[TracedStep]) -> Outline:
+    """The Outline of a trace's steps (lazy ones say it without making a step).
+
+    >>> step_outline((TracedStep(1, np.array(1.0), (np.array(3.0), None)),)).sent.tolist()
+    [True, False]
+    """
     if isinstance(steps, LazySteps):
         return steps.outline()
-    return [(s.tensor, tuple(c is not None for c in s.contributions)) for s in steps]
+    starts = offsets([len(s.contributions) for s in steps])
+    return Outline(np.array([s.tensor for s in steps], dtype=np.int64), starts,
+                   np.array([c is not None for s in steps for c in s.contributions], dtype=bool))
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,7 +272,7 @@ class RuleCheck:
 class Trace:
     """One computation, its backward pass and what the drawing marks on it."""
 
-    tensors: tuple[TracedTensor, ...]
+    tensors: Sequence[TracedTensor]             # a tuple, or LazyTensors (same reading)
     target: int                                   # the tensor backpropagation started from
     seed: np.ndarray | None                       # the gradient it started with (None: no pass)
     steps: Sequence[TracedStep]                   # in the order they ran
