@@ -14,13 +14,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
 import torch
 
 from ..drawing.record import _traced
-from ..drawing.trace import LazySteps, Trace, TracedStep
+from ..drawing.trace import (
+    Columns,
+    LazySteps,
+    LazyTensors,
+    Outline,
+    Trace,
+    TracedStep,
+    TracedTensor,
+    codes_of,
+    offsets,
+)
 from ..errors import UnsupportedError
 from .record import RECORDED, Entry, Pass, Recording, as_numpy, module_paths, refusal
 from .walk import FREED
@@ -64,32 +75,59 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
 
     labels = _namespace_labels(recording, names or {})
     module_path, param_path = module_paths(recording, names or {})
-    scopes = {module: path.replace(".", "/") if path else None  # "features.0" -> "features/0"
-              for module, path in module_path.items()}
-    values: dict[int, np.ndarray | None] = {}
-    tensors = []
-    for k, old in enumerate(order):
-        e = entries[old]
-        look = e.look
-        value = values[old] = as_numpy(e.current_value())
-        raw = e.value
-        if look is None:
+    scope_names = {module: path.replace(".", "/") if path else None  # "features.0" -> "features/0"
+                   for module, path in module_path.items()}
+    n = len(order)
+    drawn_entries = [entries[i] for i in order]
+    # the values as recorded (None: changed in place since), made numpy arrays when read
+    current = [e.current_value() for e in drawn_entries]
+    at = dict(zip(order, current))
+    inputs = [tuple([new[x] for x in e.inputs]) for e in drawn_entries]
+    starts = offsets([len(its) for its in inputs])
+    tensor_names: list[str | None] = []
+    scopes: list[str | None] = []
+    requires_grad = np.zeros(n, dtype=bool)
+    literal = np.zeros(n, dtype=bool)  # a leaf drawn by its value (the 2 of x * 2)
+    for k, (old, e) in enumerate(zip(order, drawn_entries)):
+        if e.look is None:
             tensor = e.leaf() if e.leaf is not None else None
-            name = labels.get(old) or (param_path.get(id(tensor), e.name)
-                                       if tensor is not None else e.name)
-            traced = _traced(k, name, None, "", (), False, (), (), value,
-                             e.requires_grad, None, tuple(raw.shape), _dtype(raw))
+            tensor_names.append(labels.get(old) or (
+                param_path.get(id(tensor), e.name) if tensor is not None else e.name))
+            scopes.append(None)
+            if e.requires_grad:
+                requires_grad[k] = True
+            elif current[k] is not None and current[k].dim() == 0:
+                literal[k] = True
         else:
-            inputs = e.inputs
-            traced = _traced(k, labels.get(old), look.name, look.symbol, look.formulas,
-                             look.elementwise, tuple([new[i] for i in inputs]),
-                             tuple([values[i] for i in inputs]), value, False,
-                             scopes.get(e.scope) if e.scope is not None else None,
+            tensor_names.append(labels.get(old))
+            scopes.append(scope_names.get(e.scope) if e.scope is not None else None)
+    op_codes, op_names = codes_of([None if e.look is None else e.look.name
+                                   for e in drawn_entries])
+    columns = Columns(op_codes, op_names, starts,
+                      np.fromiter(chain.from_iterable(inputs), np.int64, int(starts[-1])),
+                      tensor_names, scopes, requires_grad, literal)
+    arrays: dict[int, np.ndarray | None] = {}
+
+    def value_of(old: int) -> np.ndarray | None:
+        if old not in arrays:
+            arrays[old] = as_numpy(at[old])
+        return arrays[old]
+
+    def make(k: int) -> TracedTensor:
+        e = drawn_entries[k]
+        look, raw, value = e.look, e.value, value_of(order[k])
+        if look is None:
+            traced = _traced(k, tensor_names[k], None, "", (), False, (), (), value,
+                             bool(requires_grad[k]), None, tuple(raw.shape), _dtype(raw))
+        else:
+            traced = _traced(k, tensor_names[k], look.name, look.symbol, look.formulas,
+                             look.elementwise, inputs[k],
+                             tuple([value_of(i) for i in e.inputs]), value, False, scopes[k],
                              tuple(raw.shape), _dtype(raw))
-        note = e.note if value is not None else CHANGED
+        note = e.note if current[k] is not None else CHANGED
         if note is not None:
             object.__setattr__(traced, "note", note)
-        tensors.append(traced)
+        return traced
 
     steps: Sequence[TracedStep] = ()
     totals: Mapping[int, np.ndarray] = {}
@@ -107,9 +145,8 @@ def trace_of_recording(t: torch.Tensor, *, names: Mapping[str, Any] | None = Non
                 previous[new[leaf]] = as_numpy(grad)
     notes = [FREED] if freed else []
     return Trace(
-        tensors=tuple(tensors), target=new[target], seed=seed, steps=steps,
-        totals=totals,
-        sources=tuple(k for k, tt in enumerate(tensors) if tt.requires_grad),
+        tensors=LazyTensors(make, columns), target=new[target], seed=seed, steps=steps,
+        totals=totals, sources=tuple(np.flatnonzero(requires_grad).tolist()),
         stopped=frozenset(new[i] for i in order if entries[i].stopped),
         kind=kind, notes=tuple(notes), previous_grads=previous,
         stopped_by="detach() / no_grad()")
@@ -167,9 +204,12 @@ class _Gradients(Mapping[int, np.ndarray]):
     def __len__(self) -> int:
         return len(self._sources)
 
-    def indices(self) -> frozenset[int]:
-        """The indices that have a total, without making any array."""
-        return frozenset(self._sources)
+    @property
+    def mask(self) -> np.ndarray:
+        """Per drawn tensor: whether it has a total, without making any array."""
+        mask = np.zeros(len(self._new), dtype=bool)
+        mask[list(self._sources)] = True
+        return mask
 
     def steps(self) -> LazySteps:
         """The steps through drawn ops, in the order the engine ran them, made when read."""
@@ -182,13 +222,14 @@ class _Gradients(Mapping[int, np.ndarray]):
             return TracedStep(new[op], self[new[op]], tuple(
                 as_numpy(pieces.get(position)) for position in range(len(entries[op].inputs))))
 
-        def outline() -> list[tuple[int, tuple[bool, ...]]]:
-            sent = []
-            for op in ops:
-                pieces = contributions.get(op, {})
-                sent.append((new[op], tuple(pieces.get(position) is not None
-                                            for position in range(len(entries[op].inputs)))))
-            return sent
+        def outline() -> Outline:
+            counts = [len(entries[op].inputs) for op in ops]
+            starts = offsets(counts)
+            sent = np.fromiter((contributions.get(op, {}).get(position) is not None
+                                for op, count in zip(ops, counts) for position in range(count)),
+                               bool, int(starts[-1]))
+            return Outline(np.fromiter(map(new.__getitem__, ops), np.int64, len(ops)), starts,
+                           sent)
 
         return LazySteps(len(ops), make, outline)
 
