@@ -103,6 +103,7 @@ _NOT_OPS = frozenset({
 })
 _Tensor = torch.Tensor
 _ACCUMULATE_GRAD = torch._C._functions.AccumulateGrad  # the node that adds into .grad
+_T_BACKWARD = type(torch.zeros(1, 1, requires_grad=True).t().grad_fn)  # weight.t() in linear
 _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "pow", "add_", "sub_", "mul_", "div_",
                          "pow_", "maximum", "minimum"})
 
@@ -153,6 +154,12 @@ class Pass:
 
     def settle(self) -> Pass:
         """Read the nodes' gradients kept so far into ``order``, ``upstream``, ``contributions``."""
+        if self.log:
+            with torch._C.DisableTorchFunction():  # inside record(): not ops of the recording
+                self._settle()
+        return self
+
+    def _settle(self) -> None:
         log, self.log = self.log, []
         order, upstream, contributions = self.order, self.upstream, self.contributions
         for (heads, targets), grad_inputs, grad_outputs in log:
@@ -161,16 +168,17 @@ class Pass:
                 if g is not None:
                     order.append(op)
                     upstream[op] = g
-            for op, j, position in targets:
+            for op, j, position, transposed in targets:
                 g = grad_inputs[j]
                 if g is not None:
+                    if transposed:
+                        g = g.t()
                     pieces = contributions.get(op)
                     if pieces is None:
                         contributions[op] = {position: g}
                     else:
                         before = pieces.get(position)
                         pieces[position] = g if before is None else before + g
-        return self
 
 
 class InPlaceError(VizgradError, RuntimeError):
@@ -491,18 +499,30 @@ class Recording:
                             continue
                         self._accumulators.setdefault(leaves[key], nxt)
                     else:
-                        if id(nxt) not in owned and id(nxt) not in heads:
-                            owned.add(id(nxt))
+                        if id(nxt) in owned or id(nxt) in heads:
+                            continue
+                        owned.add(id(nxt))
+                        key = self._transposed_input(nxt, wanted, leaves)
+                        if key is None:
                             if stack is None:
                                 stack = [nxt]
                             else:
                                 stack.append(nxt)
+                            continue
+                        # linear's weight.t(): what it sends is what it got, transposed (a
+                        # view), so it is read from this node instead of a hook of its own
+                        queue = wanted[key]
+                        if queue:
+                            last[key] = queue.pop(0)
+                        if targets is None:
+                            targets = plan[2] if node is head else []
+                        targets.append((op, j, last[key], True))
                         continue
                 if queue:  # the same tensor twice (x * x): its uses in order
                     last[key] = queue.pop(0)
                 if targets is None:
                     targets = plan[2] if node is head else []
-                targets.append((op, j, last[key]))
+                targets.append((op, j, last[key], False))
             if targets is not None and node is not head:
                 inner = plans.get(id(node))
                 if inner is None:
@@ -512,6 +532,20 @@ class Recording:
             if not stack:
                 return
             node = stack.pop()
+
+    def _transposed_input(self, node: Any, wanted: dict, leaves: dict | None) -> Any:
+        """The key in ``wanted`` of the input a TBackward0 node sends its gradient to (None:
+        another node, or a transpose that does not lead straight to an input)."""
+        if type(node) is not _T_BACKWARD:
+            return None
+        pair = node.next_functions[0]
+        if pair in wanted:
+            return pair
+        nxt = pair[0]
+        if leaves is not None and type(nxt) is _ACCUMULATE_GRAD and id(nxt.variable) in wanted:
+            self._accumulators.setdefault(leaves[id(nxt.variable)], nxt)
+            return id(nxt.variable)
+        return None
 
     def _pass(self) -> Pass:
         task = _task_id()
