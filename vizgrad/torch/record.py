@@ -10,9 +10,12 @@ Backward: each recorded op owns the autograd nodes between its output's
 ``grad_fn`` and its inputs' gradient edges (``linear`` owns ``AddmmBackward0``
 and ``TBackward0``). A post-hook on the first gives the gradient that reached
 the op, post-hooks on those that feed an input give each input's
-contribution, and pre-hooks on ``AccumulateGrad`` give what reached each leaf
-(what PyTorch adds to ``.grad``). Hooks fire in the order the engine runs
-the nodes, so the steps are PyTorch's, not a re-simulation.
+contribution (the transpose of a weight inside ``linear`` is read from the node
+before it: it passes the same numbers on, transposed), and pre-hooks on
+``AccumulateGrad`` give what reached each leaf (what PyTorch adds to ``.grad``).
+Hooks fire in the order the engine runs the nodes, so the steps are PyTorch's,
+not a re-simulation. A hook only keeps what its node received and sent; the
+pass is read from that when drawn.
 
 >>> import torch
 >>> w = torch.tensor([2.0, 3.0], requires_grad=True)
@@ -238,14 +241,8 @@ class Recording:
         self.param_names: dict[int, str] = {}
 
     # -- forward ------------------------------------------------------------------------
-    def index_of(self, t: torch.Tensor) -> int:
-        """The entry of ``t`` as it is now: a new leaf if it is unseen or changed in place."""
-        found = self._where.get(id(t))
-        if found is not None and found[1] == t._version:
-            return found[0]
-        return self._leaf(t, found is not None)
-
     def _leaf(self, t: torch.Tensor, changed: bool) -> int:
+        """A new leaf entry for ``t``: unseen, or ``changed`` in place since its last entry."""
         # a parameter is copied (an optimizer step will change it in place); anything
         # else is aliased and checked against its version counter when drawn
         grad_fn, requires_grad, version = t.grad_fn, t.requires_grad, t._version
@@ -304,7 +301,7 @@ class Recording:
                 inputs.append(None)
                 edges.append(None)
                 continue
-            found = where.get(id(t))
+            found = where.get(id(t))  # its entry, unless unseen or changed in place since
             index = found[0] if found is not None and found[1] == t._version else \
                 self._leaf(t, found is not None)
             inputs.append(index)
@@ -536,9 +533,10 @@ class Recording:
     def _transposed_input(self, node: Any, wanted: dict, leaves: dict | None) -> Any:
         """The key in ``wanted`` of the input a TBackward0 node sends its gradient to (None:
         another node, or a transpose that does not lead straight to an input)."""
-        if type(node) is not _T_BACKWARD:
+        functions = node.next_functions
+        if type(node) is not _T_BACKWARD or len(functions) != 1:
             return None
-        pair = node.next_functions[0]
+        pair = functions[0]
         if pair in wanted:
             return pair
         nxt = pair[0]
