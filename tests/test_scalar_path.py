@@ -103,3 +103,74 @@ def test_float_path_is_not_taken_for_other_dtypes_and_shapes():
     y = vg.Variable(np.float32(1.5)) * vg.Variable(2.0)    # float32 · float64 = float64
     assert y._float is None and y.dtype == np.float64
 
+
+
+def test_a_float_path_result_reads_as_an_array_wherever_an_array_is_asked_for():
+    x = vg.Variable(2.0, name="x")
+    y = x * 3.0
+    assert y._float is not None
+    assert y.shape == () and y.dtype == np.float64 and y.item() == 6.0 and float(y) == 6.0
+    data = y.data
+    assert isinstance(data, np.ndarray) and data.dtype == np.float64 and float(data) == 6.0
+    with pytest.raises(vg.InPlaceError):
+        data[...] = 1.0                     # read-only, as an array result's .data is
+    with pytest.raises(vg.VizgradError, match="gradient"):
+        np.asarray(y)                       # it carries x's gradient: refused, as on numpy's path
+    assert np.asarray(vg.constant(2.0) * 3.0).tolist() == 6.0
+    assert repr(y) == "tensor(6., requires_grad=True, op='multiply')"
+    y.backward()
+    assert type(x.grad) is np.ndarray and x.grad.dtype == np.float64 and x.grad.item() == 3.0
+
+
+def test_a_float_path_result_mixes_into_array_ops_with_the_gradient_of_numpys_path():
+    def run():
+        x = vg.Variable(0.7, name="x")
+        v = vg.constant([1.0, -2.0, 4.0])
+        s = vg.tanh(x * 2.0)                      # 0-d, on floats when they are on
+        z = (s * v + vg.stack([s, s * s, x])).sum() * s
+        z.backward()
+        return z.item(), x.grad
+    value, grad = run()
+    with numpy_only():
+        expected_value, expected_grad = run()
+    assert value == pytest.approx(expected_value, rel=1e-14)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-13)
+
+
+def test_zero_d_float32_and_integer_tensors_keep_their_dtype():
+    h = vg.Variable(np.float32(1.5))
+    assert (h * 2.0).dtype == np.float32 and (2.0 * h).dtype == np.float32
+    assert (h * vg.constant(2.0)).dtype == np.float64    # two 0-d tensors: numpy 2 promotes
+    assert (vg.constant(np.float32(1.0)) + 1).dtype == np.float32
+    assert (vg.constant(3) * 2).dtype == np.int64
+    assert (vg.constant(3) * 2.5).dtype == np.float64 and (vg.constant(3) * 2.5).item() == 7.5
+
+
+def test_a_leaf_changed_after_an_op_read_it_is_drawn_with_the_value_the_op_saw():
+    w = vg.Variable(2.0, name="w")
+    y = w * 3.0
+    y.backward()
+    with vg.no_grad():
+        w -= 0.5                            # an update in place, as a training loop does
+    assert w.item() == 1.5 and (w * 3.0).item() == 4.5
+    assert float(y._saved[0]) == 2.0        # the value multiply read, not w's new one
+    assert vg.graph(y).find("w").value == "2"
+    w.data = 5.0
+    assert (w * 3.0).item() == 15.0
+
+
+def test_training_a_scalar_neuron_gives_numpys_losses_and_parameters():
+    def train():
+        w1, w2, b = vg.Variable(-0.3), vg.Variable(0.15), vg.Variable(0.05)
+        optimizer = vg.optim.SGD([w1, w2, b], lr=0.1, momentum=0.5)
+        losses = []
+        for x1, x2, target in [(2.0, -0.5, 0.5), (0.5, 1.0, -0.5), (-1.0, 2.0, 0.2)] * 3:
+            loss = (vg.tanh(w1 * x1 + w2 * x2 + b) - target) ** 2
+            optimizer.minimize(loss)
+            losses.append(loss.item())
+        return losses, [p.item() for p in (w1, w2, b)]
+    losses, params = train()
+    with numpy_only():
+        expected_losses, expected_params = train()
+    np.testing.assert_allclose(losses, expected_losses, rtol=1e-13)
+    np.testing.assert_allclose(params, expected_params, rtol=1e-13)

@@ -233,7 +233,9 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
                                        masks, reached_sources)
 
     # 3. the reverse walk; each step is kept as its tensor id and its contributions
-    grads = Gradients()
+    # a plain dict while the walk runs (a dict subclass's item assignment costs more), made
+    # Gradients once it is done; floats from the scalar path stay floats in it
+    grads: dict[int, Any] = {}
     for root, seed in zip(roots, seeds):
         previous = grads.get(root._id)
         grads[root._id] = seed if previous is None else previous + seed
@@ -241,7 +243,7 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
     step_ids: list[int] = []
     offsets: list[int] = [0]
     flat: list[np.ndarray | float | None] = []
-    total = dict.get  # the raw entries: floats stay floats on the scalar path
+    total = dict.get
     while walk:  # popped, not iterated: the list shrinks as the pass grows
         t, mask = walk.pop(), masks.pop()
         g = total(grads, t._id)
@@ -305,8 +307,8 @@ def backpropagate(roots: Sequence[Tensor], seeds: Sequence[np.ndarray],
         offsets.append(len(flat))
 
     result = BackwardPass(kind, roots, seeds, tuple(sources), array("q", step_ids),
-                          array("I" if len(flat) < 2**32 else "Q", offsets), flat, grads,
-                          reached_sources, allowed, stops)
+                          array("I" if len(flat) < 2**32 else "Q", offsets), flat,
+                          Gradients(grads), reached_sources, allowed, stops)
     for root in roots:
         root._pass = result
     return result
@@ -419,8 +421,8 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
 
     # 1. every tensor reachable from the roots, walking with an explicit stack; a tensor
     # the walk stops at (a leaf, a stopped op) is a source or not, once and for all
-    reached: set[int] = set()
     ops: dict[int, Tensor] = {}  # the ops the walk goes through, by id
+    ends: set[int] = set()       # the tensors it stops at
     needed: set[int] = set()
     sources: list[Tensor] = []
     stack = list(roots)
@@ -428,15 +430,16 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
     while stack:
         t = pop()
         tid = t._id
-        if tid not in reached:
-            reached.add(tid)
-            if t._op is not None and (everywhere or passable(tid)):
+        if t._op is not None and (everywhere or passable(tid)):
+            if tid not in ops:
                 ops[tid] = t
                 push(t._inputs)
-            elif is_source(t):
+        elif tid not in ends:
+            ends.add(tid)
+            if is_source(t):
                 needed.add(tid)
                 sources.append(t)
-    del reached
+    del ends
 
     # 2. in creation order, which ops lead to a source: only those need a gradient
     need = needed.add
@@ -453,7 +456,8 @@ def _ops_to_walk(roots: Sequence[Tensor], is_source: Callable[[Tensor], bool],
             continue
         inputs = t._inputs
         if len(inputs) == 2:  # written out: most ops have two inputs or one
-            mask = (inputs[0]._id in needed) | ((inputs[1]._id in needed) << 1)
+            a, b = inputs
+            mask = (a._id in needed) | ((b._id in needed) << 1)
         elif len(inputs) == 1:
             mask = int(inputs[0]._id in needed)
         else:

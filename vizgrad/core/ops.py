@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError, VizgradError
-from .tensor import Tensor, apply, as_tensor
+from .tensor import Tensor, apply, as_tensor, binary, unary
 
 Rule = Callable[..., Any]
 
@@ -86,18 +87,14 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _binary(op: Op) -> Callable[[Any, Any], Tensor]:
-    def function(a: Any, b: Any) -> Tensor:
-        a_t = a if isinstance(a, Tensor) else as_tensor(a, b if isinstance(b, Tensor) else None)
-        b_t = b if isinstance(b, Tensor) else as_tensor(b, a_t)
-        return apply(op, (a_t, b_t))
+    function = binary(op)
     function.__name__ = op.name
     function.__doc__ = f"Elementwise {op.name} with numpy broadcasting, recorded for gradients."
     return function
 
 
 def _unary(op: Op) -> Callable[[Any], Tensor]:
-    def function(x: Any) -> Tensor:
-        return apply(op, (as_tensor(x),))
+    function = unary(op)
     function.__name__ = op.name
     function.__doc__ = f"Elementwise {op.name}, recorded for gradients."
     return function
@@ -236,14 +233,15 @@ def _identity_rule(g: float, out: float, a: float, b: float = 0.0) -> float:
     return g
 
 
-scalar_form(OPS["add"], lambda a, b: a + b, _identity_rule, _identity_rule)
-scalar_form(OPS["subtract"], lambda a, b: a - b, _identity_rule, lambda g, out, a, b: -g)
-scalar_form(OPS["multiply"], lambda a, b: a * b, lambda g, out, a, b: g * b,
+# the forwards of +, -, *, / are the operator module's functions: no Python frame per op
+scalar_form(OPS["add"], operator.add, _identity_rule, _identity_rule)
+scalar_form(OPS["subtract"], operator.sub, _identity_rule, lambda g, out, a, b: -g)
+scalar_form(OPS["multiply"], operator.mul, lambda g, out, a, b: g * b,
             lambda g, out, a, b: g * a)
-scalar_form(OPS["divide"], lambda a, b: a / b, lambda g, out, a, b: g / b,
+scalar_form(OPS["divide"], operator.truediv, lambda g, out, a, b: g / b,
             lambda g, out, a, b: -g * out / b)
 scalar_form(OPS["power"], _real_power, _power_base_float, None)  # d/db: numpy's path
-scalar_form(OPS["negative"], lambda a: -a, lambda g, out, a: -g)
+scalar_form(OPS["negative"], operator.neg, lambda g, out, a: -g)
 scalar_form(OPS["exp"], math.exp, lambda g, out, a: g * out)
 scalar_form(OPS["log"], math.log, lambda g, out, a: g / a)
 scalar_form(OPS["sqrt"], math.sqrt, lambda g, out, a: g / (2 * out))

@@ -11,7 +11,7 @@ import itertools
 import math
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -139,6 +139,7 @@ def check_name(name: Any, what: str = "name") -> Any:
     return name
 
 
+_FLOAT64 = np.dtype(np.float64)
 _NUMERIC_KINDS = "biufc"   # bool, integers, floats, complex: what numpy computes with
 _KIND_WORDS = {"U": "text", "S": "bytes", "O": "Python objects", "M": "dates",
                "m": "time spans", "V": "records"}
@@ -233,9 +234,15 @@ class Tensor:
     array(6.)
     """
 
-    __slots__ = ("_data", "_grad", "_grad_shared", "requires_grad", "name", "_op", "_inputs",
-                 "_saved",
-                 "_params", "_id", "_scope", "_pass", "_float", "__weakref__")
+    # The values live in ``_array``, read and written through the ``_data`` property, which
+    # also keeps ``_value``: the value as a Python float when the tensor is a 0-d float64
+    # (else None). Ops computed on Python floats (see ``apply``) set ``_value`` alone and
+    # leave ``_array`` and ``_saved_arrays`` None: scalar code makes most of its tensors
+    # that way, and a 0-d array costs more than the arithmetic. ``_data`` and ``_saved``
+    # make the arrays when first read.
+    __slots__ = ("_array", "_value", "_grad", "_grad_shared", "requires_grad", "name", "_op",
+                 "_inputs", "_saved_arrays", "_params", "_id", "_scope", "_pass", "_float",
+                 "__weakref__")
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, *, dtype: Any = None, requires_grad: bool = False,
@@ -252,7 +259,7 @@ class Tensor:
         self.name = name
         self._op = None
         self._inputs: tuple[Tensor, ...] = ()
-        self._saved: tuple = ()
+        self._saved_arrays: tuple | None = ()
         self._params = None
         self._id = next(_ids)
         self._scope = _THREAD.state.scope_path
@@ -261,6 +268,42 @@ class Tensor:
         if requires_grad:
             require_floating(self, "requires_grad=True asks for its gradient")
             self.requires_grad = True
+
+    # -- the values, kept as an array or, for a 0-d float64, maybe as a float alone ----------
+    @property
+    def _data(self) -> np.ndarray:
+        """The values as an array (made from ``_value`` on first read when only that is kept).
+
+        >>> y = Variable(2.0) * 3.0; y._array is None, y._data, y._array is not None
+        (True, array(6.), True)
+        """
+        array = self._array
+        if array is None:
+            array = self._array = np.array(self._value)
+        return array
+
+    @_data.setter
+    def _data(self, array: np.ndarray) -> None:
+        self._array = array
+        self._value = array.item() if array.dtype is _FLOAT64 and not array.ndim else None
+
+    @property
+    def _saved(self) -> tuple[np.ndarray, ...]:
+        """The input values the op ran on, as arrays (made from ``_float`` on first read).
+
+        An input whose ``_value`` is still the float the op read (the same object: a
+        changed leaf gets a new one) gives its own array, so the saved value *is* the
+        input's, as on numpy's path; a leaf changed since gives an array of the old value.
+
+        >>> x = Variable(2.0); y = x * 3.0; y._saved[0] is x._data, float(y._saved[1])
+        (True, 3.0)
+        """
+        saved = self._saved_arrays
+        if saved is None:
+            saved = self._saved_arrays = tuple([
+                x._data if x._value is value else np.array(value)
+                for x, value in zip(self._inputs, self._float[1:])])
+        return saved
 
     # -- attributes -------------------------------------------------------
     @property
@@ -334,6 +377,8 @@ class Tensor:
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
+        if self._value is not None:   # a 0-d float64: no array needs making
+            return self._value
         if self.size != 1:
             raise ShapeError(f"item() needs a tensor with one element, but {describe(self)} "
                              f"has {self.size}; fix: index it first, e.g. t[0].item()")
@@ -870,6 +915,9 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if type(value) is float or type(value) is int:  # the common case, kept fast
+        if like is None and type(value) is float or like is not None and like._value is not None:
+            # float64, as a float: scalar code wraps a number at every op (y * 0.5)
+            return _constant_leaf(None, float(value))
         if like is not None:
             dtype = like._data.dtype
             if dtype.kind != "f":
@@ -906,16 +954,20 @@ def _stacked(items: list | tuple, like: Tensor) -> Tensor:
     return ops.stack(parts)
 
 
-def _constant_leaf(array: np.ndarray) -> Tensor:
-    """A constant leaf around a fresh array that nothing else holds (no copy, no checks)."""
+def _constant_leaf(array: np.ndarray | None, value: float | None = None) -> Tensor:
+    """A constant leaf around a fresh array that nothing else holds (no copy, no checks), or,
+    with ``array`` None, a 0-d float64 leaf holding ``value`` (its array made when read)."""
     leaf = Tensor.__new__(Tensor)
-    leaf._data = array
+    if array is None:
+        leaf._array, leaf._value = None, value
+    else:
+        leaf._data = array
     leaf._grad = None
     leaf.requires_grad = False
     leaf.name = None
     leaf._op = None
     leaf._inputs = ()
-    leaf._saved = ()
+    leaf._saved_arrays = ()
     leaf._params = None
     leaf._id = next(_ids)
     leaf._scope = _THREAD.state.scope_path
@@ -943,7 +995,7 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
         # complex values in the middle carry gradients too (real inputs, real result)
         out._op = op if kind != "c" else ops.complex_version(op, inputs)
         out._inputs = inputs
-        out._saved = tuple([t._data for t in inputs]) if saved is None else saved
+        out._saved_arrays = tuple([t._data for t in inputs]) if saved is None else saved
         out._params = params
         requires_grad = False
         for t in inputs:
@@ -957,43 +1009,15 @@ def record(op: Op, inputs: tuple[Tensor, ...], data: Any, params: dict | None,
     else:
         out._op = None
         out._inputs = ()
-        out._saved = ()
+        out._saved_arrays = ()
         out._params = None
         out.requires_grad = False
     return out
 
 
-_FLOAT64 = np.dtype(np.float64)
-
-
 def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Tensor:
-    """Run ``op`` forward on the inputs' values and record it."""
-    scalar = op.scalar
-    if scalar is not None and not params:
-        # every input 0-d float64: the op runs on Python floats (see ops.scalar_form) and is
-        # recorded the same way; numpy computes what floats would not (errors, infinities,
-        # NaN keep numpy's values and warnings). One and two inputs are written out: this
-        # runs once per scalar op, and a loop or a comprehension costs more than the op.
-        if len(inputs) == 2:
-            a, b = inputs[0]._data, inputs[1]._data
-            if a.dtype is _FLOAT64 and b.dtype is _FLOAT64 and not a.ndim and not b.ndim:
-                fa, fb = a.item(), b.item()
-                try:
-                    result = scalar(fa, fb)
-                except (ArithmeticError, ValueError):
-                    result = math.nan
-                if result - result == 0:
-                    return _float_result(op, inputs, (a, b), (result, fa, fb))
-        elif len(inputs) == 1:
-            a = inputs[0]._data
-            if a.dtype is _FLOAT64 and not a.ndim:
-                fa = a.item()
-                try:
-                    result = scalar(fa)
-                except (ArithmeticError, ValueError):
-                    result = math.nan
-                if result - result == 0:
-                    return _float_result(op, inputs, (a,), (result, fa))
+    """Run ``op`` forward on the inputs' values with numpy and record it (the op functions
+    made by ``unary`` and ``binary`` try Python floats first)."""
     values = tuple([t._data for t in inputs])
     try:
         data = op.forward(*values, **params) if params else op.forward(*values)
@@ -1007,30 +1031,94 @@ def apply(op: Op, inputs: tuple[Tensor, ...], params: dict | None = None) -> Ten
     return record(op, inputs, data, params, values)
 
 
-def _float_result(op: Op, inputs: tuple[Tensor, ...], values: tuple[np.ndarray, ...],
-                  floats: tuple[float, ...]) -> Tensor:
-    """``record`` for an op that ran on floats, written out for the same reason as above.
-    ``floats``: the result, then the inputs' values, kept as floats too: backpropagation
-    runs the op's rules on them."""
+# -- the float path -------------------------------------------------------------------------
+# An op whose inputs are all 0-d float64 tensors (their _value a float) and that has a form
+# on Python floats (ops.scalar_form) runs on floats and is recorded the same way: scalar
+# code (micrograd's lessons) makes most of its tensors here, and a numpy call on a 0-d array
+# costs ten times the arithmetic. numpy computes what floats would not (errors, infinities,
+# NaN keep numpy's values and warnings). The op functions take this path before ``apply``,
+# written out: it runs once per scalar op, and each Python call it saves is a sixth of it.
+def unary(op: Op) -> Callable[[Any], Tensor]:
+    """The function of a one-input op: on Python floats for a 0-d float64, else ``apply``.
+
+    >>> from vizgrad.core.ops import OPS
+    >>> unary(OPS["negative"])(Variable(2.0))._float
+    (-2.0, 2.0)
+    """
+    def function(a: Any) -> Tensor:
+        a_t = as_tensor(a)
+        fa = a_t._value
+        scalar = op.scalar
+        if fa is not None and scalar is not None:
+            try:
+                result = scalar(fa)
+            except (ArithmeticError, ValueError):
+                result = math.nan
+            if result - result == 0:   # not an inf or a NaN
+                return _float_result(op, (a_t,), (result, fa))
+        return apply(op, (a_t,))
+    return function
+
+
+def binary(op: Op) -> Callable[[Any, Any], Tensor]:
+    """The function of a two-input op: numbers become tensors (``as_tensor``), then the op
+    runs on Python floats when both are 0-d float64, else through ``apply``.
+
+    >>> from vizgrad.core.ops import OPS
+    >>> binary(OPS["multiply"])(Variable(2.0), 3)._float
+    (6.0, 2.0, 3.0)
+    """
+    def function(a: Any, b: Any) -> Tensor:
+        a_t = a if isinstance(a, Tensor) else as_tensor(a, b if isinstance(b, Tensor) else None)
+        b_t = b if isinstance(b, Tensor) else as_tensor(b, a_t)
+        fa, fb = a_t._value, b_t._value
+        scalar = op.scalar
+        if fa is not None and fb is not None and scalar is not None:
+            try:
+                result = scalar(fa, fb)
+            except (ArithmeticError, ValueError):
+                result = math.nan
+            if result - result == 0:
+                # _float_result(op, (a_t, b_t), (result, fa, fb)) written out: +, -, *, /
+                # are most of scalar code, and this call would be a tenth of their cost
+                state = _THREAD.state
+                out = Tensor.__new__(Tensor)
+                out._array, out._value, out._saved_arrays = None, result, None
+                out._grad = out.name = out._pass = out._params = None
+                out._id = next(_ids)
+                out._scope = state.scope_path
+                if not state.enabled:
+                    out._op, out._inputs, out._saved_arrays, out._float = None, (), (), None
+                    out.requires_grad = False
+                    return out
+                out._op = op
+                out._inputs = (a_t, b_t)
+                out._float = (result, fa, fb)
+                out.requires_grad = a_t.requires_grad or b_t.requires_grad
+                if state.tapes:
+                    for tape in state.tapes:
+                        tape._record(out)
+                return out
+        return apply(op, (a_t, b_t))
+    return function
+
+
+def _float_result(op: Op, inputs: tuple[Tensor, ...], floats: tuple[float, ...]) -> Tensor:
+    """``record`` for an op run on floats. ``floats``: the result, then the inputs' values,
+    kept as floats: backpropagation runs the op's rules on them, and ``_data`` and
+    ``_saved`` make arrays of them when read."""
     state = _THREAD.state
     out = Tensor.__new__(Tensor)
-    out._data = np.array(floats[0])
-    out._grad = None
-    out.name = None
+    out._array, out._value, out._saved_arrays = None, floats[0], None
+    out._grad = out.name = out._pass = out._params = None
     out._id = next(_ids)
     out._scope = state.scope_path
-    out._pass = None
-    out._params = None
     if not state.enabled:
-        out._op = None
-        out._inputs = ()
-        out._saved = ()
-        out._float = None
+        out._op, out._inputs, out._saved_arrays, out._float = None, (), (), None
         out.requires_grad = False
         return out
     out._op = op
     out._inputs = inputs
-    out._saved = values
     out._float = floats
     out.requires_grad = inputs[0].requires_grad or (len(inputs) == 2 and inputs[1].requires_grad)
     if state.tapes:
