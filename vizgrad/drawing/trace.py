@@ -75,6 +75,7 @@ class Columns:
     requires_grad: np.ndarray           # bool, per tensor
     literal: np.ndarray                 # bool: a leaf drawn by its value (the 2 of x * 2)
     on_path: np.ndarray | None = None   # bool: leads to the target (None: not worked out)
+    ids: np.ndarray | None = None       # the recorder's own id of each tensor (None: none)
 
     def __len__(self) -> int:
         return len(self.op_codes)
