@@ -11,6 +11,7 @@ import pytest
 import vizgrad as vg
 from vizgrad.drawing import build
 from vizgrad.drawing.build import build_graph
+from vizgrad.drawing.format import short
 from vizgrad.drawing.record import trace_of_tensor
 from vizgrad.drawing.trace import LazySteps
 
@@ -114,3 +115,19 @@ def test_a_recorder_may_outline_its_lazy_steps_as_pairs():
     plain = replace(trace, tensors=tuple(trace.tensors), steps=steps, totals=dict(trace.totals))
     lazy = replace(plain, steps=pairs, totals=_SaysItsIndices(trace.totals))
     assert seen(build_graph(lazy)) == seen(build_graph(plain))
+
+
+@pytest.mark.parametrize("start", [2.0, np.ones((2, 2))])
+def test_each_edge_shows_the_value_its_op_saw_though_the_leaf_changed_since(start):
+    w = vg.Variable(start, name="w")
+    a = (vg.sin(w) * 3.0).sum()
+    a.backward()
+    before = np.array(w.numpy())
+    vg.optim.SGD([w], lr=0.5).step()          # w changes between its two uses
+    y = a + (vg.tanh(w) * w).sum()
+    y.backward()
+    drawing = vg.graph(y)
+    w_id = drawing.find("w").id
+    seen_by = {drawing.node(e.target).op: e.value for e in drawing.edges if e.source == w_id}
+    assert seen_by["sin"] == short(before) and seen_by["tanh"] == short(w.numpy())
+    assert drawing.find("w").value == short(before)   # the leaf: as its first user saw it

@@ -98,25 +98,8 @@ _OP, _INPUTS, _NAME, _SCOPE, _GRAD = (attrgetter(a) for a in (
 # a tensor's value and the values its op ran on, as the tensor keeps them: arrays, or, for
 # an op run on Python floats, its floats (result, then inputs): reading ``_data`` or
 # ``_saved`` would make an array of each, for every tensor, before 41 boxes are drawn
-_ARRAY, _FLOAT, _SAVED_ARRAYS, _FLOATS = (attrgetter(a) for a in (
+_ARRAY, _VALUE, _SAVED_ARRAYS, _FLOATS = (attrgetter(a) for a in (
     "_array", "_value", "_saved_arrays", "_float"))
-
-
-def _kept_values(drawn: list[Tensor]) -> tuple[list, list, dict[int, tuple]]:
-    """Each tensor's value as kept (an array, or a float), its op's input values as kept
-    (a tuple of arrays, or None when only floats are), and, for those, the floats
-    (``_float``: the op's result, then its inputs) by tensor index."""
-    values, saved = list(map(_ARRAY, drawn)), list(map(_SAVED_ARRAYS, drawn))
-    if _NONE in map(type, values):  # ``None in values`` would compare arrays with None
-        values = list(map(_or, values, map(_FLOAT, drawn)))
-    floats: dict[int, tuple] = {}
-    if _NONE in map(type, saved):
-        only = np.flatnonzero(np.fromiter(map(is_, saved, repeat(None)), bool,
-                                          len(saved))).tolist()
-        floats = dict(zip(only, map(_FLOATS, map(drawn.__getitem__, only))))
-    return values, saved, floats
-
-
 _NONE = type(None)
 
 
@@ -199,22 +182,43 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
     TracedTensor made from them when first read."""
     n = len(drawn)
     op_ids, op_table = codes_of(list(map(_OP, drawn)))
+    leaf_code = next((k for k, op in enumerate(op_table) if op is None), -1)
+    leaves = np.flatnonzero(op_ids == leaf_code).tolist()
     inputs = list(map(_INPUTS, drawn))
     starts = np.zeros(n + 1, np.int64)
     np.cumsum(np.fromiter(map(len, inputs), np.int64, n), out=starts[1:])
     flat = positions(ids, np.fromiter(map(_ID, chain.from_iterable(inputs)), np.int64,
                                       int(starts[-1])))
     del inputs
-    values, saved, floats = _kept_values(drawn)
+    # values as kept: an array, or for a 0-d float64 only a float (_value); an op run on
+    # floats keeps no input arrays (_saved_arrays None) but its floats (_float: its result,
+    # then its inputs). Arrays are made only for the tensors a drawing reads (``make``)
+    arrays, saved = list(map(_ARRAY, drawn)), list(map(_SAVED_ARRAYS, drawn))
+    floats = list(map(_VALUE, drawn)) if _NONE in map(type, arrays) else arrays
+    floats_of: dict[int, tuple] = {}  # an op's _float, where an input is a leaf
+    if _NONE in map(type, saved):
+        # its other inputs are ops, whose values never change: read from them; a leaf
+        # may have changed since (an optimizer step), so its value is the one the op kept
+        bare = np.fromiter(map(is_, saved, repeat(None)), bool, n)
+        leafy = np.zeros(n, dtype=bool)
+        leafy[np.repeat(np.arange(n), np.diff(starts))[(op_ids == leaf_code)[flat]]] = True
+        some = np.flatnonzero(bare & leafy).tolist()
+        floats_of = dict(zip(some, map(_FLOATS, map(drawn.__getitem__, some))))
+
+    def value(i: int) -> np.ndarray:
+        kept = arrays[i]
+        return np.array(floats[i]) if kept is None else kept
 
     def input_values(i: int) -> tuple[np.ndarray, ...]:  # op i's, as arrays
         kept = saved[i]
-        return tuple([np.array(v) for v in floats[i][1:]]) if kept is None else kept
+        if kept is not None:
+            return kept
+        its = floats_of.get(i)
+        return tuple([np.array(v) for v in its[1:]]) if its is not None else tuple(
+            [value(x) for x in flat[starts[i]:starts[i + 1]].tolist()])
     requires_grad = np.fromiter(map(_GRAD, drawn), bool, n)
     tensor_names = list(map(_NAME, drawn))  # an empty name is no name: read as None
     scopes = list(map(_SCOPE, drawn))
-    leaf_code = next((k for k, op in enumerate(op_table) if op is None), -1)
-    leaves = np.flatnonzero(op_ids == leaf_code).tolist()
 
     # a tensor without a name of its own is named by the namespace's variable holding it
     for t, key in _namespace_names(names).values():
@@ -225,7 +229,7 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
     if any(isinstance(value, np.ndarray) for value in names.values()):
         for i in leaves:
             if not tensor_names[i] and not requires_grad[i]:
-                tensor_names[i] = _array_name(names, _as_array(values[i]))
+                tensor_names[i] = _array_name(names, value(i))
 
     # a leaf is drawn with the value its first user saw (a later optimizer step changes
     # nothing): the first place it is an input, in tensor order
@@ -240,7 +244,8 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
             first_seen[leaf] = input_values(user)[place - starts[user]]
     literal = np.zeros(n, dtype=bool)
     for i in leaves:
-        if not requires_grad[i] and np.ndim(first_seen.get(i, values[i])) == 0:
+        if not requires_grad[i] and np.ndim(first_seen.get(i, arrays[i] if arrays[i] is not None
+                                                           else floats[i])) == 0:
             literal[i] = True
 
     columns = Columns(op_ids, tuple(None if op is None else op.name for op in op_table),
@@ -249,7 +254,7 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
 
     def make(i: int) -> TracedTensor:
         op = op_table[op_ids[i]]
-        data = _as_array(values[i])
+        data = value(i)
         if op is None:
             return _traced(i, tensor_names[i] or None, None, "", (), False, (), (),
                            first_seen.get(i, data), bool(requires_grad[i]), scopes[i],
