@@ -78,7 +78,8 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
 
     seed = next((s for rid, s in zip(result.root_ids, result.seeds) if rid == y._id), None)
     allowed = result.allowed
-    forward = _forward_parts(y, tangent_seed, index) if mode == "forward" else {}
+    forward = _forward_parts(y, tangent_seed, dict(zip(ids.tolist(), range(len(ids))))) \
+        if mode == "forward" else {}
     is_op = np.array([name is not None for name in op_names], dtype=bool)[op_codes]
     return Trace(
         tensors=tensors, target=index[y._id], seed=seed, steps=_steps(result, ids),
