@@ -443,7 +443,8 @@ class Recording:
                 continue  # a second output of one node (split, max with indices)
             heads_seen.add(key)
             owned.add(key)
-            self._walk(op, head, edges, plan, plans)
+            if not self._direct(op, head, edges, plan):
+                self._walk(op, head, edges, plan, plans)
         node_hook = self._node_hook
         for node, heads, targets in plans.values():
             node.register_hook(partial(node_hook, (tuple(heads), tuple(targets))))
@@ -451,6 +452,32 @@ class Recording:
             if leaf not in self._hooked:
                 self._hooked.add(leaf)
                 node.register_prehook(partial(self._leaf_hook, leaf))
+
+    def _direct(self, op: int, head: Any, edges: list, plan: tuple) -> bool:
+        """Plan an op whose one node takes its operands in order (x * y, sigmoid(x)): slot j
+        is input j. False (nothing planned) for any other op, which is walked."""
+        functions = head.next_functions
+        if len(functions) != len(edges):
+            return False
+        leaves = None
+        for pair, edge in zip(functions, edges):
+            if edge is None:
+                if pair[0] is not None:
+                    return False
+            elif len(edge) == 2:
+                if pair != edge:
+                    return False
+            elif type(pair[0]) is not _ACCUMULATE_GRAD or id(pair[0].variable) != edge[1]:
+                return False
+            elif leaves is None:
+                leaves = [(edge[2], pair[0])]
+            else:
+                leaves.append((edge[2], pair[0]))
+        plan[2].extend([(op, j, j, False) for j, edge in enumerate(edges) if edge is not None])
+        if leaves is not None:
+            for leaf, node in leaves:
+                self._accumulators.setdefault(leaf, node)
+        return True
 
     def _walk(self, op: int, head: Any, edges: list, plan: tuple, plans: dict) -> None:
         """Add to ``plans`` the nodes from ``head`` that send a gradient to an input:
