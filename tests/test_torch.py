@@ -435,3 +435,17 @@ def test_a_whole_training_step_inside_record() -> None:
     again = vt.trace_of(first)
     assert again.tensors[0].value.tolist() == [1.0, -2.0]
     assert again.totals[0].tolist() == [2.0, -4.0]
+
+
+def test_drawing_inside_record_is_the_drawing_after_it() -> None:
+    import vizgrad as vg
+    w = torch.tensor([1.0, -2.0], requires_grad=True)
+    with vt.record():
+        loss = (w * w * 3).sum()
+        loss.backward()
+        inside = vg.graph(loss, names={"w": w}).to_dict()
+    after = vg.graph(loss, names={"w": w}).to_dict()
+    assert inside == after  # drawn from the recording both times, nothing added by drawing
+    assert [n["label"] for n in after["nodes"]] == ["w", "mul1", "3", "mul2", "sum1", "f"]
+    trace = vt.trace_of(loss, names={"w": w})
+    assert np.array_equal(trace.totals[0], w.grad.numpy())
