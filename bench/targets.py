@@ -1,6 +1,6 @@
 """The cost targets, measured side by side in one run and repeated: every ratio printed.
 
-    python bench/targets.py [--rounds 3]
+    python bench/targets.py [--rounds 3] [--only layout|scalars|trace|torch ...]
 
 - layout: the 60-step recurrence ``h = tanh(h @ W + x)`` (bench/draw.py) drawn whole, as
   ``vg.show`` opens it with the kernel's Graphviz layout, against a 10,000-op scalar

@@ -11,7 +11,9 @@ import pytest
 import vizgrad as vg
 from vizgrad.drawing import build
 from vizgrad.drawing.build import build_graph
+from vizgrad.drawing.format import short
 from vizgrad.drawing.record import trace_of_tensor
+from vizgrad.drawing.trace import LazySteps
 
 from .graphs import recurrence, sin_chain
 
@@ -95,3 +97,37 @@ def test_a_counted_label_never_repeats_a_name_or_another_label():
     z = np.log2(z)
     labels = [n.label for n in vg.graph(z).nodes if n.kind == "op"]
     assert len(labels) == len(set(labels)) == 43
+
+
+class _SaysItsIndices(dict):
+    """A recorder's lazy totals: says which indices it holds without making arrays."""
+
+    def indices(self) -> frozenset[int]:
+        return frozenset(self)
+
+
+def test_a_recorder_may_outline_its_lazy_steps_as_pairs():
+    y, extra = small_graph()
+    trace = trace_of_tensor(y, names={"y": y}, extra=extra)
+    steps = tuple(trace.steps)
+    pairs = LazySteps(len(steps), steps.__getitem__, lambda: [
+        (s.tensor, tuple(c is not None for c in s.contributions)) for s in steps])
+    plain = replace(trace, tensors=tuple(trace.tensors), steps=steps, totals=dict(trace.totals))
+    lazy = replace(plain, steps=pairs, totals=_SaysItsIndices(trace.totals))
+    assert seen(build_graph(lazy)) == seen(build_graph(plain))
+
+
+@pytest.mark.parametrize("start", [2.0, np.ones((2, 2))])
+def test_each_edge_shows_the_value_its_op_saw_though_the_leaf_changed_since(start):
+    w = vg.Variable(start, name="w")
+    a = (vg.sin(w) * 3.0).sum()
+    a.backward()
+    before = np.array(w.numpy())
+    vg.optim.SGD([w], lr=0.5).step()          # w changes between its two uses
+    y = a + (vg.tanh(w) * w).sum()
+    y.backward()
+    drawing = vg.graph(y)
+    w_id = drawing.find("w").id
+    seen_by = {drawing.node(e.target).op: e.value for e in drawing.edges if e.source == w_id}
+    assert seen_by["sin"] == short(before) and seen_by["tanh"] == short(w.numpy())
+    assert drawing.find("w").value == short(before)   # the leaf: as its first user saw it

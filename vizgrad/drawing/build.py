@@ -122,9 +122,10 @@ class Drawing:
         self.arrival: Any = _StepAt(arrival_at)  # tensor -> the last step that sent it one
         totals = trace.totals
         present = getattr(totals, "mask", None)
-        if present is None:  # a plain mapping
+        if present is None:  # a mapping that says its indices (without arrays), or a plain one
             present = np.zeros(n, dtype=bool)
-            present[[i for i in totals if 0 <= i < n]] = True
+            present[[i for i in (totals.indices() if hasattr(totals, "indices") else totals)
+                     if 0 <= i < n]] = True
         grad_at = np.where(is_leaf, arrival_at, step_at)
         grad_at[~present] = 0
         if target in totals:

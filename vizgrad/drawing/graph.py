@@ -327,14 +327,15 @@ class Graph:
             raise ArgumentError(f"no scope has the id {scope_id!r}; fix: use one of "
                                 f"{', '.join(s.id for s in self.scopes) or 'none'}")
         within = self.scopes_within(scope_id)
-        inside = {i for i, s in enumerate(self.structure.node_scopes) if s in within}
-        sources, targets = self.structure.edge_sources, self.structure.edge_targets
-        return {
-            "scope": scope_id,
-            "nodes": [self._node_dict(self.nodes[i]) for i in sorted(inside)],
-            "edges": [self._edge_dict(self.edges[k]) for k in range(len(sources))
-                      if sources[k] in inside or targets[k] in inside],
-        }
+        codes, ids, sources, targets = self.structure.arrays()
+        inside = np.isin(codes, [k for k, sid in enumerate(ids) if sid in within])
+        with paused_gc():
+            return {
+                "scope": scope_id,
+                "nodes": [self._node_dict(self.nodes[i]) for i in np.flatnonzero(inside).tolist()],
+                "edges": [self._edge_dict(self.edges[k]) for k in
+                          np.flatnonzero(inside[sources] | inside[targets]).tolist()],
+            }
 
     def steps_dict(self, steps: Iterable[int]) -> list[dict[str, Any]]:
         """The explanations of ``steps`` (indices) as JSON-ready dicts.

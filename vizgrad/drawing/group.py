@@ -65,6 +65,18 @@ def common_scope(paths: Iterable[str | None]) -> str | None:
     return "/".join(shared) if shared else None
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (np.unique without its overhead on small arrays).
+
+    >>> distinct(np.array([3, 1, 3])).tolist()
+    [1, 3]
+    """
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    return ordered[keep]
+
+
 def leaf_uses(columns: Columns, is_leaf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each use of a leaf as an input, in tensor order: (the leaf, the tensor using it)."""
     users = np.repeat(np.arange(len(columns)), columns.counts)
@@ -107,10 +119,11 @@ def group(columns: Columns, node_count: int) -> Grouping:
     scope_code[own], _ = _coded([columns.scopes[i] for i in own.tolist()], table)
     if len(leaves) and len(table) > 1:
         # the distinct (leaf, scope of a user) pairs, and a leaf's common scope of them
-        pairs = np.unique(leaves * len(table) + scope_code[users])
+        pairs = distinct(leaves * len(table) + scope_code[users])
         leaf_of, code = np.divmod(pairs, len(table))
         bounds = np.flatnonzero(np.diff(leaf_of)) + 1
-        start, end = np.r_[0, bounds], np.r_[bounds, len(pairs)]
+        start = np.concatenate(([0], bounds))
+        end = np.concatenate((bounds, [len(pairs)]))
         single = end - start == 1
         scope_code[leaf_of[start[single]]] = code[start[single]]
         for a, b in zip(start[~single].tolist(), end[~single].tolist()):
@@ -278,7 +291,7 @@ def drawn_parts(structure: Structure, collapsed: Iterable[str],
     _, first, which, count = np.unique(source_end * (n + len(boxes)) + target_end,
                                        return_index=True, return_inverse=True,
                                        return_counts=True)
-    tensors = np.bincount(np.unique(which * n + sources[bundled]) // n, minlength=len(first))
+    tensors = np.bincount(distinct(which * n + sources[bundled]) // n, minlength=len(first))
 
     def end(code: int) -> str:
         return f"n{code}" if code < n else boxes[code - n]

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import MISSING, fields
-from itertools import chain, islice
-from operator import attrgetter
+from itertools import chain, islice, repeat
+from operator import attrgetter, is_
 from typing import Any
 
 import numpy as np
@@ -78,7 +78,8 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
 
     seed = next((s for rid, s in zip(result.root_ids, result.seeds) if rid == y._id), None)
     allowed = result.allowed
-    forward = _forward_parts(y, tangent_seed, index) if mode == "forward" else {}
+    forward = _forward_parts(y, tangent_seed, dict(zip(ids.tolist(), range(len(ids))))) \
+        if mode == "forward" else {}
     is_op = np.array([name is not None for name in op_names], dtype=bool)[op_codes]
     return Trace(
         tensors=tensors, target=index[y._id], seed=seed, steps=_steps(result, ids),
@@ -92,11 +93,24 @@ def trace_of_tensor(y: Tensor, *, names: Mapping[str, Any] | None = None,
 
 
 _ID = attrgetter("_id")
-# what the drawing keeps of each tensor, read in one C loop each (``map``); a tensor's value
-# is read through _VALUE and the values its op ran on through _SAVED, nowhere else
+# what the drawing keeps of each tensor, read in one C loop each (``map``)
 _OP, _INPUTS, _NAME, _SCOPE, _GRAD = (attrgetter(a) for a in (
     "_op", "_inputs", "name", "_scope", "requires_grad"))
-_VALUE, _SAVED = attrgetter("_data"), attrgetter("_saved")
+# a tensor's value and the values its op ran on, as the tensor keeps them: arrays, or, for
+# an op run on Python floats, its floats (result, then inputs): reading ``_data`` or
+# ``_saved`` would make an array of each, for every tensor, before 41 boxes are drawn
+_ARRAY, _VALUE, _SAVED_ARRAYS, _FLOATS = (attrgetter(a) for a in (
+    "_array", "_value", "_saved_arrays", "_float"))
+_NONE = type(None)
+
+
+def _or(kept: Any, otherwise: Any) -> Any:
+    return otherwise if kept is None else kept
+
+
+def _as_array(value: Any) -> np.ndarray:
+    """A kept value (a float for an op run on floats) as the array a drawing reads."""
+    return value if type(value) is np.ndarray else np.array(value)
 
 
 def _walk(first: Tensor, more: Sequence[Tensor]
@@ -169,19 +183,43 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
     TracedTensor made from them when first read."""
     n = len(drawn)
     op_ids, op_table = codes_of(list(map(_OP, drawn)))
+    leaf_code = next((k for k, op in enumerate(op_table) if op is None), -1)
+    leaves = np.flatnonzero(op_ids == leaf_code).tolist()
     inputs = list(map(_INPUTS, drawn))
     starts = np.zeros(n + 1, np.int64)
     np.cumsum(np.fromiter(map(len, inputs), np.int64, n), out=starts[1:])
     flat = positions(ids, np.fromiter(map(_ID, chain.from_iterable(inputs)), np.int64,
                                       int(starts[-1])))
     del inputs
-    values = list(map(_VALUE, drawn))
-    saved = list(map(_SAVED, drawn))
+    # values as kept: an array, or for a 0-d float64 only a float (_value); an op run on
+    # floats keeps no input arrays (_saved_arrays None) but its floats (_float: its result,
+    # then its inputs). Arrays are made only for the tensors a drawing reads (``make``)
+    arrays, saved = list(map(_ARRAY, drawn)), list(map(_SAVED_ARRAYS, drawn))
+    floats = list(map(_VALUE, drawn)) if _NONE in map(type, arrays) else arrays
+    floats_of: dict[int, tuple] = {}  # an op's _float, where an input is a leaf
+    if _NONE in map(type, saved):
+        # its other inputs are ops, whose values never change: read from them; a leaf
+        # may have changed since (an optimizer step), so its value is the one the op kept
+        bare = np.fromiter(map(is_, saved, repeat(None)), bool, n)
+        leafy = np.zeros(n, dtype=bool)
+        leafy[np.repeat(np.arange(n), np.diff(starts))[(op_ids == leaf_code)[flat]]] = True
+        some = np.flatnonzero(bare & leafy).tolist()
+        floats_of = dict(zip(some, map(_FLOATS, map(drawn.__getitem__, some))))
+
+    def value(i: int) -> np.ndarray:
+        kept = arrays[i]
+        return np.array(floats[i]) if kept is None else kept
+
+    def input_values(i: int) -> tuple[np.ndarray, ...]:  # op i's, as arrays
+        kept = saved[i]
+        if kept is not None:
+            return kept
+        its = floats_of.get(i)
+        return tuple([np.array(v) for v in its[1:]]) if its is not None else tuple(
+            [value(x) for x in flat[starts[i]:starts[i + 1]].tolist()])
     requires_grad = np.fromiter(map(_GRAD, drawn), bool, n)
     tensor_names = list(map(_NAME, drawn))  # an empty name is no name: read as None
     scopes = list(map(_SCOPE, drawn))
-    leaf_code = next((k for k, op in enumerate(op_table) if op is None), -1)
-    leaves = np.flatnonzero(op_ids == leaf_code).tolist()
 
     # a tensor without a name of its own is named by the namespace's variable holding it
     for t, key in _namespace_names(names).values():
@@ -192,7 +230,7 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
     if any(isinstance(value, np.ndarray) for value in names.values()):
         for i in leaves:
             if not tensor_names[i] and not requires_grad[i]:
-                tensor_names[i] = _array_name(names, values[i])
+                tensor_names[i] = _array_name(names, value(i))
 
     # a leaf is drawn with the value its first user saw (a later optimizer step changes
     # nothing): the first place it is an input, in tensor order
@@ -204,19 +242,20 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
         where = at[first]
         users = np.searchsorted(starts, where, side="right") - 1
         for leaf, user, place in zip(used.tolist(), users.tolist(), where.tolist()):
-            first_seen[leaf] = saved[user][place - starts[user]]
+            first_seen[leaf] = input_values(user)[place - starts[user]]
     literal = np.zeros(n, dtype=bool)
     for i in leaves:
-        if not requires_grad[i] and np.ndim(first_seen.get(i, values[i])) == 0:
+        if not requires_grad[i] and np.ndim(first_seen.get(i, arrays[i] if arrays[i] is not None
+                                                           else floats[i])) == 0:
             literal[i] = True
 
     columns = Columns(op_ids, tuple(None if op is None else op.name for op in op_table),
-                      starts, flat, tensor_names, scopes, requires_grad, literal, on_path)
+                      starts, flat, tensor_names, scopes, requires_grad, literal, on_path, ids)
     formulas: dict[tuple[int, int], tuple[str, ...]] = {}
 
     def make(i: int) -> TracedTensor:
         op = op_table[op_ids[i]]
-        data = values[i]
+        data = value(i)
         if op is None:
             return _traced(i, tensor_names[i] or None, None, "", (), False, (), (),
                            first_seen.get(i, data), bool(requires_grad[i]), scopes[i],
@@ -227,10 +266,23 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
             formulas[key] = tuple(op.formula(j) for j in range(len(its)))
         return _traced(i, tensor_names[i] or None, op.name, op.symbol, formulas[key],
                        op.elementwise,
-                       its, saved[i], data, bool(requires_grad[i]), scopes[i], data.shape,
+                       its, input_values(i), data, bool(requires_grad[i]), scopes[i],
+                       data.shape,
                        dtype_name(data.dtype))
 
     return LazyTensors(make, columns)
+
+
+def position_of(trace: Trace, t: Tensor) -> int | None:
+    """Where tensor ``t`` is in a trace made by ``trace_of_tensor`` (None: not in it).
+
+    >>> import vizgrad as vg
+    >>> x = vg.Variable(3.0); f = x * x
+    >>> position_of(trace_of_tensor(f), f), position_of(trace_of_tensor(f), vg.Variable(1.0))
+    (1, None)
+    """
+    ids = getattr(trace.tensors, "columns", None)
+    return None if ids is None or ids.ids is None else _Index(ids.ids).get(t._id)
 
 
 def _forward_parts(y: Tensor, seed: Mapping[Any, Any], index: Mapping[int, int]) -> dict:

@@ -75,6 +75,7 @@ class Columns:
     requires_grad: np.ndarray           # bool, per tensor
     literal: np.ndarray                 # bool: a leaf drawn by its value (the 2 of x * 2)
     on_path: np.ndarray | None = None   # bool: leads to the target (None: not worked out)
+    ids: np.ndarray | None = None       # the recorder's own id of each tensor (None: none)
 
     def __len__(self) -> int:
         return len(self.op_codes)
@@ -186,7 +187,8 @@ class LazySteps(Sequence[TracedStep]):
     """
 
     def __init__(self, count: int, make: Callable[[int], TracedStep],
-                 outline: Callable[[], Outline]) -> None:
+                 outline: Callable[[], Outline | list[tuple[int, tuple[bool, ...]]]]
+                 ) -> None:
         self._count = count
         self._make = make
         self._made: dict[int, TracedStep] = {}
@@ -219,13 +221,21 @@ class Outline:
 
 
 def step_outline(steps: Sequence[TracedStep]) -> Outline:
-    """The Outline of a trace's steps (lazy ones say it without making a step).
+    """The Outline of a trace's steps (lazy ones say it without making a step; their
+    ``outline`` may also give a list of (tensor, which inputs were sent a gradient)).
 
     >>> step_outline((TracedStep(1, np.array(1.0), (np.array(3.0), None)),)).sent.tolist()
     [True, False]
+    >>> step_outline(LazySteps(1, None, lambda: [(1, (True, False))])).sent.tolist()
+    [True, False]
     """
     if isinstance(steps, LazySteps):
-        return steps.outline()
+        made = steps.outline()
+        if isinstance(made, Outline):
+            return made
+        return Outline(np.array([tensor for tensor, _ in made], dtype=np.int64),
+                       offsets([len(sent) for _, sent in made]),
+                       np.array([flag for _, sent in made for flag in sent], dtype=bool))
     starts = offsets([len(s.contributions) for s in steps])
     return Outline(np.array([s.tensor for s in steps], dtype=np.int64), starts,
                    np.array([c is not None for s in steps for c in s.contributions], dtype=bool))

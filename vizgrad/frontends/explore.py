@@ -25,7 +25,7 @@ from ..drawing.api import graph
 from ..drawing.build import build_graph
 from ..drawing.format import short
 from ..drawing.graph import Graph
-from ..drawing.record import fresh_pass, trace_of_tensor
+from ..drawing.record import fresh_pass, position_of, trace_of_tensor
 from ..drawing.trace import RuleCheck
 from ..errors import ArgumentError
 from .widget import GraphWidget, show
@@ -56,11 +56,9 @@ def gradcheck_graph(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1
         upstreams[tid], sent[tid] = upstream, contributions
     seed = backward_pass.seeds[0]
     trace = trace_of_tensor(y, names=dict(zip(names, tensors)), backward_pass=backward_pass)
-    # the trace keeps each op's own value array: find an op's position in it by that array
-    position = {id(t.value): i for i, t in enumerate(trace.tensors) if t.op is not None}
     checks = {}
     for check in check_ops(y, upstreams, sent, seed, eps=eps, atol=atol, rtol=rtol):
-        i = position.get(id(check.op._data))
+        i = position_of(trace, check.op)
         if i is None:
             continue
         verdict = "disagrees" if check.verdict == "disagrees" else \
