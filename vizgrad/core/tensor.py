@@ -279,7 +279,7 @@ class Tensor:
         """
         array = self._array
         if array is None:
-            array = self._array = np.array(self._value)
+            array = self._array = np.array(self._value, dtype=_FLOAT64)  # dtype: faster
         return array
 
     @_data.setter
@@ -299,10 +299,15 @@ class Tensor:
         (True, 3.0)
         """
         saved = self._saved_arrays
-        if saved is None:
-            saved = self._saved_arrays = tuple([
-                x._data if x._value is value else np.array(value)
-                for x, value in zip(self._inputs, self._float[1:])])
+        if saved is None:  # one or two inputs, written out: a drawing reads every tensor's
+            floats, inputs = self._float, self._inputs
+            a = inputs[0]
+            saved = (a._data if a._value is floats[1] else np.array(floats[1], dtype=_FLOAT64),)
+            if len(inputs) == 2:
+                b = inputs[1]
+                saved += (b._data if b._value is floats[2] else
+                          np.array(floats[2], dtype=_FLOAT64),)
+            self._saved_arrays = saved
         return saved
 
     # -- attributes -------------------------------------------------------
