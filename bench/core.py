@@ -474,7 +474,6 @@ WORKLOADS: dict[str, dict[str, Callable[[], Timed]]] = {
 }
 
 
-ROUNDS = 5  # libraries take turns, so a busy moment of the machine does not hit only one
 CLOCK = time.perf_counter  # --cpu-time: time.process_time
 
 
@@ -494,17 +493,16 @@ def time_once(function: Timed) -> float:
 
 def time_in_turns(functions: dict[str, Timed], budget: float,
                   min_runs: int = 3) -> dict[str, float]:
-    """Median time (ms) of each function, run in ROUNDS turns of about budget/ROUNDS s."""
+    """Median time (ms) of each function; they take turns run by run, about ``budget`` s
+    each in all, so a busy moment of a shared machine falls on every library alike."""
     times: dict[str, list[float]] = {name: [] for name in functions}
     for function in functions.values():
         time_once(function)  # warm up imports and caches
-    for _ in range(ROUNDS):
+    start, runs = time.perf_counter(), 0
+    while runs < min_runs or time.perf_counter() - start < budget * len(functions):
         for name, function in functions.items():
-            start = time.perf_counter()
-            runs = 0
-            while runs < min_runs or time.perf_counter() - start < budget / ROUNDS:
-                times[name].append(time_once(function))
-                runs += 1
+            times[name].append(time_once(function))
+        runs += 1
     return {name: 1000 * statistics.median(values) for name, values in times.items()}
 
 

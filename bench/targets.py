@@ -93,9 +93,9 @@ def micrograd_ratios() -> dict[str, tuple[float, float, float]]:
 
 def trace_ratio() -> tuple[float, float, float]:
     """(vg.show of a 100,000-op chain, the forward + backward that recorded it, ratio)."""
-    recording = cpu_of(lambda: draw.chain(100_000))
+    recording = cpu_of(lambda: draw.chain(100_000), runs=5)
     y = draw.chain(100_000)
-    drawn = cpu_of(lambda: show(y, names={}))
+    drawn = cpu_of(lambda: show(y, names={}), runs=5)
     return drawn, recording, drawn / recording
 
 

@@ -264,6 +264,7 @@ class Tensor:
         self._id = next(_ids)
         self._scope = _THREAD.state.scope_path
         self._pass = None
+        self._float = None
         self.requires_grad = False
         if requires_grad:
             require_floating(self, "requires_grad=True asks for its gradient")
@@ -977,6 +978,7 @@ def _constant_leaf(array: np.ndarray | None, value: float | None = None) -> Tens
     leaf._id = next(_ids)
     leaf._scope = _THREAD.state.scope_path
     leaf._pass = None
+    leaf._float = None
     return leaf
 
 

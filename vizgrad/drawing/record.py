@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import MISSING, fields
-from itertools import chain, islice, repeat
-from operator import attrgetter, is_
+from itertools import chain, islice
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -99,9 +99,7 @@ _OP, _INPUTS, _NAME, _SCOPE, _GRAD = (attrgetter(a) for a in (
 # a tensor's value and the values its op ran on, as the tensor keeps them: arrays, or, for
 # an op run on Python floats, its floats (result, then inputs): reading ``_data`` or
 # ``_saved`` would make an array of each, for every tensor, before 41 boxes are drawn
-_ARRAY, _VALUE, _SAVED_ARRAYS, _FLOATS = (attrgetter(a) for a in (
-    "_array", "_value", "_saved_arrays", "_float"))
-_NONE = type(None)
+_FLOATS = attrgetter("_float")
 
 
 def _or(kept: Any, otherwise: Any) -> Any:
@@ -191,32 +189,21 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
     flat = positions(ids, np.fromiter(map(_ID, chain.from_iterable(inputs)), np.int64,
                                       int(starts[-1])))
     del inputs
-    # values as kept: an array, or for a 0-d float64 only a float (_value); an op run on
-    # floats keeps no input arrays (_saved_arrays None) but its floats (_float: its result,
-    # then its inputs). Arrays are made only for the tensors a drawing reads (``make``)
-    arrays, saved = list(map(_ARRAY, drawn)), list(map(_SAVED_ARRAYS, drawn))
-    floats = list(map(_VALUE, drawn)) if _NONE in map(type, arrays) else arrays
-    floats_of: dict[int, tuple] = {}  # an op's _float, where an input is a leaf
-    if _NONE in map(type, saved):
-        # its other inputs are ops, whose values never change: read from them; a leaf
-        # may have changed since (an optimizer step), so its value is the one the op kept
-        bare = np.fromiter(map(is_, saved, repeat(None)), bool, n)
-        leafy = np.zeros(n, dtype=bool)
-        leafy[np.repeat(np.arange(n), np.diff(starts))[(op_ids == leaf_code)[flat]]] = True
-        some = np.flatnonzero(bare & leafy).tolist()
-        floats_of = dict(zip(some, map(_FLOATS, map(drawn.__getitem__, some))))
+    # values as kept: an op run on Python floats keeps its floats (_float: its value, then
+    # its inputs'), made arrays only for the boxes drawn; the other tensors (leaves, ops on
+    # arrays) their arrays, or for a 0-d float64 leaf only its float (_value)
+    floats = list(map(_FLOATS, drawn))
+    others = [i for i, kept in enumerate(floats) if kept is None]
+    arrays = {i: _or(t._array, t._value) for i, t in zip(others, map(drawn.__getitem__, others))}
+    saved = {i: drawn[i]._saved for i in others if op_ids[i] != leaf_code}
 
     def value(i: int) -> np.ndarray:
-        kept = arrays[i]
-        return np.array(floats[i]) if kept is None else kept
+        kept = floats[i]
+        return np.array(kept[0]) if kept is not None else _as_array(arrays[i])
 
     def input_values(i: int) -> tuple[np.ndarray, ...]:  # op i's, as arrays
-        kept = saved[i]
-        if kept is not None:
-            return kept
-        its = floats_of.get(i)
-        return tuple([np.array(v) for v in its[1:]]) if its is not None else tuple(
-            [value(x) for x in flat[starts[i]:starts[i + 1]].tolist()])
+        kept = floats[i]
+        return saved[i] if kept is None else tuple([np.array(v) for v in kept[1:]])
     requires_grad = np.fromiter(map(_GRAD, drawn), bool, n)
     tensor_names = list(map(_NAME, drawn))  # an empty name is no name: read as None
     scopes = list(map(_SCOPE, drawn))
@@ -245,8 +232,7 @@ def _tensors(drawn: list[Tensor], ids: np.ndarray, on_path: np.ndarray,
             first_seen[leaf] = input_values(user)[place - starts[user]]
     literal = np.zeros(n, dtype=bool)
     for i in leaves:
-        if not requires_grad[i] and np.ndim(first_seen.get(i, arrays[i] if arrays[i] is not None
-                                                           else floats[i])) == 0:
+        if not requires_grad[i] and np.ndim(first_seen.get(i, arrays[i])) == 0:
             literal[i] = True
 
     columns = Columns(op_ids, tuple(None if op is None else op.name for op in op_table),

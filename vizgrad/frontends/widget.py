@@ -51,6 +51,7 @@ PICTURES_KEPT = 8  # pictures of recent steps kept, for stepping back and forth
 # graphs up to this many nodes get their other mode (forward / reverse) when shown, so the
 # first switch keeps the layout too
 EAGER_OTHER_MODE = 100
+GROUPED_WINDOW = 100  # explanations sent at first when groups are closed (more on request)
 TURN_UP_TO_NODES = 150  # drawings up to this size are laid out both ways (js/view.js too)
 CELL_ROOM_PT = (620.0, 330.0)  # a notebook cell's room for the drawing: 830 x 440 px
 TURN_GAIN = 1.1  # a top-to-bottom layout is sent when it shows the graph this much better
@@ -128,12 +129,15 @@ class GraphWidget(anywidget.AnyWidget):
         kwargs.setdefault("modes", ["reverse", "forward"] if self._remake is not None
                           else [data.mode])
         self._constructing = True
-        # only what this drawing shows; the view asks for more steps and full values
-        graph_dict = data.to_dict(collapse=scope_ids)
+        # only what this drawing shows; the view asks for more steps and full values. A
+        # drawing with groups closed shows a fraction of its ops: fewer explanations to start
+        opening = data.check_step(step)
+        window = GROUPED_WINDOW if scope_ids else STEP_WINDOW
+        graph_dict = data.to_dict(collapse=scope_ids, steps=range(min(len(data.steps), window)))
         svg = self._layout(dot)
         super().__init__(graph=graph_dict, collapsed=collapsed, dot=dot, svg=svg,
                          svg_tb=self._layout_turned(dot, svg, graph_dict),
-                         step=data.check_step(step), **kwargs)
+                         step=opening, **kwargs)
         self._constructing = False
         self._opened_on = self.step  # the picture shows the whole pass while on this step
         self.on_msg(self._answer)
