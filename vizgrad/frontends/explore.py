@@ -26,6 +26,7 @@ from ..drawing.build import build_graph
 from ..drawing.format import short
 from ..drawing.graph import Graph
 from ..drawing.record import fresh_pass, position_of, trace_of_tensor
+from ..drawing.render import render_svgs
 from ..drawing.trace import RuleCheck
 from ..errors import ArgumentError
 from .widget import GraphWidget, show
@@ -174,10 +175,12 @@ class Explorer(widgets.VBox):
         dot = view._layout_dot(view._scope_ids())
         with view.hold_sync():
             view.graph = self.data.to_dict(collapse=view._scope_ids())
-            view.svg = _keep_positions(self._first_svg[0], view._layout(dot))
-            if self._first_svg[1]:
-                view.svg_tb = _keep_positions(
-                    self._first_svg[1], view._layout(dot.replace("rankdir=LR", "rankdir=TB", 1)))
+            if self._first_svg[1]:  # both ways, in one Graphviz run
+                svg, turned = render_svgs([dot, dot.replace("rankdir=LR", "rankdir=TB", 1)])
+                view.svg_tb = _keep_positions(self._first_svg[1], turned)
+            else:
+                svg = view._layout(dot)
+            view.svg = _keep_positions(self._first_svg[0], svg)
             view.dot = dot
             view.step = self.data.last_step
         view._picture_changed()

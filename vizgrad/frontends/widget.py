@@ -134,9 +134,9 @@ class GraphWidget(anywidget.AnyWidget):
         opening = data.check_step(step)
         window = GROUPED_WINDOW if scope_ids else STEP_WINDOW
         graph_dict = data.to_dict(collapse=scope_ids, steps=range(min(len(data.steps), window)))
-        svg = self._layout(dot)
+        svg, svg_tb = self._layouts(dot, graph_dict)
         super().__init__(graph=graph_dict, collapsed=collapsed, dot=dot, svg=svg,
-                         svg_tb=self._layout_turned(dot, svg, graph_dict),
+                         svg_tb=svg_tb,
                          step=opening, **kwargs)
         self._constructing = False
         self._opened_on = self.step  # the picture shows the whole pass while on this step
@@ -214,8 +214,7 @@ class GraphWidget(anywidget.AnyWidget):
         dot = self._layout_dot(ids)
         with self.hold_sync():  # the view gets the DOT and its layout in one message
             self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
-            self.svg = self._layout(dot)
-            self.svg_tb = self._layout_turned(dot, self.svg, self.graph)
+            self.svg, self.svg_tb = self._layouts(dot, self.graph)
             self.dot = dot
             if step is not None:
                 self.step = step
@@ -263,13 +262,17 @@ class GraphWidget(anywidget.AnyWidget):
         from ..drawing.render import render_svg
         return render_svg(dot)
 
-    def _layout_turned(self, dot: str, svg: str, drawn: dict) -> str:
-        """The top-to-bottom layout of ``dot`` when it could show the graph larger than
-        ``svg`` (its left-to-right layout) does in a notebook cell; '' when it could not."""
-        if not svg or len(drawn["nodes"]) > TURN_UP_TO_NODES:
-            return ""
-        turned = self._layout(dot.replace("rankdir=LR", "rankdir=TB", 1))
-        return turned if _shown_larger(turned, svg) else ""
+    def _layouts(self, dot: str, drawn: dict) -> tuple[str, str]:
+        """The left-to-right layout of ``dot``, and its top-to-bottom one when that could
+        show the graph larger in a notebook cell ('' when not, or when the drawing is too
+        big to be turned): both laid out in one Graphviz run."""
+        if not self._kernel_layout:
+            return "", ""
+        from ..drawing.render import render_svgs
+        if len(drawn["nodes"]) > TURN_UP_TO_NODES:
+            return render_svgs([dot])[0], ""
+        svg, turned = render_svgs([dot, dot.replace("rankdir=LR", "rankdir=TB", 1)])
+        return svg, turned if _shown_larger(turned, svg) else ""
 
     def _scope_ids(self, names: list[str] | None = None) -> list[str]:
         return self._graph.scope_ids(self.collapsed if names is None else names)
