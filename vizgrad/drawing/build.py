@@ -28,7 +28,7 @@ import numpy as np
 from ..errors import ArgumentError
 from . import narrate
 from .format import detail, has_nonfinite, inline, short
-from .graph import Edge, Graph, GraphStep, Items, Node, Scope, Structure, paused_gc
+from .graph import Edge, Graph, GraphStep, IntColumn, Items, Node, Scope, Structure, paused_gc
 from .group import COLLAPSE_LIMIT, group
 from .options import OPTIONS, check_max_values
 from .palette import COLORS
@@ -166,8 +166,8 @@ class Drawing:
         step_nodes = np.empty(len(self.step_list) + 1, dtype=object)  # step 0: none
         step_nodes[1:] = [s.tensor for s in self.step_list] if self.forward else \
             outline.tensors
-        self.structure = Structure(node_scopes, node_greyed, edge_sources.tolist(),
-                                   edge_targets.tolist(), step_nodes,
+        self.structure = Structure(node_scopes, node_greyed, IntColumn(edge_sources),
+                                   IntColumn(edge_targets), step_nodes,
                                    (groups, scope_ids, edge_sources, edge_targets))
         self.node_count = node_count
         self._texts: dict[int, tuple[Any, str, bool]] = {}

@@ -171,6 +171,37 @@ class Items(Sequence[T]):
         return f"<{self._count} items>"
 
 
+class IntColumn(Sequence[int]):
+    """Whole numbers kept as a numpy array and read as Python ints: a huge graph's edge
+    ends are never made into a list unless all of them are read.
+
+    >>> ends = IntColumn(np.array([4, 7])); ends[1], list(ends), len(ends)
+    (7, [4, 7], 2)
+    """
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, k):  # type: ignore[override]
+        return self.array[k].tolist()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.array.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"IntColumn({self.array.tolist()!r})"
+
+
 @dataclass(frozen=True, eq=False)
 class Structure:
     """Who is where, without any text: what a collapsed drawing needs of every node."""
