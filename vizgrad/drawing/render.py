@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 ENGINES = ("graphviz-pure", "dot")
 TIMEOUT_SECONDS = 120
 PNG_WIDTH = 1920  # pixels: a full-HD slide
+STEPS_PER_RUN = 50  # pictures of steps laid out in one Graphviz run
 # Graphviz 16 writes fill="transparent"; Graphviz 2.x writes the colour as "#fffffe"
 _TRANSPARENT_TEXT = re.compile(r'<text[^>]*fill="(?:transparent|#fffffe)"[^>]*>.*?</text>\n?',
                                re.S)
@@ -180,8 +181,18 @@ def save_steps(graph: Graph, directory: str | Path, **options: Any) -> list[Path
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     width = max(2, len(str(graph.last_step)))
-    return [save(graph, directory / f"step_{i:0{width}d}.svg", i, **options)
-            for i in range(len(graph.steps))]
+    engine, collapse = options.pop("engine", None), options.pop("collapse", None)
+    options.pop("width", None)  # the size of a PNG: an SVG scales to any
+    paths = []
+    for first in range(0, len(graph.steps), STEPS_PER_RUN):  # Graphviz starts once per run
+        steps = range(first, min(len(graph.steps), first + STEPS_PER_RUN))
+        svgs = render_svgs([_dot_of(graph, i, collapse, dict(options)) for i in steps],
+                           engine=engine, timeout=TIMEOUT_SECONDS * len(steps))
+        for i, svg in zip(steps, svgs):
+            path = directory / f"step_{i:0{width}d}.svg"
+            path.write_text(svg, encoding="utf-8")
+            paths.append(path)
+    return paths
 
 
 def save_png(graph: Graph, path: str | Path, step: int | None = None, *,

@@ -174,7 +174,7 @@ class Explorer(widgets.VBox):
         view._pictures.clear()  # pictures of the old numbers
         dot = view._layout_dot(view._scope_ids())
         with view.hold_sync():
-            view.graph = self.data.to_dict(collapse=view._scope_ids())
+            view.graph = view._drawn_dict(view._scope_ids())
             if self._first_svg[1]:  # both ways, in one Graphviz run
                 svg, turned = render_svgs([dot, dot.replace("rankdir=LR", "rankdir=TB", 1)])
                 view.svg_tb = _keep_positions(self._first_svg[1], turned)

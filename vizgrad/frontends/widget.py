@@ -129,11 +129,8 @@ class GraphWidget(anywidget.AnyWidget):
         kwargs.setdefault("modes", ["reverse", "forward"] if self._remake is not None
                           else [data.mode])
         self._constructing = True
-        # only what this drawing shows; the view asks for more steps and full values. A
-        # drawing with groups closed shows a fraction of its ops: fewer explanations to start
         opening = data.check_step(step)
-        window = GROUPED_WINDOW if scope_ids else STEP_WINDOW
-        graph_dict = data.to_dict(collapse=scope_ids, steps=range(min(len(data.steps), window)))
+        graph_dict = self._drawn_dict(scope_ids)
         svg, svg_tb = self._layouts(dot, graph_dict)
         super().__init__(graph=graph_dict, collapsed=collapsed, dot=dot, svg=svg,
                          svg_tb=svg_tb,
@@ -213,7 +210,7 @@ class GraphWidget(anywidget.AnyWidget):
         ids = self._scope_ids()
         dot = self._layout_dot(ids)
         with self.hold_sync():  # the view gets the DOT and its layout in one message
-            self.graph = self._graph.to_dict(collapse=ids)  # the data of what is now drawn
+            self.graph = self._drawn_dict(ids)  # the data of what is now drawn
             self.svg, self.svg_tb = self._layouts(dot, self.graph)
             self.dot = dot
             if step is not None:
@@ -241,6 +238,13 @@ class GraphWidget(anywidget.AnyWidget):
             except KeyError:
                 return  # a scope box, or an id from an older drawing: nothing to add
             self.send({"type": "detail", "id": item_id, "detail": detail})
+
+    def _drawn_dict(self, ids: list[str]) -> dict:
+        """Only what the drawing with these groups closed shows; the view asks for more
+        steps and full values. With groups closed it shows a fraction of its ops: fewer
+        explanations to start."""
+        window = GROUPED_WINDOW if ids else STEP_WINDOW
+        return self._graph.to_dict(collapse=ids, steps=range(min(len(self._graph.steps), window)))
 
     def _layout_dot(self, ids: list[str]) -> str:
         """The DOT to lay out: with the other mode's texts laid out invisibly, so that
