@@ -147,3 +147,33 @@ def test_a_real_graph_opens_whole_follows_the_step_and_never_jumps(page, open_no
     page.evaluate("() => document.exitFullscreen()")
     expect(widget).not_to_have_attribute("data-presenting", "")
     assert not notebook.errors()
+
+
+HUGE_CHAIN = """\
+x = vg.Variable(0.5, name="x")
+y = x
+for i in range(1000):
+    y = vg.sin(y) if i % 2 == 0 else vg.tanh(y)
+y.backward()
+vg.show(y)"""
+
+
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_a_huge_graph_steps_past_the_explanations_it_opened_with(open_notebook, artifacts, app):
+    # a drawing with its groups closed opens with its first explanations; the last
+    # step's, and the one before it, come from the kernel when the learner steps there
+    from .test_widget_in_jupyter import button
+
+    notebook = open_notebook(app, [SETUP, HUGE_CHAIN])
+    widget = notebook.first_widget()
+    explain = widget.locator(".vg-explain")
+    expect(explain).to_contain_text("Forward pass")
+    button(widget, "Last step").click()
+    expect(widget).to_have_attribute("data-step", "1000")
+    expect(explain).to_contain_text("Step 1000: backpropagate through")
+    button(widget, "Previous step").click()
+    expect(widget).to_have_attribute("data-step", "999")
+    expect(explain).to_contain_text("Step 999: backpropagate through")
+    assert widget.bounding_box()["height"] > 200, "the widget collapsed while it waited"
+    widget.screenshot(path=str(artifacts / f"{app}-huge-chain-step-999.png"))
+    assert not notebook.errors()
