@@ -413,8 +413,8 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, *,
             value = args[i]
             top = None if isinstance(value, dict) else _argument_name(f, i) or f"args[{i}]"
             named = _leaves(value, top) if _is_container(value) else [(None, value)]
-            made = [(name, _argument(value, nested, name, f"argument {i} of {what}"))
-                    for name, value in named]
+            made = [(name, _argument(leaf, nested, name, f"argument {i} of {what}"))
+                    for name, leaf in named]
             leaves[i] = made
             args[i] = _rebuild(args[i], iter([t for _, t in made]))
         sources = [t for i in indices for _, t in leaves[i]]

@@ -83,6 +83,16 @@ def render_svgs(dots: Sequence[str], engine: str | None = None,
     return [strip_transparent(svg) for svg in svgs]
 
 
+def render_both_ways(dot: str, engine: str | None = None) -> tuple[str, str]:
+    """The left-to-right layout of ``dot`` and its top-to-bottom one, from one Graphviz run.
+
+    >>> [svg.count("<svg") for svg in render_both_ways("digraph { rankdir=LR a -> b }")]
+    [1, 1]
+    """
+    across, down = render_svgs([dot, dot.replace("rankdir=LR", "rankdir=TB", 1)], engine)
+    return across, down
+
+
 def render_png(dot: str, width: int = PNG_WIDTH, engine: str | None = None,
                timeout: float = TIMEOUT_SECONDS) -> bytes:
     """Lay out ``dot`` and return a PNG ``width`` pixels wide (the drawing scaled to fit).

@@ -26,7 +26,7 @@ from ..drawing.build import build_graph
 from ..drawing.format import short
 from ..drawing.graph import Graph
 from ..drawing.record import fresh_pass, position_of, trace_of_tensor
-from ..drawing.render import render_svgs
+from ..drawing.render import render_both_ways
 from ..drawing.trace import RuleCheck
 from ..errors import ArgumentError
 from .widget import GraphWidget, show
@@ -176,7 +176,7 @@ class Explorer(widgets.VBox):
         with view.hold_sync():
             view.graph = view._drawn_dict(view._scope_ids())
             if self._first_svg[1]:  # both ways, in one Graphviz run
-                svg, turned = render_svgs([dot, dot.replace("rankdir=LR", "rankdir=TB", 1)])
+                svg, turned = render_both_ways(dot)
                 view.svg_tb = _keep_positions(self._first_svg[1], turned)
             else:
                 svg = view._layout(dot)

@@ -22,7 +22,7 @@ from typing import Any
 from ..core.tensor import Tensor
 from ..drawing.api import caller_names, graph
 from ..drawing.graph import Graph
-from ..drawing.render import render_svg, render_svgs
+from ..drawing.render import render_both_ways, render_svg
 from .widget import TURN_UP_TO_NODES
 
 STANDALONE_BUNDLE = Path(__file__).parent.parent / "static" / "standalone.js"
@@ -92,7 +92,7 @@ def page_data(data: Graph, *, step: int | None = None,
         drawn = _whole(data, data.to_dict(collapse=ids, steps=()))
         # small drawings also top to bottom: the page shows whichever fits the window better
         svg, turned = (render_svg(dot), "") if len(drawn["nodes"]) > TURN_UP_TO_NODES else \
-            render_svgs([dot, dot.replace("rankdir=LR", "rankdir=TB", 1)])
+            render_both_ways(dot)
         drawings["\n".join(sorted(choice))] = {
             "graph": drawn, "dot": dot, "svg": svg, "svg_tb": turned}
     # the explanations once for all drawings; no kernel will send more

@@ -129,12 +129,10 @@ class GraphWidget(anywidget.AnyWidget):
         kwargs.setdefault("modes", ["reverse", "forward"] if self._remake is not None
                           else [data.mode])
         self._constructing = True
-        opening = data.check_step(step)
         graph_dict = self._drawn_dict(scope_ids)
         svg, svg_tb = self._layouts(dot, graph_dict)
         super().__init__(graph=graph_dict, collapsed=collapsed, dot=dot, svg=svg,
-                         svg_tb=svg_tb,
-                         step=opening, **kwargs)
+                         svg_tb=svg_tb, step=data.check_step(step), **kwargs)
         self._constructing = False
         self._opened_on = self.step  # the picture shows the whole pass while on this step
         self.on_msg(self._answer)
@@ -270,12 +268,10 @@ class GraphWidget(anywidget.AnyWidget):
         """The left-to-right layout of ``dot``, and its top-to-bottom one when that could
         show the graph larger in a notebook cell ('' when not, or when the drawing is too
         big to be turned): both laid out in one Graphviz run."""
-        if not self._kernel_layout:
-            return "", ""
-        from ..drawing.render import render_svgs
-        if len(drawn["nodes"]) > TURN_UP_TO_NODES:
-            return render_svgs([dot])[0], ""
-        svg, turned = render_svgs([dot, dot.replace("rankdir=LR", "rankdir=TB", 1)])
+        if not self._kernel_layout or len(drawn["nodes"]) > TURN_UP_TO_NODES:
+            return self._layout(dot), ""
+        from ..drawing.render import render_both_ways
+        svg, turned = render_both_ways(dot)
         return svg, turned if _shown_larger(turned, svg) else ""
 
     def _scope_ids(self, names: list[str] | None = None) -> list[str]:
