@@ -16,18 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vizgrad as vg
-from tests.test_ops import CASES
+from tests.test_ops import CASES, drawn_case
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_ops_jvp_matches_central_differences(name, data):
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
-    arrays, call = CASES[name].make(data, rng)
-    arrays = [np.asarray(a, np.float64 if np.asarray(a).dtype.kind == "f" else None)
-              for a in arrays]
-    floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    rng, arrays, call, floats = drawn_case(name, data)
     tangents = {i: rng.normal(size=arrays[i].shape) for i in floats}
     moving = tangents if CASES[name].gradient != "none" else {}
 

@@ -904,16 +904,22 @@ TOLERANCE = {np.float64: {"rtol": 1e-5, "atol": 1e-6},
              np.float32: {"rtol": 2e-3, "atol": 2e-4}}
 
 
+def drawn_case(name: str, data: st.DataObject, dtype: type = np.float64) -> tuple:
+    """(rng, arrays, call, floats) of ``CASES[name]`` drawn by hypothesis: its float inputs
+    as ``dtype``, ``floats`` their positions."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    arrays, call = CASES[name].make(data, rng)
+    arrays = [np.asarray(a, dtype if np.asarray(a).dtype.kind == "f" else None) for a in arrays]
+    return rng, arrays, call, [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("name", sorted(CASES))
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_op_matches_numpy_and_central_differences(name, dtype, data):
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
-    arrays, call = CASES[name].make(data, rng)
-    arrays = [np.asarray(a, dtype if np.asarray(a).dtype.kind == "f" else None) for a in arrays]
+    rng, arrays, call, floats = drawn_case(name, data, dtype)
     inputs = [vg.tensor(a, name=f"x{i}") for i, a in enumerate(arrays)]
-    floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
 
     y = call(vg, *inputs)
     expected = np.asarray(call(REFERENCE, *arrays))
@@ -962,11 +968,7 @@ SECOND_ORDER = sorted(name for name, case in CASES.items() if case.gradient != "
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_second_derivative_matches_central_differences_of_the_first(name, data):
-    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
-    arrays, call = CASES[name].make(data, rng)
-    arrays = [np.asarray(a, np.float64 if np.asarray(a).dtype.kind == "f" else None)
-              for a in arrays]
-    floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    rng, arrays, call, floats = drawn_case(name, data)
     with vg.no_grad():
         shape = call(vg, *[vg.tensor(a) for a in arrays]).shape
     direction = rng.uniform(0.5, 1.5, shape)
